@@ -1,0 +1,33 @@
+"""Shared fixtures and helpers for the course's tests."""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from grading import course  # noqa: E402
+
+ASSIGNMENTS = course.assignments(REPO)
+
+
+def source_notebooks(name):
+    """Return the paths of assignment `name`'s instructor notebooks."""
+    return sorted((REPO / "source" / name).glob("*.ipynb"))
+
+
+def graded_tests(nb):
+    """Return the autograded test cells of a notebook."""
+    return [c for c in nb.cells if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+            and not c.metadata["nbgrader"].get("solution")]
+
+
+@pytest.fixture(params=ASSIGNMENTS)
+def assignment(request):
+    return request.param
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)

@@ -1,0 +1,164 @@
+"""Typical wrong answers to assignment 1 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+MISTAKES = {
+    "sign flipped: N - M": {
+        "cell": "subtract_three_ways",
+        "code": """def subtract_three_ways(M, N):
+    difference = N - M
+    via_function = torch.sub(N, M)
+    try:
+        inplace = M.clone().sub_(N)
+    except RuntimeError as err:
+        inplace = err
+    return difference, via_function, inplace""",
+        "fails": {"test_subtract_values"},
+    },
+    "in-place on M itself (forgot the copy)": {
+        "cell": "subtract_three_ways",
+        "code": """def subtract_three_ways(M, N):
+    difference = M - N
+    via_function = torch.sub(M, N)
+    try:
+        inplace = M.sub_(N)
+    except RuntimeError as err:
+        inplace = err
+    return difference, via_function, inplace""",
+        "fails": {"test_subtract_inplace"},
+    },
+    "error message returned as a string": {
+        "cell": "subtract_three_ways",
+        "code": """def subtract_three_ways(M, N):
+    try:
+        inplace = M.clone().sub_(N)
+    except RuntimeError as err:
+        inplace = str(err)
+    return M - N, torch.sub(M, N), inplace""",
+        "fails": {"test_subtract_inplace"},
+    },
+    "in-place assumed always impossible": {
+        "cell": "subtract_three_ways",
+        "code": """def subtract_three_ways(M, N):
+    return M - N, torch.sub(M, N), RuntimeError("output shape does not match")""",
+        "fails": {"test_subtract_inplace"},
+    },
+    "variance instead of standard deviation": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(rows, cols, generator=generator) * std ** 2""",
+        "fails": {"test_normal_stats"},
+    },
+    "uniform instead of normal": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return (torch.rand(rows, cols, generator=generator) - 0.5) * std * 12 ** 0.5""",
+        "fails": {"test_normal_stats"},
+    },
+    "seeds the global generator": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    torch.manual_seed(seed)
+    return torch.randn(rows, cols) * std""",
+        "fails": {"test_normal_seed"},
+    },
+    "ignores the seed": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    return torch.randn(rows, cols, generator=torch.Generator()) * std""",
+        "fails": {"test_normal_seed"},
+    },
+    "rows and columns swapped": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(cols, rows, generator=generator) * std""",
+        "fails": {"test_normal_seed"},
+    },
+    "float64 matrix": {
+        "cell": "normal_matrix",
+        "code": """def normal_matrix(rows, cols, std, seed):
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(rows, cols, generator=generator, dtype=torch.float64) * std""",
+        "fails": {"test_normal_seed"},
+    },
+    "product in the wrong order: Q @ P.T": {
+        "cell": "pairwise_dots",
+        "code": """def pairwise_dots(P, Q):
+    return Q @ P.T""",
+        "fails": {"test_pairwise_dots"},
+    },
+    "elementwise product summed": {
+        "cell": "pairwise_dots",
+        "code": """def pairwise_dots(P, Q):
+    return (P * Q[: len(P)]).sum(dim=1, keepdim=True).expand(len(P), len(Q))""",
+        "fails": {"test_pairwise_dots"},
+    },
+    "forgot to zero the gradient": {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    x = x.detach().clone().requires_grad_(True)
+    (x ** 2 + x ** 3).sum().backward()
+    full = x.grad.clone()
+    with torch.no_grad():
+        cube = x ** 3
+    (x ** 2 + cube).sum().backward()
+    return full, x.grad.clone()""",
+        "fails": {"test_gradient_partial"},
+    },
+    "kept a reference to the gradient, then zeroed it": {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    x = x.detach().clone().requires_grad_(True)
+    (x ** 2 + x ** 3).sum().backward()
+    full = x.grad
+    x.grad.zero_()
+    with torch.no_grad():
+        cube = x ** 3
+    (x ** 2 + cube).sum().backward()
+    return full, x.grad.clone()""",
+        "fails": {"test_gradient_full", "test_gradient_partial"},
+    },
+    "hard-coded answer for x = 1": {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    return torch.full_like(x, 5.0), torch.full_like(x, 2.0)""",
+        "fails": {"test_gradient_full", "test_gradient_partial"},
+    },
+    "mean instead of sum before backward": {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    x = x.detach().clone().requires_grad_(True)
+    (x ** 2 + x ** 3).mean().backward()
+    full = x.grad.clone()
+    x.grad = None
+    with torch.no_grad():
+        cube = x ** 3
+    (x ** 2 + cube).mean().backward()
+    return full, x.grad.clone()""",
+        "fails": {"test_gradient_full", "test_gradient_partial"},
+    },
+    "gradient asked of the caller's x": {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    x.requires_grad_(True)
+    (x ** 2 + x ** 3).sum().backward()
+    full = x.grad.clone()
+    x.grad = None
+    with torch.no_grad():
+        cube = x ** 3
+    (x ** 2 + cube).sum().backward()
+    return full, x.grad.clone()""",
+        "fails": {"test_gradient_full"},
+    },
+}
+
+DEMO = {
+    "wrong": "forgot to zero the gradient",
+    "scores": {"alice": 8, "bob": 0, "carol": 7},
+}

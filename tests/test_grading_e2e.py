@@ -1,0 +1,58 @@
+"""End to end: the demo class of each assignment is autograded with exact expected scores.
+
+alice (full solution) gets the autograded maximum, bob (untouched release) 0, carol (one specific
+wrong answer) her exact partial score, and dave's invalid notebook is reported as an error while
+the others are still graded. Feedback shows no hidden test, and grades.csv carries the status.
+"""
+import csv
+import html
+
+import pytest
+
+from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
+from grading import demo
+
+
+def hidden_lines(name):
+    lines = []
+    for path in source_notebooks(name):
+        for cell in graded_tests(read(path)):
+            inside = False
+            for line in cell.source.splitlines():
+                if "BEGIN HIDDEN TESTS" in line:
+                    inside = True
+                elif "END HIDDEN TESTS" in line:
+                    inside = False
+                elif inside and len(line.strip()) > 15:
+                    lines.append(line.strip())
+    return lines
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_demo_class_gets_exact_scores(name, tmp_path):
+    printed = []
+    results = demo.run([name], target=tmp_path / "course", out=printed.append)
+    expected = demo.expected_scores(name)
+    maximum = results[(name, "alice")][1]
+    assert expected["alice"] == maximum, "the full solution must get the autograded maximum"
+    for student in ("alice", "bob", "carol"):
+        score, _, status = results[(name, student)]
+        assert (score, status) == (expected[student], "graded"), f"{student}: {score} {status}"
+    score, _, status = results[(name, "dave")]
+    assert status.startswith("error: ") and "not valid JSON" in status
+    table = printed[0]
+    assert "ERROR" in [line for line in table.splitlines() if " dave " in line][0]
+
+    with open(tmp_path / "course" / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    assert rows["dave"]["status"].startswith("error: ")
+    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["raw_score"]) == expected["alice"]
+
+    secrets = hidden_lines(name)
+    assert secrets, f"{name} has no hidden tests"
+    for student in ("alice", "bob", "carol"):
+        for page in (tmp_path / "course" / "feedback" / student / name).glob("*.html"):
+            text = html.unescape(page.read_text())
+            assert "BEGIN HIDDEN TESTS" not in text
+            leaked = [line for line in secrets if line in text]
+            assert leaked == [], f"{student}'s feedback shows hidden tests: {leaked[:3]}"

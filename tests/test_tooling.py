@@ -1,0 +1,51 @@
+"""The notebook text format and the feedback filter."""
+import nbformat
+
+from conftest import REPO, read
+from grading import course, feedback, nbtext
+
+
+def test_text_format_round_trips_every_course_notebook():
+    paths = sorted(REPO.glob("notebooks/*.ipynb")) + sorted(REPO.glob("source/*/*.ipynb"))
+    assert paths
+    for path in paths:
+        text = nbtext.notebook_to_text(read(path))
+        again = nbtext.text_to_notebook(text)
+        assert nbtext.notebook_to_text(again) == text
+        nb = read(path)
+        assert [c.source for c in again.cells] == [c.source for c in nb.cells]
+        assert [c.metadata.get("nbgrader") for c in again.cells] == [c.metadata.get("nbgrader") for c in nb.cells]
+
+
+def test_text_format_roles():
+    nb = nbtext.text_to_notebook("# %% code nbgrader=tests id=t1 points=2\nassert f() == 1\n"
+                                 "# %% markdown nbgrader=manual id=why points=1\nYOUR ANSWER\n")
+    tests, manual = nb.cells
+    assert tests.metadata.nbgrader == {"grade": True, "grade_id": "t1", "locked": True, "points": 2,
+                                       "schema_version": 3, "solution": False, "task": False}
+    assert manual.metadata.nbgrader["solution"] and manual.metadata.nbgrader["grade"]
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+def test_strip_hidden_keeps_visible_lines():
+    source = "a = 1\n### BEGIN HIDDEN TESTS\nassert secret()\n### END HIDDEN TESTS\nb = 2"
+    assert feedback.strip_hidden(source) == f"a = 1\n{feedback.PLACEHOLDER}\nb = 2"
+
+
+def test_short_error_drops_traceback_code():
+    out = feedback.short_error(nbformat.from_dict(
+        {"output_type": "error", "ename": "AssertionError", "evalue": "x is wrong",
+         "traceback": ["Cell In[3], line 9", "assert secret_value == 4"]}))
+    assert out.traceback == ["AssertionError: x is wrong"]
+
+
+def test_submission_problem_names_the_fault(tmp_path):
+    bad = tmp_path / "a.ipynb"
+    bad.write_text('{"cells": [')
+    assert course.submission_problem(bad).startswith("not valid JSON")
+    bad.write_bytes(b"\xff\xfe\x00")
+    assert "UTF-8" in course.submission_problem(bad)
+    bad.write_text('{"cells": 3}')
+    assert course.submission_problem(bad).startswith("not a valid notebook")
+    nbformat.write(nbformat.v4.new_notebook(), bad)
+    assert course.submission_problem(bad) == "the notebook has no cells"
