@@ -7,6 +7,7 @@ no work: no file reads, no seeding, no plot-style changes.
 """
 from .classification import make_classification
 from .core import describe, set_seed
+from .logistic import sigmoid, accuracy
 from .regression import data_iter, linreg, sgd, squared_loss, synthetic_data
 # lesson 4: from .fashion import ...
 # lesson 5: from .spiral import ...
