@@ -10,7 +10,8 @@ from .core import describe, set_seed
 from .logistic import sigmoid, accuracy
 from .regression import data_iter, linreg, sgd, squared_loss, synthetic_data
 # lesson 4: from .fashion import ...
-# lesson 5: from .spiral import ...
+from .plot import plot_data, plot_model, set_default
+from .spiral import make_spiral
 from .devices import Timing, best_device, format_seconds, time_median, to_device
 from .train import fit, plot_history, target_function  # lesson 7
 

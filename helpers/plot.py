@@ -1,0 +1,70 @@
+"""Plots of 2-D classification data and of a model's decision regions (after NYU's `plot_lib`).
+
+Used in lesson 5. Importing this module changes no matplotlib setting; only `set_default` does.
+"""
+import torch
+
+
+def _axes(ax):
+    import matplotlib.pyplot as plt
+    return ax if ax is not None else plt.gca()
+
+
+def set_default(figsize=(5, 5), dpi=100):
+    """Set the lesson's plot style (figure size and resolution, no axis grid); call it explicitly.
+
+    Used in lesson 5."""
+    import matplotlib.pyplot as plt
+    plt.rcParams.update({"figure.figsize": figsize, "figure.dpi": dpi, "axes.grid": False,
+                         "image.cmap": "Spectral"})
+
+
+def plot_data(X, y, ax=None, size=8):
+    """Scatter X (N, 2) coloured by integer labels y (N,) on square axes; return the axes.
+
+    Used in lesson 5."""
+    ax = _axes(ax)
+    X, y = X.detach().cpu(), y.detach().cpu()
+    ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), c=y.numpy(), s=size, cmap="Spectral",
+               vmin=0, vmax=max(int(y.max()), 1), edgecolors="none")
+    ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.8", lw=0.8, zorder=0)
+    ax.set_aspect("equal")
+    return ax
+
+
+@torch.no_grad()
+def predict_grid(model, lo, hi, steps=200):
+    """Return xx, yy (steps, steps) and the model's predicted class on that grid, shape (steps, steps).
+
+    The model is evaluated where it lives (its device), in eval mode, under no_grad; every
+    module's train/eval flag is put back afterwards. Used in lesson 5."""
+    params = list(model.parameters()) + list(model.buffers())
+    device = params[0].device if params else torch.device("cpu")
+    dtype = next((p.dtype for p in params if p.is_floating_point()), torch.float32)
+    modes = [(m, m.training) for m in model.modules()]
+    axis_x = torch.linspace(float(lo[0]), float(hi[0]), steps)
+    axis_y = torch.linspace(float(lo[1]), float(hi[1]), steps)
+    xx, yy = torch.meshgrid(axis_x, axis_y, indexing="xy")
+    grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], dim=1).to(device=device, dtype=dtype)
+    try:
+        model.eval()
+        classes = model(grid).argmax(dim=1).reshape(steps, steps).cpu()
+    finally:
+        for module, training in modes:
+            module.training = training
+    return xx, yy, classes
+
+
+def plot_model(X, y, model, ax=None, steps=200, margin=0.1):
+    """Draw the decision regions of `model` (2 features -> class logits) around X (N, 2), then the points.
+
+    The model is not moved, changed or left in another mode (see `predict_grid`). Used in lesson 5."""
+    ax = _axes(ax)
+    Xc = X.detach().cpu().float()
+    lo, hi = Xc.min(dim=0).values - margin, Xc.max(dim=0).values + margin
+    xx, yy, classes = predict_grid(model, lo.tolist(), hi.tolist(), steps)
+    n_classes = max(int(y.max()), int(classes.max()), 1)
+    ax.contourf(xx.numpy(), yy.numpy(), classes.numpy(), levels=[c - 0.5 for c in range(n_classes + 2)],
+                cmap="Spectral", vmin=0, vmax=n_classes, alpha=0.3)
+    return plot_data(X, y, ax=ax)

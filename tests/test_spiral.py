@@ -1,0 +1,122 @@
+"""helpers.make_spiral and helpers.plot: shapes, balance, seeding, the source lab's formula, and
+plots that leave the caller's model and matplotlib's settings alone."""
+import copy
+import math
+import subprocess
+import sys
+
+import matplotlib
+import pytest
+import torch
+from torch import nn
+
+from conftest import REPO
+from helpers import make_spiral, plot_data, plot_model, set_default
+
+matplotlib.use("Agg")
+
+
+def gen(seed=0, **kw):
+    return make_spiral(generator=torch.Generator().manual_seed(seed), **kw)
+
+
+def test_shapes_dtypes_and_balance():
+    X, y = gen(n_per_class=50, n_classes=3)
+    assert X.shape == (150, 2) and X.dtype == torch.float32
+    assert y.shape == (150,) and y.dtype == torch.int64
+    assert torch.bincount(y).tolist() == [50, 50, 50]
+    assert y.tolist() == sorted(y.tolist()), "rows come class by class"
+    X, y = make_spiral()
+    assert X.shape == (4000, 2) and torch.bincount(y).tolist() == [1000] * 4
+
+
+def test_determinism_under_a_seed():
+    assert torch.equal(gen(3)[0], gen(3)[0])
+    assert not torch.equal(gen(3)[0], gen(4)[0])
+    state = torch.get_rng_state()
+    gen(5)
+    assert torch.equal(state, torch.get_rng_state()), "a generator= call must not touch the global RNG"
+
+
+def test_radius_is_linspace_and_angle_the_source_formula():
+    n, C = 7, 4
+    X, y = make_spiral(n, C, noise=0.0)
+    t = torch.linspace(0, 1, n).repeat(C)
+    assert torch.allclose(X.norm(dim=1), t, atol=1e-6)
+    # without noise the angle is linspace(2πc/C, 2π(c+2)/C); x = r sin(angle), y = r cos(angle)
+    for c in range(C):
+        want = torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 2) / C, n)[1:]
+        got = torch.atan2(X[y == c][1:, 0], X[y == c][1:, 1])
+        diff = torch.remainder(got - want + math.pi, 2 * math.pi) - math.pi
+        assert diff.abs().max() < 1e-5
+
+
+def test_noise_shifts_the_angle_not_the_radius():
+    X0, _ = make_spiral(200, 3, noise=0.0)
+    X, _ = gen(1, n_per_class=200, n_classes=3, noise=0.3)
+    assert torch.allclose(X.norm(dim=1), X0.norm(dim=1), atol=1e-6)
+    cos = (X * X0).sum(1)[X0.norm(dim=1) > 0] / X0.norm(dim=1)[X0.norm(dim=1) > 0] ** 2
+    shift = torch.acos(cos.clamp(-1, 1))
+    assert 0.2 < shift.pow(2).mean().sqrt() < 0.4, "angle noise should have std about `noise`"
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        make_spiral(10, 1)
+
+
+class Probe(nn.Module):
+    """A model with dropout and batch norm: eval mode and running statistics are observable."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dropout(0.5),
+                                 nn.Linear(8, 3))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+@pytest.mark.parametrize("mode", ["train", "eval", "mixed"])
+def test_plot_model_leaves_the_model_alone(mode):
+    import matplotlib.pyplot as plt
+    torch.manual_seed(0)
+    model = Probe().double()
+    model.train(mode == "train")
+    if mode == "mixed":
+        model.net[3].eval()
+    modes = [m.training for m in model.modules()]
+    state = copy.deepcopy(model.state_dict())
+    X, y = gen(n_per_class=20, n_classes=3)
+    fig, ax = plt.subplots()
+    assert plot_model(X, y, model, ax=ax, steps=30) is ax
+    plt.close(fig)
+    assert [m.training for m in model.modules()] == modes
+    assert all(p.device.type == "cpu" and p.dtype == torch.float64 for p in model.parameters())
+    assert all(p.grad is None for p in model.parameters())
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, state[key]), f"{key} changed"
+
+
+def test_plot_model_on_the_models_device_and_plot_data():
+    import matplotlib.pyplot as plt
+    model = nn.Sequential(nn.Linear(2, 3))
+    X, y = gen(n_per_class=10, n_classes=3)
+    fig, axes = plt.subplots(1, 2)
+    plot_data(X, y, ax=axes[0])
+    plot_model(X, y, model, ax=axes[1], steps=10)
+    assert len(axes[0].collections) == 1 and len(axes[1].collections) >= 2
+    plt.close(fig)
+    if torch.cuda.is_available():
+        model = model.cuda()
+        plot_model(X, y, model, steps=10)
+        assert next(model.parameters()).is_cuda
+        plt.close("all")
+
+
+def test_no_style_change_at_import_and_set_default_changes_it():
+    code = ("import matplotlib; before = dict(matplotlib.rcParams)\n"
+            "import helpers, helpers.plot, helpers.spiral\n"
+            "assert dict(matplotlib.rcParams) == before, 'importing helpers changed rcParams'\n"
+            "helpers.set_default(figsize=(3, 3)); assert list(matplotlib.rcParams['figure.figsize']) == [3, 3]\n")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
