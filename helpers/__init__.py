@@ -9,7 +9,8 @@ from .classification import make_classification
 from .core import describe, set_seed
 from .logistic import sigmoid, accuracy
 from .regression import data_iter, linreg, sgd, squared_loss, synthetic_data
-# lesson 4: from .fashion import ...
+from .fashion import CLASSES as FASHION_CLASSES, FashionMNISTError, load_fashion_mnist, read_idx, show_images
+from .softmax import confusion_matrix, evaluate, minibatch_indices, train_epoch
 from .plot import plot_data, plot_model, set_default
 from .spiral import make_spiral
 from .devices import Timing, best_device, format_seconds, time_median, to_device
