@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
-WORKERS ?= 2
+TEST_WORKERS ?= 2
 A ?=
 
 # Tests and grading run one torch/BLAS thread per process: two busy processes sharing two cores
@@ -23,7 +23,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test demo lab release check-release autograde feedback export notebooks bench clean
+.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean
 
 help:
 	@sed -n '1,6p' Makefile
@@ -37,7 +37,7 @@ $(READY): requirements.txt pyproject.toml
 	touch $@
 
 test: $(READY)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(WORKERS) --dist loadfile --nbval notebooks source tests
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --nbval notebooks source tests
 
 demo: $(READY)
 	$(ONE_THREAD) $(BIN)/python -m grading demo
@@ -54,6 +54,12 @@ check-release: $(READY)
 autograde: $(READY)
 	@test -n "$(A)" || { echo "usage: make autograde A=<assignment>"; exit 2; }
 	$(ONE_THREAD) $(BIN)/python -m grading autograde $(A)
+
+# Parallel, sandboxed grading of a whole class: make grade A=01_tensor_basics [WORKERS=n] [TIMEOUT=s] [FORCE=1]
+grade: $(READY)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [WORKERS=n] [TIMEOUT=s] [FORCE=1]"; exit 2; }
+	$(ONE_THREAD) $(BIN)/python -m grading grade $(A) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter 1 yes true,$(FORCE)),--force)
 
 feedback: $(READY)
 	@test -n "$(A)" || { echo "usage: make feedback A=<assignment>"; exit 2; }

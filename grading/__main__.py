@@ -1,8 +1,9 @@
 """Command line for the instructor's pipeline; the Makefile's targets call it."""
 import argparse
 import sys
+import warnings
 
-from . import course, demo
+from . import course, demo, grader
 
 
 def main(argv=None):
@@ -18,9 +19,20 @@ def main(argv=None):
     p.add_argument("name")
     p = sub.add_parser("export", help="write grades.csv (nbgrader's columns plus status)")
     p.add_argument("--to", default="grades.csv")
+    p = sub.add_parser("grade", help="grade every submission of an assignment in parallel, each in a sandbox")
+    p.add_argument("name")
+    p.add_argument("--workers", type=int, default=grader.Settings.workers, help="parallel submissions (default: one per core)")
+    p.add_argument("--timeout", type=int, default=grader.Settings.cell_timeout, help="seconds per cell (default 60)")
+    p.add_argument("--notebook-timeout", type=int, default=grader.Settings.notebook_timeout)
+    p.add_argument("--memory-mb", type=int, default=grader.Settings.memory_mb)
+    p.add_argument("--force", action="store_true", help="regrade students already graded")
+    p.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not isolated)")
+    p.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
     p = sub.add_parser("demo", help="grade the embedded demo class and print its table")
     p.add_argument("names", nargs="*")
     args = parser.parse_args(argv)
+    # nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every submission: harmless noise.
+    warnings.filterwarnings("ignore", message=".*not in session.*")
 
     try:
         if args.command == "release":
@@ -41,6 +53,17 @@ def main(argv=None):
         elif args.command == "export":
             rows = course.export(course.REPO, args.to)
             print(f"wrote {len(rows)} rows to {args.to}")
+        elif args.command == "grade":
+            settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
+                                       notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+                                       force=args.force, sandbox=not args.no_sandbox)
+            grader.grade(course.REPO, args.name, settings)
+            course.export(course.REPO, args.csv)
+            scores = course.scores(course.REPO, args.name)
+            status = course.load_status(course.REPO).get(args.name, {})
+            print(course.format_table({(args.name, s): (*scores.get(s, (0.0, None)), status.get(s, "no submission"))
+                                       for s in course.students(course.REPO, args.name)}))
+            print(f"grades written to {args.csv}")
         elif args.command == "demo":
             demo.run(args.names or None)
     except course.GradingError as err:

@@ -274,3 +274,16 @@ def scores(root, name):
         for submission in gb.find_assignment(name).submissions:
             out[submission.student.id] = (submission.code_score, submission.max_code_score)
     return out
+
+
+def format_table(results):
+    """Render {(assignment, student): (score, max, status)} as an aligned text table."""
+    rows = [("assignment", "student", "autograded", "status")]
+    for (name, student), (score, maximum, status) in results.items():
+        shown = f"{score:g} / {maximum:g}" if maximum is not None else "-"
+        flag = "ERROR " if status.startswith("error") else ""
+        rows.append((name, student, shown if not flag else "-", flag + status))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
+    lines.insert(1, "-" * max(len(line) for line in lines))
+    return "\n".join(lines)

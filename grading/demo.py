@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course
+from . import course, grader
 
 MISTAKES_DIR = course.REPO / "tests" / "mistakes"
 STUDENTS = ("alice", "bob", "carol", "dave")
@@ -106,7 +106,7 @@ def expected_scores(name):
     return load_spec(name)["DEMO"]["scores"]
 
 
-def run(names=None, target=None, out=print):
+def run(names=None, target=None, out=print, settings=None):
     """Grade the demo class of each assignment in `names`; return {(name, student): (score, max, status)}."""
     names = names or course.assignments()
     target = make_course(target or course.REPO / "build" / "demo", names)
@@ -114,27 +114,14 @@ def run(names=None, target=None, out=print):
     results = {}
     for name in names:
         write_class(target, name)
-        status = course.autograde(target, name)
+        status = grader.grade(target, name, settings or grader.Settings(), out=out, progress=False)
         course.feedback(target, name)
         scores = course.scores(target, name)
         for student in STUDENTS:
             score, maximum = scores.get(student, (0.0, None))
             results[(name, student)] = (score, maximum, status.get(student, "no submission"))
     course.export(target, "grades.csv")
-    out(format_table(results))
+    out(course.format_table(results))
     out(f"\ngraded {len(results)} submissions in {time.perf_counter() - started:.1f} s; "
         f"feedback in {target / 'feedback'}, grades in {target / 'grades.csv'}")
     return results
-
-
-def format_table(results):
-    """Render {(assignment, student): (score, max, status)} as an aligned text table."""
-    rows = [("assignment", "student", "autograded", "status")]
-    for (name, student), (score, maximum, status) in results.items():
-        shown = f"{score:g} / {maximum:g}" if maximum is not None else "-"
-        flag = "ERROR " if status.startswith("error") else ""
-        rows.append((name, student, shown if not flag else "-", flag + status))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
-    lines.insert(1, "-" * max(len(line) for line in lines))
-    return "\n".join(lines)
