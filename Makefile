@@ -42,8 +42,15 @@ test: $(READY)
 demo: $(READY)
 	$(ONE_THREAD) $(BIN)/python -m grading demo
 
+# JupyterLab at the repository root. nbgrader's server and lab extensions come enabled with its pip
+# package; jupyter/ (first on JUPYTER_CONFIG_PATH) enables the server extensions for this course
+# too, and nbgrader reads ./nbgrader_config.py (course dl-course, exchange/ made writable here).
+# Extra options: make lab LAB_ARGS="--no-browser --port 8890".
+LAB_ARGS ?=
 lab: $(READY)
-	$(BIN)/jupyter lab --notebook-dir=.
+	mkdir -p exchange
+	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 release: $(READY)
 	$(BIN)/python -m grading release
