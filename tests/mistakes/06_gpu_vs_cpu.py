@@ -1,0 +1,251 @@
+"""Typical wrong answers to assignment 6 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+_INTENSITY = '''
+
+def arithmetic_intensity(n, k, m, bytes_per_element=4):
+    return matmul_flops(n, k, m) / (bytes_per_element * (n * k + k * m + n * m))'''
+
+_FLOPS = '''def matmul_flops(n, k, m):
+    return 2 * n * k * m
+'''
+
+MISTAKES = {
+    # --- to_device -------------------------------------------------------------------------
+    "tuples turned into lists": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_device(value, device) for value in obj]
+    return obj""",
+        "fails": {"test_to_device_containers"},
+    },
+    "dict entries that are not tensors dropped": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()
+                if isinstance(value, (torch.Tensor, torch.nn.Module, list, tuple, dict))}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_containers"},
+    },
+    "caller's list and dict changed in place": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        for key in obj:
+            obj[key] = to_device(obj[key], device)
+        return obj
+    if isinstance(obj, list):
+        for i, value in enumerate(obj):
+            obj[i] = to_device(value, device)
+        return obj
+    if isinstance(obj, tuple):
+        return tuple(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_containers"},
+    },
+    "a copy even on the same device": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, torch.Tensor):
+        return obj.clone().to(device)
+    if isinstance(obj, torch.nn.Module):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_same_device"},
+    },
+    "modules left where they are": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_tensors"},
+    },
+    "only one level deep": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    move = lambda v: v.to(device) if isinstance(v, (torch.Tensor, torch.nn.Module)) else v
+    if isinstance(obj, dict):
+        return {key: move(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(move(value) for value in obj)
+    return move(obj)""",
+        "fails": {"test_to_device_tensors", "test_to_device_containers"},
+    },
+    # --- time_it ---------------------------------------------------------------------------
+    "no warm-up": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_warmup"},
+    },
+    "the warm-up calls are timed too": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    times = []
+    for _ in range(warmup + repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_warmup"},
+    },
+    "one warm-up call too few": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup - 1):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_warmup"},
+    },
+    "no synchronize": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = clock()
+        fn()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_sync"},
+    },
+    "synchronised after the clock stops": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        times.append(clock() - start)
+        sync()
+    return statistics.median(times)""",
+        "fails": {"test_time_it_sync"},
+    },
+    "no synchronize before the clock starts": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_sync"},
+    },
+    "mean instead of median": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return sum(times) / len(times)""",
+        "fails": {"test_time_it_median"},
+    },
+    "one clock around all the runs, not divided": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    sync()
+    start = clock()
+    for _ in range(repeats):
+        fn()
+    sync()
+    return clock() - start""",
+        "fails": {"test_time_it_warmup", "test_time_it_sync", "test_time_it_median"},
+    },
+    # --- FLOPs and intensity ---------------------------------------------------------------
+    "FLOPs n*k*m (multiplications only)": {
+        "cell": "matmul_flops",
+        "code": """def matmul_flops(n, k, m):
+    return n * k * m""" + _INTENSITY,
+        "fails": {"test_matmul_flops", "test_intensity"},
+    },
+    "FLOPs with k - 1 additions": {
+        "cell": "matmul_flops",
+        "code": """def matmul_flops(n, k, m):
+    return n * m * (2 * k - 1)""" + _INTENSITY,
+        "fails": {"test_matmul_flops", "test_intensity"},
+    },
+    "FLOPs as a float": {
+        "cell": "matmul_flops",
+        "code": """def matmul_flops(n, k, m):
+    return 2.0 * n * k * m""" + _INTENSITY,
+        "fails": {"test_matmul_flops"},
+    },
+    "the output matrix not counted in the bytes": {
+        "cell": "matmul_flops",
+        "code": _FLOPS + """
+
+def arithmetic_intensity(n, k, m, bytes_per_element=4):
+    return matmul_flops(n, k, m) / (bytes_per_element * (n * k + k * m))""",
+        "fails": {"test_intensity"},
+    },
+    "4 bytes per element hard-coded": {
+        "cell": "matmul_flops",
+        "code": _FLOPS + """
+
+def arithmetic_intensity(n, k, m, bytes_per_element=4):
+    return matmul_flops(n, k, m) / (4 * (n * k + k * m + n * m))""",
+        "fails": {"test_intensity"},
+    },
+}
+
+DEMO = {
+    "wrong": "no synchronize",
+    "scores": {"alice": 8, "bob": 0, "carol": 7},
+}
