@@ -1,0 +1,125 @@
+"""Typical wrong answers to assignment 5 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+_FIT = """def fit(model, X, y, epochs):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    return [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]"""
+
+MISTAKES = {
+    "no activation: two stacked linear layers": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(nn.Linear(n_features, n_hidden), nn.Linear(n_hidden, n_classes))""",
+        "fails": {"test_mlp_forward", "test_fit"},
+    },
+    "sigmoid instead of ReLU": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(nn.Linear(n_features, n_hidden), nn.Sigmoid(), nn.Linear(n_hidden, n_classes))""",
+        "fails": {"test_mlp_forward", "test_fit"},
+    },
+    "hidden size hard-coded to 100": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(nn.Linear(n_features, 100), nn.ReLU(), nn.Linear(100, n_classes))""",
+        "fails": {"test_mlp_parameters"},
+    },
+    "softmax at the end of the model": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(nn.Linear(n_features, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_classes),
+                         nn.Softmax(dim=1))""",
+        "fails": {"test_mlp_forward"},
+    },
+    "argmax over the wrong dimension": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return (logits.argmax(dim=0) == y).float().mean().item()""",
+        "fails": {"test_accuracy"},
+    },
+    "number of correct points instead of the fraction": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return float((logits.argmax(dim=1) == y).sum().item())""",
+        "fails": {"test_accuracy"},
+    },
+    "forgot optimizer.zero_grad()": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()""",
+        "fails": {"test_train_step_twice", "test_fit"},
+    },
+    "optimizer.step() before loss.backward()": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    optimizer.step()
+    loss.backward()
+    return loss.item()""",
+        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+    },
+    "forgot optimizer.step()": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    return loss.item()""",
+        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+    },
+    "backward on the logits instead of the loss": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    logits = model(X)
+    loss = loss_fn(logits, y)
+    logits.sum().backward()
+    optimizer.step()
+    return loss.item()""",
+        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+    },
+    "softmax before nn.CrossEntropyLoss": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(torch.softmax(model(X), dim=1), y)
+    loss.backward()
+    optimizer.step()
+    return loss.item()""",
+        "fails": {"test_train_step", "test_train_step_twice"},
+    },
+    "returns the loss tensor, not a float": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    loss.backward()
+    optimizer.step()
+    return loss""",
+        "fails": {"test_train_step", "test_train_step_twice"},
+    },
+    "learning rate too small for the budget": {
+        "cell": "fit",
+        "code": _FIT.replace("lr=0.05", "lr=1e-3"),
+        "fails": {"test_fit"},
+    },
+    "ignores the epoch budget": {
+        "cell": "fit",
+        "code": _FIT.replace("range(epochs)", "range(300)").replace("lr=0.05", "lr=0.01"),
+        "fails": {"test_fit"},
+    },
+}
+
+DEMO = {
+    "wrong": "forgot optimizer.zero_grad()",
+    "scores": {"alice": 9, "bob": 0, "carol": 6},
+}
