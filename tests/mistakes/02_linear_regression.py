@@ -1,0 +1,192 @@
+"""Typical wrong answers to assignment 2 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+MISTAKES = {
+    "linreg without the bias": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return X @ w""",
+        "fails": {"test_linreg", "test_train_linreg"},
+    },
+    "linreg flattened to shape (n,)": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return X @ w.reshape(-1) + b""",
+        "fails": {"test_linreg"},
+    },
+    "squared_loss without reshaping: (n, 1) - (n,) broadcasts to (n, n)": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return ((y_hat - y) ** 2 / 2).reshape(-1)""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values", "test_train_linreg"},
+    },
+    "squared_loss keeps shape (n, 1)": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values"},
+    },
+    "squared_loss summed over the batch": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return ((y_hat.reshape(-1) - y.reshape(-1)) ** 2 / 2).sum()""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values"},
+    },
+    "squared_loss averaged, then sgd divides again": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return ((y_hat.reshape(-1) - y.reshape(-1)) ** 2 / 2).mean()""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values", "test_train_linreg"},
+    },
+    "squared_loss without the 1/2": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return (y_hat.reshape(-1) - y.reshape(-1)) ** 2""",
+        "fails": {"test_squared_loss_values"},
+    },
+    "squared_loss calls nn.functional.mse_loss": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return torch.nn.functional.mse_loss(y_hat.reshape(-1), y.reshape(-1), reduction="none") / 2""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values", "test_train_linreg"},
+    },
+    "sgd without torch.no_grad()": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    for p in params:
+        p -= lr * p.grad / batch_size
+        p.grad.zero_()""",
+        "fails": {"test_sgd_update", "test_sgd_state", "test_train_linreg"},
+    },
+    "sgd forgets to zero the gradients": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size""",
+        "fails": {"test_sgd_state", "test_train_linreg"},
+    },
+    "sgd with the sign flipped (gradient ascent)": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p += lr * p.grad / batch_size
+            p.grad.zero_()""",
+        "fails": {"test_sgd_update", "test_train_linreg"},
+    },
+    "sgd does not divide by the batch size": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad.zero_()""",
+        "fails": {"test_sgd_update", "test_train_linreg"},   # the hidden batch of 25 diverges
+    },
+    "sgd divides by the batch size twice": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size / batch_size
+            p.grad.zero_()""",
+        "fails": {"test_sgd_update", "test_train_linreg"},
+    },
+    "sgd replaces p.data instead of updating in place": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    for p in params:
+        p.data = p.data - lr * p.grad / batch_size
+        p.grad.zero_()""",
+        "fails": {"test_sgd_state"},
+    },
+    "train_linreg averages the loss (divides twice with sgd)": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+            squared_loss(linreg(X_b, w, b), y_b).mean().backward()
+            sgd([w, b], lr, len(X_b))
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_linreg runs one epoch only": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+        squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+        sgd([w, b], lr, len(X_b))
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_linreg uses torch.optim.SGD": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([w, b], lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+            optimizer.zero_grad()
+            squared_loss(linreg(X_b, w, b), y_b).mean().backward()
+            optimizer.step()
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_nn does not reshape y: MSELoss broadcasts to (n, n)": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Linear(X.shape[1], 1)
+    with torch.no_grad():
+        net.weight.normal_(0.0, 0.01, generator=gen)
+        net.bias.zero_()
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=gen)
+    loss_fn = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            loss = loss_fn(net(X_b), y_b)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net""",
+        "fails": {"test_train_nn"},
+    },
+    "train_nn forgets optimizer.zero_grad()": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Linear(X.shape[1], 1)
+    with torch.no_grad():
+        net.weight.normal_(0.0, 0.01, generator=gen)
+        net.bias.zero_()
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True, generator=gen)
+    loss_fn = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            loss = loss_fn(net(X_b), y_b)
+            loss.backward()
+            optimizer.step()
+    return net""",
+        "fails": {"test_train_nn"},
+    },
+}
+
+DEMO = {
+    "wrong": "sgd forgets to zero the gradients",
+    "scores": {"alice": 16, "bob": 0, "carol": 10},
+}
