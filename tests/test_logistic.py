@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from helpers import accuracy, sigmoid
-from helpers.logistic import make_binary
+from helpers.logistic import best_bce, make_binary
 
 
 def test_sigmoid_matches_torch_and_keeps_shape_and_dtype():
@@ -62,3 +62,21 @@ def test_make_binary_shapes_labels_and_seed():
     assert accuracy(X.sum(dim=1), y, threshold=0.0) == 1.0
     X2, _ = make_binary(n_per_class=30, dispersion=(4.0, 0.5), generator=torch.Generator().manual_seed(1))
     assert torch.equal(X, X2)
+
+
+def test_best_bce_is_the_minimum():
+    X, y = make_binary(n_per_class=100, dispersion=(1.5, 1.0), generator=torch.Generator().manual_seed(0))
+    best = best_bce(X, y)
+    model = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=200, line_search_fn="strong_wolfe")
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(model(X), y.reshape(-1, 1))
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    assert 0.1 < best <= closure().item() + 1e-6 and abs(best - closure().item()) < 1e-4
+    assert loss_fn(torch.zeros(200, 1), y.reshape(-1, 1)).item() > best   # w = 0 is worse

@@ -1,0 +1,149 @@
+"""Typical wrong answers to assignment 3 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+_BCE_BODY = """    y = y.reshape(p.shape).to(p.dtype)
+    p = p.clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()"""
+
+_TRAIN = """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for idx in minibatches(len(X), batch_size, generator):
+            loss = binary_cross_entropy(sigmoid(X[idx] @ w + b), y[idx])
+            loss.backward()
+            with torch.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad
+{reset}
+    return w.detach(), b.detach()"""
+
+_NN = """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    model = {model}
+    loss_fn = {loss}
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+{zero}
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model"""
+
+MISTAKES = {
+    "naive sigmoid 1/(1+exp(-z)): NaN gradient at z = -1000": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return 1 / (1 + torch.exp(-z))""",
+        "fails": {"test_sigmoid_extreme"},
+    },
+    "sigmoid as exp(z)/(1+exp(z)): NaN at z = 1000": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return torch.exp(z) / (1 + torch.exp(z))""",
+        "fails": {"test_sigmoid_extreme"},
+    },
+    "stable branches, but |z| by z.abs(): gradient 0 at z = 0": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    e = torch.exp(-z.abs())
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
+        "fails": {"test_sigmoid_extreme", "test_train_accuracy", "test_train_converges"},
+    },
+    "torch.where over two overflowing branches": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))""",
+        "fails": {"test_sigmoid_extreme"},
+    },
+    "sigmoid through numpy (graph lost, overflow warning)": {
+        "cell": "sigmoid",
+        "code": """import numpy as np
+def sigmoid(z):
+    return torch.from_numpy(1 / (1 + np.exp(-z.detach().numpy())))""",
+        "fails": {"test_sigmoid_extreme", "test_train_accuracy", "test_train_converges"},
+    },
+    "calls torch.sigmoid": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return torch.sigmoid(z)""",
+        "fails": {"test_sigmoid_values", "test_sigmoid_extreme"},
+    },
+    "log(0) not clipped": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    y = y.reshape(p.shape).to(p.dtype)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
+        "fails": {"test_bce_extreme"},
+    },
+    "clipped with an eps lost in float32 (1 - 1e-12 == 1)": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    y = y.reshape(p.shape).to(p.dtype)
+    p = p.clamp(1e-12, 1 - 1e-12)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
+        "fails": {"test_bce_extreme"},
+    },
+    "sum instead of mean": {
+        "cell": "binary_cross_entropy",
+        "code": "def binary_cross_entropy(p, y):\n" + _BCE_BODY.replace(".mean()", ".sum()"),
+        "fails": {"test_bce_values"},
+    },
+    "sign error: log-likelihood instead of its negative": {
+        "cell": "binary_cross_entropy",
+        "code": "def binary_cross_entropy(p, y):\n" + _BCE_BODY.replace("return -(", "return ("),
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_accuracy", "test_train_converges"},
+    },
+    "labels not reshaped: (n, 1) and (n,) broadcast to (n, n)": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    p = p.clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_converges"},
+    },
+    "calls the library function": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    return nn.functional.binary_cross_entropy(p, y.reshape(p.shape).to(p.dtype))""",
+        "fails": {"test_bce_values", "test_bce_extreme"},
+    },
+    "threshold 0.5 on the logits": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return ((X @ w + b).reshape(-1) > 0.5).long()""",
+        "fails": {"test_predict"},
+    },
+    "labels returned as a (n, 1) column": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return (X @ w + b > 0).long()""",
+        "fails": {"test_predict"},
+    },
+    "forgot to zero the gradients (from scratch)": {
+        "cell": "train_logistic",
+        "code": _TRAIN.format(reset=""),
+        "fails": {"test_train_converges"},
+    },
+    "optimizer.zero_grad() forgotten": {
+        "cell": "train_nn",
+        "code": _NN.format(model="nn.Linear(X.shape[1], 1)", loss="nn.BCEWithLogitsLoss()", zero=""),
+        "fails": {"test_nn_converges"},
+    },
+    "sigmoid in the model, returned as nn.Sequential": {
+        "cell": "train_nn",
+        "code": _NN.format(model="nn.Sequential(nn.Linear(X.shape[1], 1), nn.Sigmoid())", loss="nn.BCELoss()",
+                           zero="            optimizer.zero_grad()"),
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+}
+
+DEMO = {
+    "wrong": "naive sigmoid 1/(1+exp(-z)): NaN gradient at z = -1000",
+    "scores": {"alice": 16, "bob": 0, "carol": 14},
+}
