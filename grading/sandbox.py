@@ -45,13 +45,15 @@ def _grader_setup_{key}():
              (builtins, "float"), (builtins, "abs"), (builtins, "len"), (builtins, "all"), (builtins, "any"),
              (builtins, "sum"), (builtins, "max"), (builtins, "min"), (builtins, "zip"), (builtins, "print"),
              (InteractiveShell, "showtraceback"), (InteractiveShell, "_showtraceback"),
-             (InteractiveShell, "run_cell"), (InteractiveShell, "run_ast_nodes"), (InteractiveShell, "run_code")]
+             (InteractiveShell, "run_cell"), (InteractiveShell, "run_cell_async"), (InteractiveShell, "should_run_async"),
+             (InteractiveShell, "run_ast_nodes"), (InteractiveShell, "run_code")]
     saved = [(owner, name, owner.__dict__.get(name, getattr(owner, name))) for owner, name in names]
     events = {{k: list(v) for k, v in shell.events.callbacks.items()}}
     def restore():
         for owner, name, value in saved:
             setattr(owner, name, value)
-        for name in ("showtraceback", "_showtraceback", "run_cell", "run_ast_nodes", "run_code"):
+        for name in ("showtraceback", "_showtraceback", "run_cell", "run_cell_async", "should_run_async",
+                     "run_ast_nodes", "run_code"):
             shell.__dict__.pop(name, None)
         for k, v in events.items():
             shell.events.callbacks[k] = list(v)
@@ -87,6 +89,8 @@ def kernel_argv(scratch, work, hide, memory_mb):
     for path in exposed:
         if any(Path(h) in path.parents or Path(h) == path for h in hide):
             argv += ["--ro-bind", str(path), str(path)]
+    for path in hide:
+        argv += ["--remount-ro", str(path)]
     env = {"HOME": f"{scratch}/home", "IPYTHONDIR": f"{scratch}/home/ipython",
            "MPLCONFIGDIR": f"{scratch}/home/mpl", "JUPYTER_RUNTIME_DIR": f"{scratch}/home/runtime",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -171,7 +175,7 @@ def run_notebook(nb, work, scratch, hide, cell_timeout=60, notebook_timeout=600,
                     problem = f"timeout: the notebook exceeded {notebook_timeout} s"
                     cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
                     continue
-                if is_test(cell) and not _silent(client, f"_grader_restore_{key}()", budget()):
+                if is_test(cell) and not _restore(client, key, budget()):
                     problem = "error: the submission tampered with the grader"
                     cell.outputs = [error_output("GraderError", problem)]
                     continue
@@ -195,11 +199,23 @@ def run_notebook(nb, work, scratch, hide, cell_timeout=60, notebook_timeout=600,
     return problem
 
 
-def _silent(client, code, timeout):
-    """Run `code` silently in the kernel; True if it finished without error in time."""
+def _silent(client, code, timeout, user_expressions=None):
+    """Run `code` silently in the kernel; return its reply content if it finished without error."""
     try:
-        msg_id = client.kc.execute(code, silent=True, store_history=False)
+        msg_id = client.kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {})
         reply = client.wait_for_reply(msg_id)
     except Exception:
-        return False
-    return bool(reply) and reply["content"].get("status") == "ok"
+        return None
+    if not reply or reply["content"].get("status") != "ok":
+        return None
+    return reply["content"]
+
+
+def _restore(client, key, timeout):
+    """Put back what a submission may have patched, and prove the snippet really ran: it sets a
+    fresh nonce that the reply must carry back (a patched cell runner that skips code cannot)."""
+    nonce = secrets.token_hex(8)
+    content = _silent(client, f"_grader_restore_{key}()\n_grader_nonce_{key} = {nonce!r}", timeout,
+                      {"nonce": f"_grader_nonce_{key}"})
+    got = (content or {}).get("user_expressions", {}).get("nonce", {})
+    return got.get("status") == "ok" and got.get("data", {}).get("text/plain") == repr(nonce)

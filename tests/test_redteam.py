@@ -1,0 +1,225 @@
+"""Hostile and broken submissions, graded in one class by `make grade`'s grader.
+
+Each case is built from assignment 1's student copy and asserts its exact score and status. In
+the same run two honest students must get exactly what they get when graded alone, and the
+course's files, helpers/ and the gradebook must come through untouched.
+"""
+import hashlib
+import html
+import json
+import sqlite3
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from grading import course, demo, grader, sandbox
+
+NAME = "01_tensor_basics"
+FILE = f"{NAME}.ipynb"
+TESTS = {"test_subtract_values", "test_subtract_inplace", "test_normal_seed", "test_normal_stats",
+         "test_pairwise_dots", "test_gradient_full", "test_gradient_partial"}
+
+pytestmark = pytest.mark.skipif(not sandbox.bwrap_available(), reason="bubblewrap is not installed")
+
+
+def _nbs():
+    (_, source_nb, release_nb), = demo.notebooks(REPO, NAME)
+    spec = demo.load_spec(NAME)
+    full = demo.solution_cells(source_nb)
+    wrong = dict(full, **demo.mistake_answers(spec, spec["DEMO"]["wrong"]))
+    return release_nb, full, wrong
+
+
+def prefixed(answers, cell, code):
+    """Answers with `code` run at the start of one answer cell."""
+    return dict(answers, **{cell: code + "\n" + answers[cell]})
+
+
+def suffixed(answers, cell, code):
+    return dict(answers, **{cell: answers[cell] + "\n" + code})
+
+
+def cases(course_root):
+    release, full, wrong = _nbs()
+    fill = lambda answers: demo.fill(release, answers)  # noqa: E731
+    gradebook = course_root / "gradebook.db"
+    source_nb = course_root / "source" / NAME / FILE
+
+    def without_tests(nb):
+        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in TESTS]
+        return nb
+
+    def edited_tests(nb):
+        for c in nb.cells:
+            if c.metadata.get("nbgrader", {}).get("grade_id") in TESTS:
+                c.source = "pass"
+        return nb
+
+    def tests_first(nb):
+        tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") in TESTS]
+        nb.cells = tests + [c for c in nb.cells if c not in tests]
+        return nb
+
+    def empty(nb):
+        nb.cells = []
+        return nb
+
+    always_equal = """class Anything:
+    shape = (3, 4)
+    def __eq__(self, other):
+        return True
+    def __float__(self):
+        return 0.0
+def pairwise_dots(P, Q):
+    return Anything()"""
+    writes = f"""import pathlib
+failed = []
+for target in [{str(gradebook)!r}, {str(REPO / 'helpers' / 'checks.py')!r}, {str(source_nb)!r}]:
+    try:
+        pathlib.Path(target).write_text('pwned')
+    except OSError as err:
+        failed.append(type(err).__name__)
+print('WRITES FAILED:', len(failed))"""
+    reads = f"""leaked = []
+for target in [{str(source_nb)!r}, {str(gradebook)!r}, {str(REPO / 'source' / NAME / FILE)!r}]:
+    try:
+        leaked.append(len(open(target, 'rb').read()))
+    except OSError:
+        pass
+print('LEAKED' if leaked else 'NOLEAK')"""
+    fake_runner = """from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
+def _skip(raw_cell, *args, **kwargs):
+    return ExecutionResult(ExecutionInfo(raw_cell, False, True, None, None))
+async def _skip_async(raw_cell, *args, **kwargs):
+    return _skip(raw_cell)
+get_ipython().run_cell = _skip
+get_ipython().run_cell_async = _skip_async"""
+    hide_traceback = """from IPython.core.interactiveshell import InteractiveShell
+InteractiveShell.showtraceback = lambda *a, **k: None
+get_ipython().showtraceback = lambda *a, **k: None"""
+
+    return {
+        # name: (files {filename: notebook or raw text}, expected score, expected status prefix)
+        "alice_honest": ({FILE: fill(full)}, 8, "graded"),
+        "carol_honest": ({FILE: fill(wrong)}, 7, "graded"),
+        "invalid_json": ({FILE: nbformat.writes(fill(full))[:500]}, 0, "error: 01_tensor_basics.ipynb is not valid JSON"),
+        "empty_notebook": ({FILE: empty(fill(full))}, 0, "error: 01_tensor_basics.ipynb is the notebook has no cells"),
+        "renamed_notebook": ({"my_homework.ipynb": fill(full)}, 0, "missing notebook 01_tensor_basics.ipynb"),
+        "deleted_tests": ({FILE: without_tests(fill(full))}, 8, "graded"),
+        "edited_tests": ({FILE: edited_tests(fill(wrong))}, 7, "graded"),
+        "reordered_tests": ({FILE: tests_first(fill(full))}, 8, "graded"),
+        "infinite_loop": ({FILE: fill(suffixed(full, "subtract_three_ways", "while True:\n    pass"))}, 0, "timeout"),
+        "memory_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", "hog = bytearray(64 * 2**30)"))}, 7, "graded"),
+        "huge_output": ({FILE: fill(suffixed(full, "subtract_three_ways", "print('x' * (100 * 2**20))"))}, 8, "graded"),
+        "os_exit": ({FILE: fill(prefixed(full, "normal_matrix", "import os\nos._exit(0)"))}, 3, "error: the kernel died"),
+        "exception": ({FILE: fill(prefixed(full, "pairwise_dots", "raise ValueError('broken')"))}, 7, "graded"),
+        "patch_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.allclose = lambda *a, **k: True"))}, 7, "graded"),
+        "patch_equal": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.equal = lambda *a, **k: True"))}, 7, "graded"),
+        "patch_assert_close": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.testing.assert_close = lambda *a, **k: None"))}, 7, "graded"),
+        "patch_numpy_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import numpy\nnumpy.allclose = lambda *a, **k: True"))}, 7, "graded"),
+        "patch_math_isclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import math\nmath.isclose = lambda *a, **k: True"))}, 7, "graded"),
+        "patch_course_checks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None"))}, 7, "graded"),
+        "always_equal_object": ({FILE: fill(dict(full, pairwise_dots=always_equal))}, 7, "graded"),
+        "hidden_tracebacks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", hide_traceback))}, 7, "graded"),
+        "writes_course_files": ({FILE: fill(prefixed(full, "subtract_three_ways", writes))}, 8, "graded"),
+        "reads_hidden_tests": ({FILE: fill(prefixed(full, "subtract_three_ways", reads))}, 8, "graded"),
+        "deletes_grader_hooks": ({FILE: fill(prefixed(full, "subtract_three_ways",
+                                 "for _k in [k for k in globals() if k.startswith('_grader')]:\n    del globals()[_k]"))},
+                                 0, "error: the submission tampered with the grader"),
+        "fake_cell_runner": ({FILE: fill(suffixed(full, "subtract_three_ways", fake_runner))}, 0,
+                             "error: the submission tampered with the grader"),
+    }
+
+
+def write_class(course_root, class_cases):
+    for student, (files, _, _) in class_cases.items():
+        folder = course_root / "submitted" / student / NAME
+        folder.mkdir(parents=True)
+        for filename, content in files.items():
+            if isinstance(content, str):
+                (folder / filename).write_text(content)
+            else:
+                nbformat.write(content, folder / filename)
+
+
+def tree_hash(*folders):
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+SETTINGS = grader.Settings(workers=2, cell_timeout=20, notebook_timeout=120, memory_mb=3072)
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = demo.make_course(tmp_path_factory.mktemp("redteam") / "course", [NAME])
+    class_cases = cases(root)
+    write_class(root, class_cases)
+    before = tree_hash(root / "source", root / "release", REPO / "helpers")
+    status = grader.grade(root, NAME, SETTINGS, out=lambda *_: None, progress=False)
+    return root, class_cases, status, course.scores(root, NAME), before
+
+
+def test_every_case_gets_its_exact_score_and_status(graded_class):
+    root, class_cases, status, scores, _ = graded_class
+    wrong = {}
+    for student, (_, score, prefix) in class_cases.items():
+        got = (scores.get(student, (0.0, None))[0], status.get(student, ""))
+        if got[0] != score or not got[1].startswith(prefix):
+            wrong[student] = f"expected {score} / {prefix!r}, got {got}"
+    assert wrong == {}
+    assert len(class_cases) >= 17
+
+
+def test_course_files_helpers_and_gradebook_are_untouched(graded_class):
+    root, class_cases, _, _, before = graded_class
+    assert tree_hash(root / "source", root / "release", REPO / "helpers") == before
+    with sqlite3.connect(root / "gradebook.db") as db:
+        assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+        students = {row[0] for row in db.execute("select student_id from submitted_assignment")}
+    assert students == set(class_cases)
+    recorded = json.loads((root / course.STATUS_FILE).read_text())[NAME]
+    assert set(recorded) == set(class_cases)
+
+
+def _outputs(root, student):
+    nb = nbformat.read(root / "autograded" / student / NAME / FILE, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_sandbox_blocked_reads_writes_and_floods(graded_class):
+    root = graded_class[0]
+    assert "WRITES FAILED: 3" in _outputs(root, "writes_course_files")
+    assert "NOLEAK" in _outputs(root, "reads_hidden_tests")
+    assert (root / "autograded" / "huge_output" / NAME / FILE).stat().st_size < 2 * 2**20
+    assert "output truncated by the grader" in _outputs(root, "huge_output")
+
+
+def test_feedback_never_shows_hidden_tests(graded_class):
+    root, class_cases, _, _, _ = graded_class
+    course.feedback(root, NAME)
+    source = nbformat.read(root / "source" / NAME / FILE, as_version=4)
+    secret = []
+    for cell in source.cells:
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            block = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+            secret += [line.strip() for line in block.splitlines() if len(line.strip()) > 15]
+    pages = list((root / "feedback").rglob("*.html"))
+    assert len(pages) >= len(class_cases) - 4
+    for page in pages:
+        text = html.unescape(page.read_text())
+        assert [line for line in secret if line in text] == [], page
+
+
+def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path):
+    root, class_cases, _, scores, _ = graded_class
+    alone = demo.make_course(tmp_path / "alone", [NAME])
+    write_class(alone, {k: class_cases[k] for k in ("alice_honest", "carol_honest")})
+    grader.grade(alone, NAME, SETTINGS, out=lambda *_: None, progress=False)
+    solo = course.scores(alone, NAME)
+    for student in ("alice_honest", "carol_honest"):
+        assert scores[student] == solo[student]
