@@ -16,17 +16,19 @@ def minibatch_indices(n, batch_size, generator=None, shuffle=True):
     return list(order.split(batch_size))
 
 
-def train_epoch(model, loss_fn, optimizer, X, y, batch_size=256, generator=None):
+def train_epoch(model, loss_fn, optimizer, X, y, batch_size=256, generator=None, scheduler=None):
     """Run one epoch of minibatch SGD on X (N, D), y (N,); return the mean training loss (float).
 
     Minibatches are rows picked by index from the tensors, so an epoch costs N/batch_size tensor
-    operations and no per-item Python work. Used in lesson 4 and benchmarks/softmax_epoch.py."""
+    operations and no per-item Python work; `scheduler`, if given, is stepped after every minibatch. Used in lesson 4 and benchmarks/softmax_epoch.py."""
     total, count = 0.0, 0
     for idx in minibatch_indices(len(X), batch_size, generator):
         loss = loss_fn(model(X[idx]), y[idx])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
         total += loss.item() * len(idx)
         count += len(idx)
     return total / max(count, 1)

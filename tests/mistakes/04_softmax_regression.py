@@ -1,0 +1,178 @@
+"""Typical wrong answers to assignment 4 and the test cells each one must fail.
+
+tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
+and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
+class's student carol, and the exact autograded scores the demo class must get.
+"""
+
+SOFTMAX_TESTS = {"test_softmax_rows", "test_softmax_stable", "test_softmax_matches"}
+CE_TESTS = {"test_ce_value", "test_ce_stable"}
+
+MISTAKES = {
+    "naive softmax: exp overflows": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    e = logits.exp()
+    return e / e.sum(dim=1, keepdim=True)""",
+        "fails": {"test_softmax_stable"},
+    },
+    "softmax over the wrong dim (columns)": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    e = (logits - logits.max(dim=0, keepdim=True).values).exp()
+    return e / e.sum(dim=0, keepdim=True)""",
+        "fails": SOFTMAX_TESTS,
+    },
+    "subtracts the global max, not each row's": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    e = (logits - logits.max()).exp()
+    return e / e.sum(dim=1, keepdim=True)""",
+        "fails": {"test_softmax_stable"},
+    },
+    "row max without keepdim": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    e = (logits - logits.max(dim=1).values).exp()
+    return e / e.sum(dim=1, keepdim=True)""",
+        "fails": SOFTMAX_TESTS,
+    },
+    "softmax calls torch.softmax": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    return torch.softmax(logits, dim=1)""",
+        "fails": {"test_softmax_matches"},
+    },
+    "cross-entropy: sum instead of mean": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    top = logits.max(dim=1, keepdim=True).values
+    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
+    return (log_sum_exp - logits.gather(1, y.unsqueeze(1)).squeeze(1)).sum()""",
+        "fails": CE_TESTS,
+    },
+    "cross-entropy: gather on dim 0": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    top = logits.max(dim=1, keepdim=True).values
+    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
+    return (log_sum_exp - logits.gather(0, y.unsqueeze(1)).squeeze(1)).mean()""",
+        "fails": CE_TESTS,
+    },
+    "cross-entropy: labels off by one": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    top = logits.max(dim=1, keepdim=True).values
+    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
+    return (log_sum_exp - logits.gather(1, (y - 1).unsqueeze(1)).squeeze(1)).mean()""",
+        "fails": CE_TESTS,
+    },
+    "cross-entropy: log of a naive softmax": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    e = logits.exp()
+    probs = e / e.sum(dim=1, keepdim=True)
+    return -probs.gather(1, y.unsqueeze(1)).log().mean()""",
+        "fails": {"test_ce_stable"},
+    },
+    "cross-entropy calls F.cross_entropy": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    return F.cross_entropy(logits, y)""",
+        "fails": {"test_ce_value"},
+    },
+    "accuracy: argmax on the wrong dim": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return (logits.argmax(dim=0) == y).float().mean().item()""",
+        "fails": {"test_accuracy"},
+    },
+    "accuracy: count instead of fraction": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return float((logits.argmax(dim=1) == y).sum())""",
+        "fails": {"test_accuracy"},
+    },
+    "sgd_step forgets to zero the gradients": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(X @ W + b, y)
+    loss.backward()
+    with torch.no_grad():
+        W -= lr * W.grad
+        b -= lr * b.grad
+    return loss.item()""",
+        "fails": {"test_sgd_zero_grad"},
+    },
+    "sgd_step rebinds W instead of updating it in place": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(X @ W + b, y)
+    loss.backward()
+    W = (W - lr * W.grad).detach().requires_grad_(True)
+    b = (b - lr * b.grad).detach().requires_grad_(True)
+    return loss.item()""",
+        "fails": {"test_sgd_update", "test_sgd_zero_grad"},
+    },
+    "training: softmax before the cross-entropy loss": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(torch.softmax(model(X[idx]), dim=1), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_accuracy"},
+    },
+    "training: one pass, ignoring epochs": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    batches = torch.randperm(len(X), generator=generator).split(batch_size)
+    for step, idx in enumerate(batches):
+        optimizer.param_groups[0]["lr"] = lr * (1 - step / len(batches))
+        loss = F.cross_entropy(model(X[idx]), y[idx])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model""",
+        "fails": {"test_train_accuracy"},
+    },
+    "training: forgets optimizer.step()": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+    return model""",
+        "fails": {"test_train_model", "test_train_accuracy"},
+    },
+}
+
+DEMO = {
+    "wrong": "naive softmax: exp overflows",
+    "scores": {"alice": 17, "bob": 0, "carol": 15},
+}
