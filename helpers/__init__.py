@@ -16,5 +16,7 @@ from .spiral import make_spiral
 from .devices import Timing, best_device, format_seconds, time_median, to_device
 from .train import fit, plot_history, target_function  # lesson 7
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in {
-    "classification", "core", "regression", "fashion", "spiral", "devices", "train", "checks"}]
+from types import ModuleType as _ModuleType
+
+__all__ = sorted(name for name, value in globals().items()
+                 if not name.startswith("_") and not isinstance(value, _ModuleType))
