@@ -7,8 +7,6 @@ the others are still graded. Feedback shows no hidden test, and grades.csv carri
 import csv
 import html
 
-import pytest
-
 from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
 from grading import demo
 
@@ -28,8 +26,7 @@ def hidden_lines(name):
     return lines
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_demo_class_gets_exact_scores(name, tmp_path):
+def check_demo_class(name, tmp_path):
     printed = []
     results = demo.run([name], target=tmp_path / "course", out=printed.append)
     expected = demo.expected_scores(name)
@@ -56,3 +53,9 @@ def test_demo_class_gets_exact_scores(name, tmp_path):
             assert "BEGIN HIDDEN TESTS" not in text
             leaked = [line for line in secrets if line in text]
             assert leaked == [], f"{student}'s feedback shows hidden tests: {leaked[:3]}"
+
+
+# One class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
+for _name in ASSIGNMENTS:
+    globals()[f"TestDemoClass_{_name}"] = type(f"TestDemoClass_{_name}", (), {
+        "test_exact_scores": lambda self, tmp_path, _n=_name: check_demo_class(_n, tmp_path)})
