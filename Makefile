@@ -43,8 +43,10 @@ demo: $(READY)
 	$(ONE_THREAD) $(BIN)/python -m grading demo
 
 # JupyterLab at the repository root. nbgrader's server and lab extensions come enabled with its pip
-# package; jupyter/ (first on JUPYTER_CONFIG_PATH) enables the server extensions for this course
-# too, and nbgrader reads ./nbgrader_config.py (course dl-course, exchange/ made writable here).
+# package; jupyter/ (on JUPYTER_CONFIG_PATH, above the environment's own config) enables them for
+# this course even where the environment disabled them (jupyter_server_config.json: server side,
+# labconfig/page_config.json: the lab plugins). nbgrader reads ./nbgrader_config.py (course
+# dl-course, exchange in exchange/, created here).
 # Extra options: make lab LAB_ARGS="--no-browser --port 8890".
 LAB_ARGS ?=
 lab: $(READY)
