@@ -77,7 +77,6 @@ class Lab:
         env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[var] = "1"
-        env.pop("JUPYTER_PREFER_ENV_PATH", None)
         return env
 
     def start(self, timeout=60):
