@@ -30,6 +30,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbgrader import utils
 
 REPO = Path(__file__).resolve().parent.parent
+# Data folders a notebook may read, exposed read-only inside the sandbox: the repository's data/
+# and the folders named by these environment variables (lesson 4's Fashion-MNIST).
+DATA_ENV_VARS = ("FASHION_MNIST_DIR",)
 
 SETUP = r'''
 def _grader_setup_{key}():
@@ -89,6 +92,8 @@ def kernel_argv(scratch, work, hide, memory_mb):
     for path in exposed:
         if any(Path(h) in path.parents or Path(h) == path for h in hide):
             argv += ["--ro-bind", str(path), str(path)]
+    for path in data_folders():
+        argv += ["--ro-bind", str(path.resolve()), str(path)]
     for path in hide:
         argv += ["--remount-ro", str(path)]
     env = {"HOME": f"{scratch}/home", "IPYTHONDIR": f"{scratch}/home/ipython",
@@ -102,6 +107,12 @@ def kernel_argv(scratch, work, hide, memory_mb):
     argv += ["--", "prlimit", f"--as={memory_mb * 2**20}", f"--fsize={256 * 2**20}", "--core=0", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return argv
+
+
+def data_folders():
+    """Return the existing data folders to expose read-only (paths as the notebooks name them)."""
+    names = [REPO / "data"] + [Path(os.environ[v]) for v in DATA_ENV_VARS if os.environ.get(v)]
+    return [p.absolute() for p in names if p.is_dir()]
 
 
 class CappedClient(NotebookClient):

@@ -35,6 +35,12 @@ def check_demo_class(name, tmp_path):
     for student in ("alice", "bob", "carol"):
         score, _, status = results[(name, student)]
         assert (score, status) == (expected[student], "graded"), f"{student}: {score} {status}"
+    # bob submitted the untouched student copy: every autograded test cell must have failed.
+    for path in (tmp_path / "course" / "autograded" / "bob" / name).glob("*.ipynb"):
+        nb = read(path)
+        passing = [c.metadata.nbgrader["grade_id"] for c in graded_tests(nb)
+                   if not any(o.output_type == "error" for o in c.outputs)]
+        assert graded_tests(nb) and passing == [], f"the student copy passes {passing}"
     score, _, status = results[(name, "dave")]
     assert status.startswith("error: ") and "not valid JSON" in status
     table = next(p for p in printed if p.startswith("assignment"))

@@ -1,7 +1,6 @@
 """release/ is a fresh generation of source/, and every student copy fails all its autograded tests."""
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from conftest import ASSIGNMENTS, REPO, graded_tests, read
 from grading import course
@@ -18,14 +17,11 @@ def test_every_assignment_has_a_release_copy():
 
 
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_release_copy_fails_every_autograded_test(name):
+def test_release_copy_hides_solutions_and_hidden_tests(name):
+    """(That every student copy fails each of its autograded tests is checked on the demo class's
+    bob, who submits the untouched copy: see tests/test_grading_e2e.py.)"""
     for path in sorted((REPO / "release" / name).glob("*.ipynb")):
-        nb = read(path)
-        assert "### BEGIN SOLUTION" not in nbformat.writes(nb), f"{path.name} leaks a solution"
-        assert "### BEGIN HIDDEN TESTS" not in nbformat.writes(nb), f"{path.name} leaks hidden tests"
-        NotebookClient(nb, timeout=300, allow_errors=True, resources={"metadata": {"path": str(path.parent)}}).execute()
-        tests = graded_tests(nb)
-        assert tests, f"{path.name} has no autograded tests"
-        passing = [c.metadata.nbgrader["grade_id"] for c in tests
-                   if not any(o.output_type == "error" for o in c.outputs)]
-        assert passing == [], f"{path.name}: these tests pass on the untouched student copy: {passing}"
+        text = nbformat.writes(read(path))
+        assert "### BEGIN SOLUTION" not in text, f"{path.name} leaks a solution"
+        assert "### BEGIN HIDDEN TESTS" not in text, f"{path.name} leaks hidden tests"
+        assert graded_tests(read(path)), f"{path.name} has no autograded tests"
