@@ -88,8 +88,9 @@ def write_class(root, name):
                 nbformat.write(nb, target)
 
 
-def make_course(target, names):
-    """Create a fresh scratch course at `target`: config, helpers' sources and the assignments."""
+def make_course(target, names, gradebook=None):
+    """Create a fresh scratch course at `target`: config and the assignments (source/, release/),
+    with a copy of `gradebook` if given (one that already records these assignments)."""
     target = Path(target)
     if target.exists():
         shutil.rmtree(target)
@@ -98,6 +99,8 @@ def make_course(target, names):
     for folder in ("source", "release"):
         for name in names:
             shutil.copytree(course.REPO / folder / name, target / folder / name)
+    if gradebook is not None:
+        shutil.copy(gradebook, target / "gradebook.db")
     return target
 
 
@@ -106,10 +109,10 @@ def expected_scores(name):
     return load_spec(name)["DEMO"]["scores"]
 
 
-def run(names=None, target=None, out=print, settings=None):
+def run(names=None, target=None, out=print, settings=None, gradebook=None):
     """Grade the demo class of each assignment in `names`; return {(name, student): (score, max, status)}."""
     names = names or course.assignments()
-    target = make_course(target or course.REPO / "build" / "demo", names)
+    target = make_course(target or course.REPO / "build" / "demo", names, gradebook)
     started = time.perf_counter()
     results = {}
     for name in names:

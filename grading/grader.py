@@ -158,8 +158,9 @@ def _write_autograded(root, name, student, notebooks):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def record(root, name, student, notebooks, problems):
-    """Save one student's results: autograded files, then the gradebook in one transaction."""
+def record(root, name, student, notebooks, problems, final=True):
+    """Save one student's results: autograded files, then the gradebook in one transaction, then
+    the status (unless not `final`: a crash of the grader itself is retried by the next run)."""
     from nbgrader import utils
     from nbgrader.api import Gradebook
 
@@ -191,12 +192,14 @@ def record(root, name, student, notebooks, problems):
                 comment.auto_comment = "No response." if unchanged or cell is None else None
         gb.db.commit()
     status = "; ".join(problems[k] for k in sorted(problems)) if problems else "graded"
-    course.save_status(root, name, {student: status})
+    if final:
+        course.save_status(root, name, {student: status})
     return status
 
 
-def grade(root, name, settings=None, out=print, progress=True):
-    """Grade every submission of `name` under `root`; return {student: status} for this run."""
+def grade(root, name, settings=None, out=print, progress=True, only=None):
+    """Grade every submission of `name` under `root` (or the students in `only`); return
+    {student: status} for this run."""
     settings = settings or Settings()
     root = Path(root).resolve()
     if not (root / "source" / name).is_dir():
@@ -205,7 +208,7 @@ def grade(root, name, settings=None, out=print, progress=True):
         raise course.GradingError("bubblewrap (bwrap) is needed to isolate submissions: "
                                   "`apt-get install bubblewrap`, or pass --no-sandbox to grade without isolation")
     course.ensure_in_gradebook(root, name)
-    everyone = course.students(root, name)
+    everyone = [s for s in course.students(root, name) if only is None or s in only]
     recorded = course.load_status(root).get(name, {})
     todo = [s for s in everyone if settings.force or s not in recorded]
     if len(todo) < len(everyone):
@@ -229,9 +232,11 @@ def grade(root, name, settings=None, out=print, progress=True):
             ready, problems = prepared[student]
             try:
                 done, run_problems = future.result()
-            except Exception as err:  # a worker crash is this student's error, not the class's
+                final = True
+            except Exception as err:  # the grader's own failure: reported now, retried next run
                 done, run_problems = {}, {k: f"error: grading crashed: {type(err).__name__}: {err}" for k in ready}
-            results[student] = record(root, name, student, done, {**problems, **run_problems})
+                final = False
+            results[student] = record(root, name, student, done, {**problems, **run_problems}, final=final)
             bar.update(1)
     bar.close()
     elapsed = time.perf_counter() - started

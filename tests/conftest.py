@@ -31,3 +31,13 @@ def assignment(request):
 
 def read(path):
     return nbformat.read(path, as_version=4)
+
+
+@pytest.fixture(scope="session")
+def gradebook(tmp_path_factory):
+    """A gradebook recording every assignment, generated once per test session (per worker) and
+    copied into each scratch course, instead of each course generating its own."""
+    from grading import demo
+    root = demo.make_course(tmp_path_factory.mktemp("template") / "course", ASSIGNMENTS)
+    course.generate(root, ASSIGNMENTS, release_dir=str(tmp_path_factory.mktemp("regen")))
+    return root / "gradebook.db"

@@ -26,9 +26,9 @@ def hidden_lines(name):
     return lines
 
 
-def check_demo_class(name, tmp_path):
+def check_demo_class(name, tmp_path, gradebook):
     printed = []
-    results = demo.run([name], target=tmp_path / "course", out=printed.append)
+    results = demo.run([name], target=tmp_path / "course", out=printed.append, gradebook=gradebook)
     expected = demo.expected_scores(name)
     maximum = results[(name, "alice")][1]
     assert expected["alice"] == maximum, "the full solution must get the autograded maximum"
@@ -36,7 +36,9 @@ def check_demo_class(name, tmp_path):
         score, _, status = results[(name, student)]
         assert (score, status) == (expected[student], "graded"), f"{student}: {score} {status}"
     # bob submitted the untouched student copy: every autograded test cell must have failed.
-    for path in (tmp_path / "course" / "autograded" / "bob" / name).glob("*.ipynb"):
+    bobs = sorted((tmp_path / "course" / "autograded" / "bob" / name).glob("*.ipynb"))
+    assert bobs, "bob's autograded notebook is missing"
+    for path in bobs:
         nb = read(path)
         passing = [c.metadata.nbgrader["grade_id"] for c in graded_tests(nb)
                    if not any(o.output_type == "error" for o in c.outputs)]
@@ -47,14 +49,16 @@ def check_demo_class(name, tmp_path):
     assert "ERROR" in [line for line in table.splitlines() if " dave " in line][0]
 
     with open(tmp_path / "course" / "grades.csv", newline="") as f:
-        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+        rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == name}
     assert rows["dave"]["status"].startswith("error: ")
     assert rows["alice"]["status"] == "graded" and float(rows["alice"]["raw_score"]) == expected["alice"]
 
     secrets = hidden_lines(name)
     assert secrets, f"{name} has no hidden tests"
     for student in ("alice", "bob", "carol"):
-        for page in (tmp_path / "course" / "feedback" / student / name).glob("*.html"):
+        pages = sorted((tmp_path / "course" / "feedback" / student / name).glob("*.html"))
+        assert pages, f"no feedback for {student}"
+        for page in pages:
             text = html.unescape(page.read_text())
             assert "BEGIN HIDDEN TESTS" not in text
             leaked = [line for line in secrets if line in text]
@@ -64,4 +68,4 @@ def check_demo_class(name, tmp_path):
 # One class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
 for _name in ASSIGNMENTS:
     globals()[f"TestDemoClass_{_name}"] = type(f"TestDemoClass_{_name}", (), {
-        "test_exact_scores": lambda self, tmp_path, _n=_name: check_demo_class(_n, tmp_path)})
+        "test_exact_scores": lambda self, tmp_path, gradebook, _n=_name: check_demo_class(_n, tmp_path, gradebook)})

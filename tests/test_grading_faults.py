@@ -37,10 +37,11 @@ def grade_command(root):
     return [sys.executable, "-c", code]
 
 
-def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path):
-    root = demo.make_course(tmp_path / "course", [NAME])
+def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path, gradebook):
+    from nbgrader.api import Gradebook
+
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
     expected = make_class(root, copies=2)
-    course.ensure_in_gradebook(root, NAME)
     status_file = root / course.STATUS_FILE
     proc = subprocess.Popen(grade_command(root), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -49,8 +50,7 @@ def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path):
     while time.monotonic() < deadline and proc.poll() is None:
         if status_file.exists():
             recorded = json.loads(status_file.read_text()).get(NAME, {})
-            graded = [s for s, v in recorded.items() if v == "graded"]
-            if graded:
+            if any(v == "graded" for v in recorded.values()):
                 break
         time.sleep(0.2)
     assert proc.poll() is None, "grading finished before it could be interrupted"
@@ -59,7 +59,9 @@ def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path):
     assert 0 < len(recorded) < len(expected), f"interrupted after {len(recorded)} of {len(expected)}"
 
     # Start again: the class finishes, with exactly the scores of an uninterrupted run.
-    grader.grade(root, NAME, grader.Settings(workers=2), out=lambda *_: None, progress=False)
+    quiet = dict(out=lambda *_: None, progress=False)
+    rerun = grader.grade(root, NAME, grader.Settings(workers=2), **quiet)
+    assert set(rerun) == set(expected) - set(recorded), "the re-run grades exactly the students not yet graded"
     final = json.loads(status_file.read_text())[NAME]
     assert set(final) == set(expected)
     scores = course.scores(root, NAME)
@@ -69,28 +71,16 @@ def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path):
     leftovers = [p.name for p in (root / "autograded").rglob(".*")]
     assert leftovers == [], f"half-written autograded folders: {leftovers}"
 
-
-def test_rerun_skips_graded_and_keeps_manual_grades(tmp_path):
-    from nbgrader.api import Gradebook
-
-    root = demo.make_course(tmp_path / "course", [NAME])
-    demo.write_class(root, NAME)
-    quiet = dict(out=lambda *_: None, progress=False)
-    first = grader.grade(root, NAME, grader.Settings(workers=2), **quiet)
-    assert set(first) == set(demo.STUDENTS)
-    assert grader.grade(root, NAME, grader.Settings(workers=2), **quiet) == {}, "graded students are skipped"
-
+    # A third run has nothing left to do; a forced regrade keeps the instructor's manual grades.
+    assert grader.grade(root, NAME, grader.Settings(workers=2), **quiet) == {}
     api = course.nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        grade = gb.find_grade("why_inplace_fails", NAME, NAME, "alice")
-        grade.manual_score = 1
-        comment = gb.find_comment("why_inplace_fails", NAME, NAME, "alice")
-        comment.manual_comment = "Clear and correct."
+        gb.find_grade("why_inplace_fails", NAME, NAME, "alice_0").manual_score = 1
+        gb.find_comment("why_inplace_fails", NAME, NAME, "alice_0").manual_comment = "Clear and correct."
         gb.db.commit()
-
-    again = grader.grade(root, NAME, grader.Settings(workers=2, force=True), **quiet)
-    assert set(again) == set(demo.STUDENTS)
+    again = grader.grade(root, NAME, grader.Settings(workers=2, force=True), only={"alice_0"}, **quiet)
+    assert again == {"alice_0": "graded"}
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        assert gb.find_grade("why_inplace_fails", NAME, NAME, "alice").manual_score == 1
-        assert gb.find_comment("why_inplace_fails", NAME, NAME, "alice").manual_comment == "Clear and correct."
-        assert gb.find_submission(NAME, "alice").score == 9   # 8 autograded + 1 manual
+        assert gb.find_grade("why_inplace_fails", NAME, NAME, "alice_0").manual_score == 1
+        assert gb.find_comment("why_inplace_fails", NAME, NAME, "alice_0").manual_comment == "Clear and correct."
+        assert gb.find_submission(NAME, "alice_0").score == 9   # 8 autograded + 1 manual

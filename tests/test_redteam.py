@@ -158,8 +158,8 @@ SETTINGS = grader.Settings(workers=2, cell_timeout=20, notebook_timeout=120, mem
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    root = demo.make_course(tmp_path_factory.mktemp("redteam") / "course", [NAME])
+def graded_class(tmp_path_factory, gradebook):
+    root = demo.make_course(tmp_path_factory.mktemp("redteam") / "course", [NAME], gradebook)
     class_cases = cases(root)
     write_class(root, class_cases)
     before = tree_hash(root / "source", root / "release", REPO / "helpers")
@@ -218,9 +218,9 @@ def test_feedback_never_shows_hidden_tests(graded_class):
         assert [line for line in secret if line in text] == [], page
 
 
-def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path):
+def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path, gradebook):
     root, class_cases, _, scores, _ = graded_class
-    alone = demo.make_course(tmp_path / "alone", [NAME])
+    alone = demo.make_course(tmp_path / "alone", [NAME], gradebook)
     write_class(alone, {k: class_cases[k] for k in ("alice_honest", "carol_honest")})
     grader.grade(alone, NAME, SETTINGS, out=lambda *_: None, progress=False)
     solo = course.scores(alone, NAME)
