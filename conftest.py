@@ -14,3 +14,17 @@ def pytest_collectstart(collector):
     path = getattr(collector, "path", None)
     if path is not None and path.suffix == ".ipynb" and (ROOT / "source") in path.parents:
         collector.compare_outputs = False
+
+
+# The longest test scopes (whole classes graded in sandboxes, the browser) start first, so that
+# pytest-xdist (`--dist loadscope`, which hands out scopes in collection order) does not leave
+# one of them running alone at the end. The sort is stable: notebook cells keep their order.
+LONG_FIRST = ("tests/test_redteam.py", "tests/test_grading_faults.py", "tests/test_browser.py",
+              "tests/test_grading_e2e.py")
+
+
+def pytest_collection_modifyitems(items):
+    def rank(item):
+        path = str(item.path.relative_to(ROOT))
+        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
+    items.sort(key=rank)

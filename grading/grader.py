@@ -223,7 +223,10 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             prepared[student] = (ready, problems)
     started = time.perf_counter()
     bar = _progress(len(prepared), progress)
-    ctx = multiprocessing.get_context("spawn")
+    # Workers fork from a server that has imported the grader once (per grading process), so a
+    # pool starts in milliseconds instead of re-importing nbgrader and nbclient in every worker.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["grading.grader"])
     with ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_die_with_parent) as pool:
         futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()}, settings): student
                    for student, (ready, _) in prepared.items()}
