@@ -285,5 +285,5 @@ def format_table(results):
         rows.append((name, student, shown if not flag else "-", flag + status))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
-    lines.insert(1, "-" * max(len(line) for line in lines))
+    lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)

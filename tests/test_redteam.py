@@ -154,7 +154,7 @@ def tree_hash(*folders):
     return digest.hexdigest()
 
 
-SETTINGS = grader.Settings(workers=2, cell_timeout=20, notebook_timeout=120, memory_mb=3072)
+SETTINGS = grader.Settings(workers=2, cell_timeout=12, notebook_timeout=120, memory_mb=3072)
 
 
 @pytest.fixture(scope="module")
