@@ -170,10 +170,11 @@ def autograde(root, name, only=None):
             problems = []
             for nb in expected:
                 path = folder / f"{nb}.ipynb"
+                why = submission_problem(path) if path.exists() else ""
                 if not path.exists():
                     problems.append(f"missing notebook {nb}.ipynb")
-                elif submission_problem(path):
-                    problems.append(f"{nb}.ipynb is {submission_problem(path)}")
+                elif why:
+                    problems.append(f"{nb}.ipynb is {why}")
             if problems:
                 status[student] = "error: " + "; ".join(problems)
                 _record_zero(api, name, student)
@@ -185,7 +186,8 @@ def autograde(root, name, only=None):
 
 
 def _record_zero(api, name, student):
-    """Give a broken submission an explicit zero in the gradebook (never a stale earlier grade)."""
+    """Give a broken submission an explicit zero in the gradebook (never a stale earlier
+    autograde); manual grades are kept, as grader.record keeps them."""
     from nbgrader.api import Gradebook
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         gb.update_or_create_student(student)
@@ -193,7 +195,6 @@ def _record_zero(api, name, student):
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = 0
-                grade.manual_score = None
                 grade.needs_manual_grade = False
         gb.db.commit()
 

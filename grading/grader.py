@@ -23,7 +23,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -252,6 +252,3 @@ def _progress(total, enabled):
     from tqdm.auto import tqdm
     return tqdm(total=total, desc="grading", unit="student", disable=not enabled or total == 0)
 
-
-def settings_dict(settings):
-    return asdict(settings)
