@@ -10,7 +10,7 @@ from .core import describe, set_seed
 from .logistic import sigmoid, accuracy
 from .regression import data_iter, linreg, sgd, squared_loss, synthetic_data
 from .fashion import CLASSES as FASHION_CLASSES, FashionMNISTError, load_fashion_mnist, read_idx, show_images
-from .softmax import confusion_matrix, evaluate, minibatch_indices, train_epoch
+from .softmax import confusion_matrix, evaluate, minibatch_indices, minibatch_slices, shuffle_rows, train_epoch
 from .plot import plot_data, plot_model, set_default
 from .spiral import make_spiral
 from .devices import Timing, best_device, format_seconds, time_median, to_device

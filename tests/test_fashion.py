@@ -1,5 +1,6 @@
 """helpers.fashion (IDX reading, folder discovery, download with checksums, offline message) and
-helpers.softmax (index minibatches, one epoch, evaluation, confusion matrix)."""
+helpers.softmax (index and slice minibatches, shuffling once, one epoch, evaluation, confusion
+matrix)."""
 import functools
 import gzip
 import hashlib
@@ -15,7 +16,8 @@ from torch import nn
 
 from helpers import fashion
 from helpers.fashion import FashionMNISTError, load_fashion_mnist, read_idx
-from helpers.softmax import confusion_matrix, evaluate, minibatch_indices, train_epoch
+from helpers.softmax import (confusion_matrix, evaluate, minibatch_indices, minibatch_slices, shuffle_rows,
+                             train_epoch)
 
 EXCERPT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "fashion-mnist-excerpt"
 NAMES = list(fashion.FILES.values())
@@ -240,6 +242,67 @@ def test_minibatch_indices_cover_every_row_once():
     assert torch.cat(minibatch_indices(5, 2, shuffle=False)).tolist() == [0, 1, 2, 3, 4]
     with pytest.raises(ValueError):
         minibatch_indices(5, 0)
+
+
+def test_minibatch_slices_are_views_covering_every_row_once_in_random_order():
+    blocks = minibatch_slices(10, 4, generator=torch.Generator().manual_seed(0))
+    assert sorted((s.start, s.stop) for s in blocks) == [(0, 4), (4, 8), (8, 10)]
+    X = torch.arange(20.0).reshape(10, 2)
+    storage = X.untyped_storage().data_ptr()
+    assert all(X[s].untyped_storage().data_ptr() == storage and X[s].data_ptr() == X[s.start].data_ptr()
+               for s in blocks)                                        # views of X's memory: no copy
+    assert [(s.start, s.stop) for s in minibatch_slices(10, 4, shuffle=False)] == [(0, 4), (4, 8), (8, 10)]
+    orders = {tuple(s.start for s in minibatch_slices(100, 10, generator=torch.Generator().manual_seed(k)))
+              for k in range(5)}
+    assert len(orders) > 1 and all(sorted(o) == list(range(0, 100, 10)) for o in orders)
+    again = minibatch_slices(100, 10, generator=torch.Generator().manual_seed(3))
+    assert again == minibatch_slices(100, 10, generator=torch.Generator().manual_seed(3))
+    assert minibatch_slices(0, 4) == []
+    with pytest.raises(ValueError):
+        minibatch_slices(5, 0)
+
+
+def test_shuffle_rows_moves_rows_together_and_leaves_the_inputs_alone():
+    X = torch.arange(30.0).reshape(10, 3)
+    y = torch.arange(10)
+    Xs, ys = shuffle_rows(X, y, generator=torch.Generator().manual_seed(0))
+    assert ys.tolist() != list(range(10)) and sorted(ys.tolist()) == list(range(10))
+    assert torch.equal(Xs, X[ys])                         # the same permutation for both
+    assert torch.equal(X, torch.arange(30.0).reshape(10, 3)) and Xs.data_ptr() != X.data_ptr()
+    again = shuffle_rows(X, y, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], Xs)
+    with pytest.raises(ValueError, match="same number of rows"):
+        shuffle_rows(X, y[:9])
+    with pytest.raises(ValueError):
+        shuffle_rows()
+
+
+def test_train_epoch_on_slices_visits_each_row_once_and_lowers_the_loss():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(300, 5, generator=g)
+    y = (X[:, 0] > 0).long() + (X[:, 1] > 0).long()
+    X, y = shuffle_rows(X, y, generator=g)
+    seen = []
+
+    class Recorder(nn.Linear):
+        def forward(self, x):
+            seen.append(x.data_ptr())
+            return super().forward(x)
+
+    torch.manual_seed(0)
+    model = Recorder(5, 3)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    before, _ = evaluate(model, loss_fn, X, y)
+    seen.clear()
+    mean_loss = train_epoch(model, loss_fn, optimizer, X, y, batch_size=32, generator=g, minibatches="slices")
+    after, _ = evaluate(model, loss_fn, X, y)
+    assert after < before and isinstance(mean_loss, float)
+    row = X.stride(0) * X.element_size()
+    starts = sorted((p - X.data_ptr()) // row for p in seen[:-1])   # the last call is evaluate's
+    assert starts == list(range(0, 300, 32))                        # views into X, each block once
+    with pytest.raises(ValueError, match="indices"):
+        train_epoch(model, loss_fn, optimizer, X, y, minibatches="rows")
 
 
 def test_train_epoch_lowers_the_loss_and_steps_the_scheduler():

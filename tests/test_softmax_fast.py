@@ -1,0 +1,178 @@
+"""Lesson 4, section 6: the SGD step with the gradient by hand, and benchmarks/softmax_epoch.py.
+
+The step is checked against autograd, and the check is shown to reject the mistakes one makes
+writing it; the benchmark's copy of the step and of the recipe must match the lecture's; the
+benchmark runs end to end on a small size and fails (exit 1) when a target is missed."""
+import ast
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURE = ROOT / "notebooks" / "04_softmax_regression.ipynb"
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("softmax_epoch", ROOT / "benchmarks" / "softmax_epoch.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = load_benchmark()
+
+
+def autograd_step(W, b, X, y, lr):
+    """The reference: SGD on F.cross_entropy(X W^T + b, y) through autograd."""
+    W, b = W.clone().requires_grad_(), b.clone().requires_grad_()
+    F.cross_entropy(X @ W.T + b, y).backward()
+    return (W - lr * W.grad).detach(), (b - lr * b.grad).detach()
+
+
+def matches_autograd(step):
+    """True if `step(W, b, X, y, lr)` (in place) equals the autograd step on random data of a few
+    sizes (n never 10, so that the class and batch dimensions cannot be confused). A step that
+    raises does not match."""
+    g = torch.Generator().manual_seed(0)
+    for n, lr in ((7, 0.5), (33, 1.0), (1, 0.1)):
+        W, b = torch.randn(10, 784, generator=g) * 0.05, torch.randn(10, generator=g)
+        X, y = torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g)
+        W_want, b_want = autograd_step(W, b, X, y, lr)
+        try:
+            step(W, b, X, y, lr)
+        except (IndexError, RuntimeError):
+            return False
+        if not (torch.allclose(W, W_want, atol=1e-5) and torch.allclose(b, b_want, atol=1e-5)):
+            return False
+    return True
+
+
+def test_the_step_by_hand_equals_autograd():
+    assert matches_autograd(bench.sgd_step_by_hand)
+    assert matches_autograd(bench.sgd_step_by_hand_rows)
+
+
+@torch.no_grad()
+def softmax_wrong_dim(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=1)    # over the images, not the classes
+    G[y, torch.arange(len(y))] -= 1
+    G /= len(y)
+    W -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
+
+
+@torch.no_grad()
+def sum_not_mean(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=0)
+    G[y, torch.arange(len(y))] -= 1                    # forgot G /= n: the gradient of the sum
+    W -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
+
+
+@torch.no_grad()
+def no_onehot(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=0) / len(y)   # forgot "minus the one-hot labels"
+    W -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
+
+
+@torch.no_grad()
+def wrong_sign(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=0)
+    G[y, torch.arange(len(y))] -= 1
+    G /= len(y)
+    W += lr * (G @ X)                                   # gradient ascent
+    b += lr * G.sum(dim=1)
+
+
+@torch.no_grad()
+def bias_wrong_dim(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=0)
+    G[y, torch.arange(len(y))] -= 1
+    G /= len(y)
+    W -= lr * (G @ X)
+    b -= lr * G.mean(dim=1)                             # mean over the batch again: divided by n twice
+
+
+@torch.no_grad()
+def labels_as_rows(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T + b[:, None], dim=0)
+    G[torch.arange(len(y)), y] -= 1                     # indexed (image, class) as for rows, not (class, image)
+    G /= len(y)
+    W -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
+
+
+@torch.no_grad()
+def no_bias_in_logits(W, b, X, y, lr):
+    G = torch.softmax(W @ X.T, dim=0)                   # forgot + b
+    G[y, torch.arange(len(y))] -= 1
+    G /= len(y)
+    W -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
+
+
+@pytest.mark.parametrize("mistake", [softmax_wrong_dim, sum_not_mean, no_onehot, wrong_sign, bias_wrong_dim,
+                                     labels_as_rows, no_bias_in_logits], ids=lambda f: f.__name__)
+def test_the_check_rejects_each_mistake(mistake):
+    assert not matches_autograd(mistake)
+
+
+def lecture_functions():
+    """The function definitions of the lecture's code cells, by name."""
+    cells = json.loads(LECTURE.read_text())["cells"]
+    found = {}
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            if "def " in source:
+                for node in ast.parse(source).body:
+                    if isinstance(node, ast.FunctionDef):
+                        found[node.name] = node
+    return found
+
+
+def test_the_benchmark_times_the_lectures_step_and_recipe():
+    lecture = lecture_functions()
+    ours = {node.name: node for node in ast.parse((ROOT / "benchmarks" / "softmax_epoch.py").read_text()).body
+            if isinstance(node, ast.FunctionDef)}
+    assert ast.dump(lecture["sgd_step_by_hand"]) == ast.dump(ours["sgd_step_by_hand"]), (
+        "benchmarks/softmax_epoch.py must time the lecture's sgd_step_by_hand, copied verbatim")
+    recipe = lecture["train_fast"].args
+    defaults = dict(zip([a.arg for a in recipe.args][-len(recipe.defaults):],
+                        [ast.literal_eval(d) for d in recipe.defaults]))
+    assert (defaults["epochs"], defaults["lr"], defaults["batch_size"]) == (bench.EPOCHS, bench.LR, bench.BATCH_SIZE)
+
+
+def test_the_benchmarks_recipe_learns():
+    g = torch.Generator().manual_seed(0)
+    centres = torch.rand(10, 784, generator=g)
+    y = torch.randint(0, 10, (600,), generator=g)
+    X = (centres[y] + 0.3 * torch.randn(600, 784, generator=g)).clamp(0, 1)
+    W, b = bench.train_lesson(X, y, epochs=3, batch_size=64)
+    assert float(((W @ X.T + b[:, None]).argmax(dim=0) == y).float().mean()) > 0.95
+
+
+def run_benchmark(monkeypatch, capsys, *argv):
+    monkeypatch.setattr(bench, "N", 1200)          # a small size: the smoke test, not the measurement
+    monkeypatch.setattr("sys.argv", ["softmax_epoch.py", "--repeats", "1", *argv])
+    status = bench.main()
+    return status, capsys.readouterr().out
+
+
+def test_the_benchmark_runs_and_prints_every_way(monkeypatch, capsys):
+    status, out = run_benchmark(monkeypatch, capsys, "--no-check")
+    assert status == 0
+    for line in ("per-item Dataset + ToTensor + DataLoader", "one tensor, X[idx]", "shuffled once, X[a:b] views",
+                 "lesson: views + the step by hand", "ratio per-item / lesson", "torch.get_num_threads() = 1"):
+        assert line in out
+
+
+def test_the_benchmark_fails_when_a_target_is_missed(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "EPOCH_TARGET_S", 0.0)
+    status, out = run_benchmark(monkeypatch, capsys)
+    assert status == 1 and "TARGET MISSED: the lesson's epoch took" in out
