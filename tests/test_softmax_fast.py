@@ -176,3 +176,20 @@ def test_the_benchmark_fails_when_a_target_is_missed(monkeypatch, capsys):
     monkeypatch.setattr(bench, "EPOCH_TARGET_S", 0.0)
     status, out = run_benchmark(monkeypatch, capsys)
     assert status == 1 and "TARGET MISSED: the lesson's epoch took" in out
+
+
+def test_with_the_full_data_the_benchmark_checks_the_accuracy(monkeypatch, capsys):
+    """With N training images found (N made small here), the training run's accuracy is a target:
+    labels that carry no information miss it."""
+    from helpers.fashion import CLASSES, FashionMNIST
+    g = torch.Generator().manual_seed(0)
+    n = 1200
+    noise = FashionMNIST(torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g),
+                         torch.rand(200, 784, generator=g), torch.randint(0, 10, (200,), generator=g),
+                         list(CLASSES))
+    monkeypatch.setattr(bench, "find_data", lambda: (noise, "the full Fashion-MNIST (stand-in)"))
+    monkeypatch.setattr(bench, "EPOCH_TARGET_S", 1e9)
+    monkeypatch.setattr(bench, "RATIO_TARGET", 0.0)
+    status, out = run_benchmark(monkeypatch, capsys)
+    assert status == 1 and "TARGET MISSED: full data: test accuracy" in out
+    assert "NOT CHECKED" not in out
