@@ -101,7 +101,7 @@ def timed(fn):
 
 
 # The lecture's function (notebooks/04_softmax_regression.ipynb, section 6), copied verbatim:
-# tests/test_fashion.py fails if the two drift apart.
+# tests/test_softmax_fast.py fails if the two drift apart.
 @torch.no_grad()
 def sgd_step_by_hand(W, b, X, y, lr):
     """One SGD step of softmax regression on a minibatch X (n, 784), y (n,), updating W (10, 784) and
@@ -125,13 +125,13 @@ def sgd_step_by_hand_rows(W, b, X, y, lr):
 
 
 def train_lesson(X, y, epochs=EPOCHS, lr=LR, batch_size=BATCH_SIZE, seed=0):
-    """The lecture's section 6 without its progress bar: shuffle once, slices, the step by hand,
-    the learning rate decaying linearly from lr to 0. Returns W (10, 784), b (10,)."""
+    """The lecture's train_fast without its progress bar: shuffle once, views, the step by hand, the
+    learning rate decaying linearly from lr to 0. Returns W (10, 784), b (10,)."""
     g = torch.Generator().manual_seed(seed)
-    X, y = shuffle_rows(X, y, generator=g)
+    X, y = shuffle_rows(X, y, generator=g)                  # one copy, once
     W, b = torch.zeros(10, X.shape[1]), torch.zeros(10)
-    steps, step = epochs * -(-len(X) // batch_size), 0
-    for _ in range(epochs):
+    steps, step = epochs * -(-len(X) // batch_size), 0      # -(-a // b): a / b rounded up
+    for epoch in range(epochs):
         for s in minibatch_slices(len(X), batch_size, generator=g):
             sgd_step_by_hand(W, b, X[s], y[s], lr * (1 - step / steps))
             step += 1

@@ -8,7 +8,8 @@ it in one operation, in one of two ways:
   reshuffled every epoch, and every minibatch is a fresh copy of its rows;
 * by slice, `X[a:b]` (`minibatch_slices`): a view, no copy at all. Shuffle the rows once before
   training (`shuffle_rows`); each epoch then visits the same contiguous blocks in a new random
-  order ("shuffle once": the same convergence guarantees as reshuffling, Mishchenko et al. 2020).
+  order (between "shuffle once" and reshuffling every epoch, whose convergence bounds are
+  comparable: Mishchenko, Khaled and Richtarik 2020). Lesson 4 shows it costs no accuracy there.
 """
 import torch
 
@@ -47,12 +48,13 @@ def shuffle_rows(*tensors, generator=None):
     if any(len(t) != n for t in tensors):
         raise ValueError(f"the tensors must have the same number of rows, got {[len(t) for t in tensors]}")
     order = torch.randperm(n, generator=generator)
-    return tuple(t.index_select(0, order) for t in tensors)
+    return tuple(t.index_select(0, order.to(t.device)) for t in tensors)
 
 
 def train_epoch(model, loss_fn, optimizer, X, y, batch_size=256, generator=None, scheduler=None,
                 minibatches="indices"):
-    """Run one epoch of minibatch SGD on X (N, D), y (N,); return the mean training loss (float).
+    """Run one epoch of minibatch SGD on X (N, D), y (N,); return the mean of the minibatch losses,
+    weighted by their sizes, as the weights changed during the epoch (a float).
 
     `minibatches="indices"` reshuffles the rows and copies each minibatch (`X[idx]`);
     `minibatches="slices"` takes views of contiguous blocks in random order (`X[a:b]`, no copy),

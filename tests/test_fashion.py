@@ -293,7 +293,10 @@ def test_train_epoch_on_slices_visits_each_row_once_and_lowers_the_loss():
     model = Recorder(5, 3)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    frozen = torch.optim.SGD(model.parameters(), lr=0.0)       # lr 0: the running mean is the loss on X
     before, _ = evaluate(model, loss_fn, X, y)
+    assert train_epoch(model, loss_fn, frozen, X, y, batch_size=32, generator=g,
+                       minibatches="slices") == pytest.approx(before, rel=1e-5)   # weighted by block size (last: 12)
     seen.clear()
     mean_loss = train_epoch(model, loss_fn, optimizer, X, y, batch_size=32, generator=g, minibatches="slices")
     after, _ = evaluate(model, loss_fn, X, y)
@@ -315,6 +318,8 @@ def test_train_epoch_lowers_the_loss_and_steps_the_scheduler():
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / 100)
     before, _ = evaluate(model, loss_fn, X, y)
+    frozen = torch.optim.SGD(model.parameters(), lr=0.0)
+    assert train_epoch(model, loss_fn, frozen, X, y, batch_size=32, generator=g) == pytest.approx(before, rel=1e-5)
     mean_loss = train_epoch(model, loss_fn, optimizer, X, y, batch_size=32, generator=g, scheduler=scheduler)
     after, acc = evaluate(model, loss_fn, X, y)
     assert isinstance(mean_loss, float) and after < before and 0 <= acc <= 1

@@ -5,6 +5,7 @@ writing it; the benchmark's copy of the step and of the recipe must match the le
 benchmark runs end to end on a small size and fails (exit 1) when a target is missed."""
 import ast
 import importlib.util
+import inspect
 import json
 from pathlib import Path
 
@@ -136,16 +137,41 @@ def lecture_functions():
     return found
 
 
+class StripProgressBar(ast.NodeTransformer):
+    """tqdm(iterable, ...) -> iterable: the lecture shows a progress bar, the benchmark does not."""
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        if isinstance(node.func, ast.Name) and node.func.id == "tqdm":
+            return node.args[0]
+        return node
+
+
+def statements(function):
+    """A function's statements without its docstring and progress bar, as comparable strings."""
+    body = function.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    return [ast.dump(StripProgressBar().visit(statement)) for statement in body]
+
+
 def test_the_benchmark_times_the_lectures_step_and_recipe():
     lecture = lecture_functions()
     ours = {node.name: node for node in ast.parse((ROOT / "benchmarks" / "softmax_epoch.py").read_text()).body
             if isinstance(node, ast.FunctionDef)}
     assert ast.dump(lecture["sgd_step_by_hand"]) == ast.dump(ours["sgd_step_by_hand"]), (
         "benchmarks/softmax_epoch.py must time the lecture's sgd_step_by_hand, copied verbatim")
+    assert statements(lecture["train_fast"]) == statements(ours["train_lesson"]), (
+        "the benchmark's train_lesson must be the lecture's train_fast without the progress bar")
     recipe = lecture["train_fast"].args
     defaults = dict(zip([a.arg for a in recipe.args][-len(recipe.defaults):],
                         [ast.literal_eval(d) for d in recipe.defaults]))
     assert (defaults["epochs"], defaults["lr"], defaults["batch_size"]) == (bench.EPOCHS, bench.LR, bench.BATCH_SIZE)
+
+
+def test_the_recipe_comparison_sees_a_changed_schedule():
+    changed = ast.parse(inspect.getsource(bench.train_lesson).replace("(1 - step / steps)", "(1 - step / steps) ** 2"))
+    assert statements(changed.body[0]) != statements(lecture_functions()["train_fast"])
 
 
 def test_the_benchmarks_recipe_learns():
@@ -178,18 +204,36 @@ def test_the_benchmark_fails_when_a_target_is_missed(monkeypatch, capsys):
     assert status == 1 and "TARGET MISSED: the lesson's epoch took" in out
 
 
-def test_with_the_full_data_the_benchmark_checks_the_accuracy(monkeypatch, capsys):
-    """With N training images found (N made small here), the training run's accuracy is a target:
-    labels that carry no information miss it."""
+def stand_in_full_data(informative):
+    """A FashionMNIST tuple of 1,200 + 200 images; labels follow the images only if `informative`."""
     from helpers.fashion import CLASSES, FashionMNIST
     g = torch.Generator().manual_seed(0)
-    n = 1200
-    noise = FashionMNIST(torch.rand(n, 784, generator=g), torch.randint(0, 10, (n,), generator=g),
-                         torch.rand(200, 784, generator=g), torch.randint(0, 10, (200,), generator=g),
-                         list(CLASSES))
-    monkeypatch.setattr(bench, "find_data", lambda: (noise, "the full Fashion-MNIST (stand-in)"))
+    centres = torch.rand(10, 784, generator=g)
+
+    def split(n):
+        y = torch.randint(0, 10, (n,), generator=g)
+        X = (centres[y] + 0.3 * torch.randn(n, 784, generator=g)).clamp(0, 1)
+        return (X, y) if informative else (X, torch.randint(0, 10, (n,), generator=g))
+
+    return FashionMNIST(*split(1200), *split(200), list(CLASSES))
+
+
+@pytest.mark.parametrize("informative, training_limit_s, missed", [
+    (False, 10.0, "full data: test accuracy"),      # an uninformative data set misses 0.84
+    (True, 0.0, "full data: test accuracy"),        # accurate, but over the (here zero) time limit
+    (True, 10.0, None),                             # accurate and in time: targets met
+])
+def test_with_the_full_data_the_benchmark_checks_accuracy_and_time(monkeypatch, capsys, informative,
+                                                                  training_limit_s, missed):
+    """With N training images found (N made small here), the training run is a target too."""
+    data = stand_in_full_data(informative)
+    monkeypatch.setattr(bench, "find_data", lambda: (data, "the full Fashion-MNIST (stand-in)"))
     monkeypatch.setattr(bench, "EPOCH_TARGET_S", 1e9)
     monkeypatch.setattr(bench, "RATIO_TARGET", 0.0)
+    monkeypatch.setattr(bench, "TRAINING_TARGET_S", training_limit_s)
     status, out = run_benchmark(monkeypatch, capsys)
-    assert status == 1 and "TARGET MISSED: full data: test accuracy" in out
-    assert "NOT CHECKED" not in out
+    assert "NOT CHECKED" not in out and "training run on the full Fashion-MNIST (stand-in)" in out
+    if missed:
+        assert status == 1 and f"TARGET MISSED: {missed}" in out
+    else:
+        assert status == 0 and "TARGET MISSED" not in out and "targets met" in out
