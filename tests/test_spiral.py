@@ -2,15 +2,12 @@
 plots that leave the caller's model and matplotlib's settings alone."""
 import copy
 import math
-import subprocess
-import sys
 
 import matplotlib
 import pytest
 import torch
 from torch import nn
 
-from conftest import REPO
 from helpers import make_spiral, plot_data, plot_model, set_default
 
 matplotlib.use("Agg")
@@ -114,9 +111,11 @@ def test_plot_model_on_the_models_device_and_plot_data():
         plt.close("all")
 
 
-def test_no_style_change_at_import_and_set_default_changes_it():
-    code = ("import matplotlib; before = dict(matplotlib.rcParams)\n"
-            "import helpers, helpers.plot, helpers.spiral\n"
-            "assert dict(matplotlib.rcParams) == before, 'importing helpers changed rcParams'\n"
-            "helpers.set_default(figsize=(3, 3)); assert list(matplotlib.rcParams['figure.figsize']) == [3, 3]\n")
-    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+def test_set_default_changes_the_style():
+    """(That importing helpers changes no style is checked in a fresh process by
+    test_helpers_core.test_import_does_no_work.)"""
+    before = list(matplotlib.rcParams["figure.figsize"])
+    with matplotlib.rc_context():                 # puts the style back afterwards
+        set_default(figsize=(3, 3))
+        assert list(matplotlib.rcParams["figure.figsize"]) == [3, 3]
+    assert list(matplotlib.rcParams["figure.figsize"]) == before

@@ -49,3 +49,24 @@ def test_submission_problem_names_the_fault(tmp_path):
     assert course.submission_problem(bad).startswith("not a valid notebook")
     nbformat.write(nbformat.v4.new_notebook(), bad)
     assert course.submission_problem(bad) == "the notebook has no cells"
+
+
+def test_alembic_head_is_what_nbgrader_would_stamp(tmp_path):
+    """course.alembic_head replaces nbgrader's `alembic heads` subprocess: it must give the same
+    revision, and a gradebook created through the course's API must carry it."""
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from nbgrader.api import Gradebook
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini("sqlite:////tmp/gradebook.db") as ini:
+        printed = subprocess.check_output([str(Path(sys.executable).parent / "alembic"), "-c", ini, "heads"], text=True)
+    assert printed.split("\n")[0].split(" ")[0] == course.alembic_head()
+    course.nbgrader_api(REPO)                     # installs the replacement
+    db = tmp_path / "gradebook.db"
+    Gradebook(f"sqlite:///{db}").close()
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(course.alembic_head(),)]
