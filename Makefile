@@ -37,7 +37,7 @@ $(READY): requirements.txt pyproject.toml
 	touch $@
 
 test: $(READY)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --nbval notebooks source tests
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --nbval notebooks source tests
 
 demo: $(READY)
 	$(ONE_THREAD) $(BIN)/python -m grading demo

@@ -17,8 +17,9 @@ def pytest_collectstart(collector):
 
 
 # The longest test scopes (whole classes graded in sandboxes, the browser) start first, so that
-# pytest-xdist (`--dist loadscope`, which hands out scopes in collection order) does not leave
-# one of them running alone at the end. The sort is stable: notebook cells keep their order.
+# pytest-xdist does not leave one of them running alone at the end. `make test` passes
+# --no-loadscope-reorder: by default `--dist loadscope` hands out the scopes with the most tests
+# first, which put these few-but-long tests last. The sort is stable: notebook cells keep their order.
 LONG_FIRST = ("tests/test_redteam.py", "tests/test_grading_faults.py", "tests/test_browser.py",
               "tests/test_grading_e2e.py")
 
