@@ -124,6 +124,11 @@ def sgd_step_by_hand_rows(W, b, X, y, lr):
     b -= lr * G.sum(dim=0)
 
 
+def two_products(W, b, X, y, lr):
+    """Only the two matrix products of sgd_step_by_hand: the floor under any way of this epoch."""
+    (W @ X.T) @ X
+
+
 def train_lesson(X, y, epochs=EPOCHS, lr=LR, batch_size=BATCH_SIZE, seed=0):
     """The lecture's train_fast without its progress bar: shuffle once, views, the step by hand, the
     learning rate decaying linearly from lr to 0. Returns W (10, 784), b (10,)."""
@@ -172,18 +177,11 @@ def main():
 
     W, b = torch.zeros(10, D), torch.zeros(10)
 
-    def lesson_epoch():
-        for s in minibatch_slices(len(X_once), args.batch_size, generator=g):
-            sgd_step_by_hand(W, b, X_once[s], y_once[s], 0.1)
-
-    def rows_epoch():
-        for s in minibatch_slices(len(X_once), args.batch_size, generator=g):
-            sgd_step_by_hand_rows(W, b, X_once[s], y_once[s], 0.1)
-
-    def products_epoch():   # the floor: only the two matrix products of each step
-        for s in minibatch_slices(len(X_once), args.batch_size, generator=g):
-            Z = W @ X_once[s].T
-            Z @ X_once[s]
+    def slices_epoch(step):
+        def epoch():
+            for s in minibatch_slices(len(X_once), args.batch_size, generator=g):
+                step(W, b, X_once[s], y_once[s], 0.1)
+        return epoch
 
     ways = {
         "per-item Dataset + ToTensor + DataLoader": per_item_epoch,
@@ -191,9 +189,9 @@ def main():
             model, loss_fn, optimizer, X, y, args.batch_size, g, minibatches="indices"),
         "shuffled once, X[a:b] views": lambda: train_epoch(
             model, loss_fn, optimizer, X_once, y_once, args.batch_size, g, minibatches="slices"),
-        "lesson: views + the step by hand": lesson_epoch,
-        "(the same, images as rows: Z = X W^T)": rows_epoch,
-        "(only the two matrix products)": products_epoch,
+        "lesson: views + the step by hand": slices_epoch(sgd_step_by_hand),
+        "(the same, images as rows: Z = X W^T)": slices_epoch(sgd_step_by_hand_rows),
+        "(only the two matrix products)": slices_epoch(two_products),
     }
     for fn in list(ways.values())[1:]:
         fn()   # warm-up
