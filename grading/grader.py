@@ -144,6 +144,8 @@ def _write_autograded(root, name, student, notebooks):
     from nbgrader.preprocessors import LimitOutput
     target = Path(root) / "autograded" / student / name
     target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{name}-*"):   # left by a run killed while writing this one
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     submitted = Path(root) / "submitted" / student / name
     shutil.copytree(submitted, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
