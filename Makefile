@@ -2,7 +2,8 @@
 #   make test    everything CI checks (creates .venv from requirements.txt on first use)
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
-# Pipeline: make release | check-release | autograde A=.. | feedback A=.. | export | notebooks
+# Pipeline: make release | check-release | grade A=.. | feedback A=.. | export | notebooks
+# Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -11,6 +12,11 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 TEST_WORKERS ?= 2
 A ?=
+COURSE ?= .
+STUDENT ?=
+SANDBOX ?= 1
+GRADING := $(BIN)/python -m grading
+ON_COURSE := --course "$(COURSE)"
 
 # Tests and grading run one torch/BLAS thread per process: two busy processes sharing two cores
 # with two threads each ran a small matmul 40x slower.
@@ -30,17 +36,29 @@ help:
 
 venv: $(READY)
 
+# The first run installs the course environment (about 1.6 GB; 3-8 minutes, mostly torch and
+# JupyterLab) and says what it is doing: one line per step, then pip's own progress.
 $(READY): requirements.txt pyproject.toml
+	@echo "[1/3] creating the course environment in $(VENV)/ (first run only; usually 3-8 minutes)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "[2/3] installing torch (CPU), JupyterLab, nbgrader and the rest of requirements.txt"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
+	@echo "[3/3] installing the course's own packages (helpers, grading) in editable mode"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $@
+	@touch $@
+	@echo "course environment ready"
 
+# Two runs: the suite on $(TEST_WORKERS) xdist workers with one torch thread each, then, alone on the
+# machine so that it oversubscribes nothing, the check that lectures print their committed numbers
+# with two torch threads too (tests/test_threads.py, marker `threads`).
 test: $(READY)
-	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder --nbval notebooks source tests
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
+	$(BIN)/python -m pytest -m threads tests/test_threads.py
 
+# The demo class in DEMO_DIR (replaced on every run); A=<assignment> limits it to one assignment.
+DEMO_DIR ?= build/demo
 demo: $(READY)
-	$(ONE_THREAD) $(BIN)/python -m grading demo
+	$(ONE_THREAD) $(GRADING) demo --to "$(DEMO_DIR)" $(A)
 
 # JupyterLab at the repository root. nbgrader's server and lab extensions come enabled with its pip
 # package; jupyter/ (on JUPYTER_CONFIG_PATH, above the environment's own config) enables them for
@@ -48,34 +66,40 @@ demo: $(READY)
 # labconfig/page_config.json: the lab plugins). nbgrader reads ./nbgrader_config.py (course
 # dl-course, exchange in exchange/, created here).
 # Extra options: make lab LAB_ARGS="--no-browser --port 8890".
+# As root (containers, teaching VMs) Jupyter refuses to start without --allow-root: added then.
 LAB_ARGS ?=
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(READY)
 	mkdir -p exchange
 	JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
+	  $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ALLOW_ROOT) $(LAB_ARGS)
 
 release: $(READY)
-	$(BIN)/python -m grading release
+	$(GRADING) release $(ON_COURSE)
 
 check-release: $(READY)
-	$(BIN)/python -m grading check-release
+	$(GRADING) check-release $(ON_COURSE)
 
+# Plain `nbgrader autograde`, one student after another, without the sandbox.
 autograde: $(READY)
-	@test -n "$(A)" || { echo "usage: make autograde A=<assignment>"; exit 2; }
-	$(ONE_THREAD) $(BIN)/python -m grading autograde $(A)
+	@test -n "$(A)" || { echo "usage: make autograde A=<assignment> [COURSE=folder]"; exit 2; }
+	$(ONE_THREAD) $(GRADING) autograde $(ON_COURSE) $(A)
 
-# Parallel, sandboxed grading of a whole class: make grade A=01_tensor_basics [WORKERS=n] [TIMEOUT=s] [FORCE=1]
+# Parallel, sandboxed grading of a whole class:
+#   make grade A=01_tensor_basics [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]
+# SANDBOX=0 grades without bubblewrap (no isolation): only for notebooks you trust.
 grade: $(READY)
-	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [WORKERS=n] [TIMEOUT=s] [FORCE=1]"; exit 2; }
-	$(ONE_THREAD) $(BIN)/python -m grading grade $(A) $(if $(WORKERS),--workers $(WORKERS)) \
-	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(filter 1 yes true,$(FORCE)),--force)
+	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]"; exit 2; }
+	$(ONE_THREAD) $(GRADING) grade $(ON_COURSE) $(A) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STUDENT),--student "$(STUDENT)") \
+	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox)
 
 feedback: $(READY)
-	@test -n "$(A)" || { echo "usage: make feedback A=<assignment>"; exit 2; }
-	$(BIN)/python -m grading feedback $(A)
+	@test -n "$(A)" || { echo "usage: make feedback A=<assignment> [COURSE=folder]"; exit 2; }
+	$(GRADING) feedback $(ON_COURSE) $(A)
 
 export: $(READY)
-	$(BIN)/python -m grading export
+	$(GRADING) export $(ON_COURSE)
 
 # Re-execute the lecture notebooks in place (their committed outputs are what nbval compares).
 notebooks: $(READY)

@@ -1,75 +1,116 @@
-"""Command line for the instructor's pipeline; the Makefile's targets call it."""
+"""Command line for the instructor's pipeline; the Makefile's targets call it.
+
+Every command works on a course folder (`--course`, default: this repository): one holding
+nbgrader_config.py, source/ and release/, with submissions in submitted/<student>/<assignment>/.
+"""
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
-from . import course, demo, grader
+from . import course, demo, grader, report
+
+
+def _course(value):
+    root = Path(value).resolve()
+    if not (root / "nbgrader_config.py").exists():
+        raise argparse.ArgumentTypeError(f"{root} is not a course folder (no nbgrader_config.py)")
+    return root
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def command(name, help):
+        c = sub.add_parser(name, help=help)
+        c.add_argument("--course", type=_course, default=course.REPO, help="the course folder (default: the repository)")
+        return c
+
+    c = command("release", "regenerate release/ from source/ (all assignments, or those named)")
+    c.add_argument("names", nargs="*")
+    c = command("check-release", "exit 1 if release/ differs from a fresh generation")
+    c.add_argument("names", nargs="*")
+    c = command("autograde", "plain nbgrader autograde of every submission, one by one, no sandbox")
+    c.add_argument("name")
+    c = command("feedback", "generate HTML feedback (hidden tests removed)")
+    c.add_argument("name")
+    c = command("export", "write grades.csv (nbgrader's columns, the autograded score, status)")
+    c.add_argument("--to", default="grades.csv")
+    c = command("grade", "grade the submissions of an assignment in parallel, each in a sandbox")
+    c.add_argument("name")
+    c.add_argument("--workers", type=int, default=grader.Settings.workers, help="parallel submissions (default: one per core)")
+    c.add_argument("--timeout", type=int, default=grader.Settings.cell_timeout, help="seconds per cell (default 60)")
+    c.add_argument("--notebook-timeout", type=int, default=grader.Settings.notebook_timeout)
+    c.add_argument("--memory-mb", type=int, default=grader.Settings.memory_mb)
+    c.add_argument("--student", help="regrade just these students (comma-separated ids)")
+    c.add_argument("--force", action="store_true", help="regrade every student (resumable: a later run continues)")
+    c.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not isolated)")
+    c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
+    c = sub.add_parser("demo", help="grade the embedded demo class and print its table")
+    c.add_argument("names", nargs="*")
+    c.add_argument("--to", type=Path, default=course.REPO / "build" / "demo", help="the demo course folder (replaced)")
+    return p
+
+
+def run(args):
+    root = getattr(args, "course", course.REPO)
+    if args.command == "release":
+        course.generate(root, args.names or None)
+        print("release/ regenerated for:", ", ".join(args.names or course.assignments(root)))
+    elif args.command == "check-release":
+        drift = course.release_drift(root, args.names or None)
+        if drift:
+            print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
+            return 1
+        print("release/ matches source/")
+    elif args.command == "autograde":
+        status = course.autograde(root, args.name)
+        for student, state in sorted(status.items()):
+            print(f"{student}: {state}")
+    elif args.command == "feedback":
+        course.feedback(root, args.name)
+        print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
+    elif args.command == "export":
+        rows = course.export(root, args.to)
+        print(f"wrote {len(rows)} {course.plural(len(rows), 'row')} to {root / args.to}")
+    elif args.command == "grade":
+        settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
+                                   notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+                                   force=args.force, sandbox=not args.no_sandbox)
+        only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
+        if not settings.sandbox:
+            print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
+        grader.grade(root, args.name, settings, only=only)
+        course.export(root, args.csv)
+        scores = course.scores(root, args.name)
+        status = course.load_status(root, args.name).get(args.name, {})
+        results = {(args.name, s): (*scores.get(s, (0.0, None)), status.get(s, "no submission"))
+                   for s in course.students(root, args.name)}
+        print(report.format_table(results))
+        print(report.summary(results))
+        print(f"grades written to {root / args.csv}")
+    elif args.command == "demo":
+        demo.run(args.names or None, target=args.to)
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("release", help="regenerate release/ from source/ (all assignments, or those named)")
-    p.add_argument("names", nargs="*")
-    p = sub.add_parser("check-release", help="exit 1 if release/ differs from a fresh generation")
-    p.add_argument("names", nargs="*")
-    p = sub.add_parser("autograde", help="autograde every submission of an assignment, one by one")
-    p.add_argument("name")
-    p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed)")
-    p.add_argument("name")
-    p = sub.add_parser("export", help="write grades.csv (nbgrader's columns plus status)")
-    p.add_argument("--to", default="grades.csv")
-    p = sub.add_parser("grade", help="grade every submission of an assignment in parallel, each in a sandbox")
-    p.add_argument("name")
-    p.add_argument("--workers", type=int, default=grader.Settings.workers, help="parallel submissions (default: one per core)")
-    p.add_argument("--timeout", type=int, default=grader.Settings.cell_timeout, help="seconds per cell (default 60)")
-    p.add_argument("--notebook-timeout", type=int, default=grader.Settings.notebook_timeout)
-    p.add_argument("--memory-mb", type=int, default=grader.Settings.memory_mb)
-    p.add_argument("--force", action="store_true", help="regrade students already graded")
-    p.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not isolated)")
-    p.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
-    p = sub.add_parser("demo", help="grade the embedded demo class and print its table")
-    p.add_argument("names", nargs="*")
-    args = parser.parse_args(argv)
+    args = parser().parse_args(argv)
     # nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every submission: harmless noise.
     warnings.filterwarnings("ignore", message=".*not in session.*")
-
     try:
-        if args.command == "release":
-            course.generate(course.REPO, args.names or None)
-            print("release/ regenerated for:", ", ".join(args.names or course.assignments()))
-        elif args.command == "check-release":
-            drift = course.release_drift(course.REPO, args.names or None)
-            if drift:
-                print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
-                return 1
-            print("release/ matches source/")
-        elif args.command == "autograde":
-            status = course.autograde(course.REPO, args.name)
-            for student, state in status.items():
-                print(f"{student}: {state}")
-        elif args.command == "feedback":
-            course.feedback(course.REPO, args.name)
-        elif args.command == "export":
-            rows = course.export(course.REPO, args.to)
-            print(f"wrote {len(rows)} rows to {args.to}")
-        elif args.command == "grade":
-            settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
-                                       notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                                       force=args.force, sandbox=not args.no_sandbox)
-            grader.grade(course.REPO, args.name, settings)
-            course.export(course.REPO, args.csv)
-            scores = course.scores(course.REPO, args.name)
-            status = course.load_status(course.REPO).get(args.name, {})
-            print(course.format_table({(args.name, s): (*scores.get(s, (0.0, None)), status.get(s, "no submission"))
-                                       for s in course.students(course.REPO, args.name)}))
-            print(f"grades written to {args.csv}")
-        elif args.command == "demo":
-            demo.run(args.names or None)
+        return run(args)
+    except grader.Interrupted as err:
+        print(f"\n{err}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\ninterrupted before any student was graded; nothing was recorded", file=sys.stderr)
+        return 130
     except course.GradingError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    return 0
 
 
 if __name__ == "__main__":

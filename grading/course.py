@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import records
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -88,18 +90,22 @@ def generate(root=REPO, names=None, release_dir="release"):
     """Generate student copies of `names` (default: all) from source/ into `release_dir`.
 
     This also records each assignment's cells in the gradebook, which autograding needs."""
+    from nbgrader.api import Gradebook
     root = Path(root).resolve()
     api = nbgrader_api(root, release_directory=release_dir)
     with _in_dir(root):
         for name in names or assignments(root):
             _check(api.generate_assignment(name, force=True), f"generating {name}")
+            with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+                records.set_recorded_tests(gb.db, name, records.tests_hash(root, name))
+                gb.db.commit()
 
 
 def release_drift(root=REPO, names=None):
     """Regenerate into a scratch folder; return the files of release/ that differ from it."""
     root = Path(root).resolve()
     names = names or assignments(root)
-    scratch = Path(tempfile.mkdtemp(prefix="regen-", dir=_scratch_dir(root)))
+    scratch = Path(tempfile.mkdtemp(prefix="regen-"))
     try:
         generate(root, names, release_dir=str(scratch))
         drift = []
@@ -117,32 +123,45 @@ def release_drift(root=REPO, names=None):
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _scratch_dir(root):
-    path = Path(root) / "build"
-    path.mkdir(exist_ok=True)
-    return path
-
-
-def _known_to_gradebook(api, name):
+def _gradebook_is_current(api, root, name):
     from nbgrader.api import Gradebook, MissingEntry
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         try:
-            return len(gb.find_assignment(name).notebooks) > 0
+            known = len(gb.find_assignment(name).notebooks) > 0
         except MissingEntry:
             return False
+        return known and records.recorded_tests(gb.db, name) == records.tests_hash(root, name)
 
 
 def ensure_in_gradebook(root, name):
-    """Record `name`'s source cells in the gradebook if they are not there yet.
+    """Record `name`'s source cells in the gradebook if they are not there yet, or were recorded
+    from another version of source/ (the tests the grader restores come from there).
 
     Generates into a scratch folder so the committed release/ is never rewritten here."""
     api = nbgrader_api(root)
-    if not _known_to_gradebook(api, name):
-        scratch = tempfile.mkdtemp(prefix="regen-", dir=_scratch_dir(root))
+    if not _gradebook_is_current(api, root, name):
+        scratch = tempfile.mkdtemp(prefix="regen-")
         try:
             generate(root, [name], release_dir=scratch)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def plural(n, word):
+    return word if n == 1 else word + "s"
+
+
+def require_class(root, name):
+    """Stop with a clear message (and before anything is written) when there is nothing to grade."""
+    root = Path(root)
+    if not (root / "source" / name).is_dir():
+        raise GradingError(f"no assignment {name!r} in {root / 'source'} (assignments there: "
+                           f"{', '.join(assignments(root)) if (root / 'source').is_dir() else 'none'})")
+    if not students(root, name):
+        raise GradingError(
+            f"no submissions of {name} in {root / 'submitted'}/<student>/{name}/: collect them first "
+            f"(`nbgrader collect {name}` from the exchange, or `nbgrader zip_collect {name}` for an LMS "
+            f"download); nothing was written")
 
 
 def submission_problem(path):
@@ -153,7 +172,7 @@ def submission_problem(path):
     except UnicodeDecodeError:
         return "not a notebook: the file is not UTF-8 text"
     except json.JSONDecodeError as err:
-        return f"not valid JSON (line {err.lineno}, column {err.colno}): {err.msg}"
+        return f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg.removesuffix(' starting at').lower()}"
     try:
         nb = nbformat.from_dict(data)
         nbformat.validate(nb)
@@ -178,6 +197,7 @@ def autograde(root, name, only=None):
     Returns {student: status}: 'graded', or 'error: <why>' for a submission that could not be
     graded (the others are graded all the same)."""
     root = Path(root).resolve()
+    require_class(root, name)
     ensure_in_gradebook(root, name)
     api = nbgrader_api(root)
     expected = [nb.stem for nb in (root / "source" / name).glob("*.ipynb")]
@@ -195,76 +215,98 @@ def autograde(root, name, only=None):
                     problems.append(f"{nb}.ipynb is {why}")
             if problems:
                 status[student] = "error: " + "; ".join(problems)
-                _record_zero(api, name, student)
+                _record(api, root, name, student, status[student], zero=True)
                 continue
             result = api.autograde(name, student, force=True, create=True)
             status[student] = "graded" if result["success"] else "error: " + _last_error(result)
-    save_status(root, name, status)
+            _record(api, root, name, student, status[student])
     return status
 
 
-def _record_zero(api, name, student):
-    """Give a broken submission an explicit zero in the gradebook (never a stale earlier
-    autograde); manual grades are kept, as grader.record keeps them."""
+def _record(api, root, name, student, status, zero=False):
+    """Write a student's record; with `zero`, give a broken submission an explicit zero in the
+    same transaction (never a stale earlier autograde); manual grades are kept, as grader.record
+    keeps them."""
     from nbgrader.api import Gradebook
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        gb.update_or_create_student(student)
-        submission = gb.update_or_create_submission(name, student)
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0
-                grade.needs_manual_grade = False
+        if zero:
+            gb.update_or_create_student(student)
+            submission = gb.update_or_create_submission(name, student)
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        records.write(gb.db, name, student, status, records.submission_hash(root, name, student),
+                      records.tests_hash(root, name))
         gb.db.commit()
 
 
 def _last_error(result):
     text = (result.get("error") or result.get("log") or "nbgrader failed").strip().splitlines()
     errors = [line for line in text if "ERROR" in line or "Error" in line]
-    return (errors or text)[-1][:200]
+    return (errors or text)[-1]
 
 
 def feedback(root, name):
-    """Generate HTML feedback for every autograded student of `name` (hidden tests removed)."""
+    """Generate HTML feedback for every graded student of `name` (hidden tests removed), and a
+    page saying why and what to do for each notebook that could not be graded."""
+    from . import feedback as pages
     root = Path(root).resolve()
+    require_class(root, name)
+    status = load_status(root, name).get(name, {})
+    autograded = root / "autograded"
+    done = sorted(p.name for p in autograded.iterdir() if (p / name).is_dir()) if autograded.exists() else []
+    if not done and not status:
+        raise GradingError(f"nothing graded for {name} yet: run `make grade A={name}` first; nothing was written")
     api = nbgrader_api(root)
     with _in_dir(root):
-        autograded = root / "autograded"
-        for student in sorted(p.name for p in autograded.iterdir() if (p / name).is_dir()) if autograded.exists() else []:
+        for student in done:
             _check(api.generate_feedback(name, student, force=True), f"feedback for {student}")
+    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    for student, why in sorted(status.items()):
+        for notebook in notebooks:
+            if not (autograded / student / name / f"{notebook}.ipynb").exists():
+                pages.write_problem_page(root / "feedback" / student / name / f"{notebook}.html",
+                                         name, notebook, why)
 
 
-STATUS_FILE = "grading-status.json"
+def require_gradebook(root):
+    """Stop with a clear message when the course has no gradebook yet (nothing was graded)."""
+    api = nbgrader_api(root)
+    url = api.coursedir.db_url
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        raise GradingError(f"no gradebook at {url[len('sqlite:///'):]}: grade a class first "
+                           f"(`make grade A=<assignment> COURSE={root}`); nothing was written")
+    return api
 
 
-def load_status(root):
-    """Return the recorded grading status: {assignment: {student: status}}."""
-    path = Path(root) / STATUS_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
+def load_status(root, name=None):
+    """Return the recorded grading status: {assignment: {student: status}} (from the gradebook)."""
+    from nbgrader.api import Gradebook
+    api = require_gradebook(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        found = records.read(gb.db, name)
+        gb.db.commit()
+    return {a: {s: r.status for s, r in students.items()} for a, students in found.items()}
 
 
-def save_status(root, name, status):
-    """Merge {student: status} for assignment `name` into the course's status file, atomically."""
-    path = Path(root) / STATUS_FILE
-    data = load_status(root)
-    data.setdefault(name, {}).update(status)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)
+EXTRA_COLUMNS = ["autograded_score", "autograded_max", "manual_grading", "status"]
 
 
 def export(root, csv_path="grades.csv"):
-    """Write nbgrader's CSV export of the gradebook to `csv_path`, plus a `status` column.
-
-    The status is the recorded one ('graded', 'error: ...', ...) or 'no submission'; a broken
-    submission is therefore never a bare 0. Returns the rows as dicts."""
+    """Write nbgrader's CSV export of the gradebook to `csv_path`, sorted by assignment and
+    student, plus: the autograded score and maximum; `manual_grading` ('pending' while written
+    answers are ungraded, which nbgrader's score then counts as 0, else 'done' or 'none'); and
+    the recorded status ('graded', 'error: ...', ...) or 'no submission', so a broken submission
+    is never a bare 0. Returns the rows as dicts."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins import CsvExportPlugin
 
     root = Path(root).resolve()
     target = Path(csv_path) if Path(csv_path).is_absolute() else root / csv_path
-    api = nbgrader_api(root)
+    api = require_gradebook(root)
     recorded = load_status(root)
-    with tempfile.TemporaryDirectory(dir=_scratch_dir(root)) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         raw = os.path.join(tmp, "raw.csv")
         with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
             CsvExportPlugin(to=raw, config=api.config).export(gb)
@@ -272,13 +314,21 @@ def export(root, csv_path="grades.csv"):
                 rows = list(csv.DictReader(f))
             for row in rows:
                 try:
-                    gb.find_submission(row["assignment"], row["student_id"])
+                    sub = gb.find_submission(row["assignment"], row["student_id"])
                     default = "graded"
+                    manual = [g for nb in sub.notebooks for g in nb.grades if g.cell.cell_type == "markdown"
+                              or (g.auto_score is None)]
+                    row["autograded_score"] = f"{sub.code_score:g}"
+                    row["autograded_max"] = f"{sub.max_code_score:g}"
+                    row["manual_grading"] = ("none" if not manual else
+                                             "pending" if any(g.manual_score is None for g in manual) else "done")
                 except MissingEntry:
                     default = "no submission"
+                    row.update(autograded_score="", autograded_max="", manual_grading="")
                 row["status"] = recorded.get(row["assignment"], {}).get(row["student_id"], default)
+    rows.sort(key=lambda r: (r["assignment"], r["student_id"]))
     with open(target, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["assignment", "student_id", "status"])
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["assignment", "student_id", *EXTRA_COLUMNS])
         writer.writeheader()
         writer.writerows(rows)
     return rows
@@ -293,16 +343,3 @@ def scores(root, name):
         for submission in gb.find_assignment(name).submissions:
             out[submission.student.id] = (submission.code_score, submission.max_code_score)
     return out
-
-
-def format_table(results):
-    """Render {(assignment, student): (score, max, status)} as an aligned text table."""
-    rows = [("assignment", "student", "autograded", "status")]
-    for (name, student), (score, maximum, status) in results.items():
-        shown = f"{score:g} / {maximum:g}" if maximum is not None else "-"
-        flag = "ERROR " if status.startswith("error") else ""
-        rows.append((name, student, shown if not flag else "-", flag + status))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
-    lines.insert(1, "-" * len(lines[0]))
-    return "\n".join(lines)

@@ -7,6 +7,9 @@ autograded test cell of the feedback copy: the hidden region becomes one comment
 becomes its last line (the exception and its message), and other outputs of the cell, which
 could echo hidden inputs, are dropped. The gradebook and autograded/ keep everything.
 """
+import html
+from pathlib import Path
+
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
@@ -43,3 +46,43 @@ class HideHiddenTests(NbGraderPreprocessor):
             cell.source = strip_hidden(cell.source)
             cell.outputs = [short_error(o) for o in cell.outputs if o.get("output_type") == "error"]
         return cell, resources
+
+
+# What a student can do about each reason a notebook could not be graded.
+ADVICE = (
+    ("missing notebook", "Submit the notebook under the name the assignment gave it (do not rename "
+     "it), inside the assignment's folder."),
+    ("valid JSON", "The file is not a complete notebook: it was probably cut off while saving, or "
+     "edited outside Jupyter. Open it in JupyterLab; if it does not open, fetch a fresh copy of the "
+     "assignment, paste your answers back in, save, and submit again."),
+    ("not a notebook", "The file is not a Jupyter notebook. Submit the .ipynb file you worked in."),
+    ("not a valid notebook", "The notebook's structure is damaged. Fetch a fresh copy of the "
+     "assignment, paste your answers back in, save, and submit again."),
+    ("no cells", "The notebook is empty. Submit the notebook with your answers in it."),
+    ("larger than", "The notebook is too large: clear its outputs (Edit > Clear Outputs of All "
+     "Cells), save, and submit again."),
+    ("could not be prepared", "The notebook's grading cells were damaged. Fetch a fresh copy of "
+     "the assignment, paste your answers back in, save, and submit again."),
+)
+
+
+def advice(status):
+    """Return what the student should do about `status` (a grader's status line)."""
+    for key, text in ADVICE:
+        if key in status:
+            return text
+    return "Ask your instructor: the grader could not run this notebook."
+
+
+def write_problem_page(path, assignment, notebook, status):
+    """Write the feedback page of a notebook that could not be graded: why, and what to do."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    esc = html.escape
+    path.write_text(
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{esc(assignment)}: {esc(notebook)}</title></head>\n<body style='font-family: sans-serif; max-width: 45em'>\n"
+        f"<h1>{esc(assignment)} / {esc(notebook)}.ipynb could not be graded</h1>\n"
+        f"<p><strong>Why:</strong> {esc(status)}</p>\n"
+        f"<p><strong>What to do:</strong> {esc(advice(status))}</p>\n"
+        "<p>No autograded points were given for this notebook.</p>\n</body></html>\n")

@@ -1,34 +1,42 @@
 """Grade a whole class in parallel, each submission isolated: `make grade A=<assignment>`.
 
-For every student with submitted/<student>/<assignment>/, in this order:
+For every student with submitted/<student>/<assignment>/ that needs grading (see below):
 
 1. prepare (here, trusted): check each notebook is readable; run nbgrader's own sanitising
    preprocessors (clear outputs, restore the kernelspec, overwrite locked and test cells from
    the gradebook, add back deleted test cells) and put the graded cells back in the order of the
    student copy in release/;
 2. execute (a worker process per core, one torch thread each): the kernel runs in a bubblewrap
-   sandbox with timeouts, a memory cap and bounded output (see grading/sandbox.py);
+   sandbox with timeouts and resource caps, and is shut down as soon as its notebook is done, so
+   live kernels never outnumber the workers (see grading/sandbox.py);
 3. record (here, one student at a time): the autograded notebook is written to a temporary
-   folder and renamed into autograded/, the scores go into nbgrader's gradebook in one
-   transaction (manual grades and comments are kept), and the status into grading-status.json.
+   folder and renamed into autograded/; the scores (manual grades and comments kept) and the
+   student's record (status, submission hash, tests hash: grading/records.py) go into the
+   gradebook's database in one transaction.
 
-A student whose status is recorded is skipped on the next run unless `force`; a run killed at
-any point and started again therefore finishes the class with the same scores. Statuses:
-`graded`, `error: <why>`, `timeout (<why>)`, `missing notebook <name>`.
+A student is graded when they have no record, their submission or the assignment's source/
+changed since, or a regrade is due (`force` and `only` mark it due first, so an interrupted
+regrade resumes where it stopped). A run killed at any point and started again finishes the class
+with the same scores. Ctrl-C or SIGTERM stops handing out students, kills the running kernels,
+records nothing half-done and exits within seconds; a second one exits at once.
+Statuses: `graded`, `error: <why>`, `timeout: <why>`, `limit: <what ran out>`.
 """
+import contextlib
 import multiprocessing
 import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 
-from . import course, sandbox
+from . import course, records, sandbox
+from .sandbox import Limits
 
 
 @dataclass
@@ -40,12 +48,20 @@ class Settings:
     max_output_bytes: int = 200_000  # captured output kept per cell
     force: bool = False
     sandbox: bool = True
+    limits: Limits = field(default_factory=Limits)   # disk, /tmp, processes, CPU
+    scratch: str = None             # parent of the run's scratch folder (default: the temp dir)
+
+    def kernel_limits(self):
+        return replace(self.limits, memory_mb=self.memory_mb)
 
 
-def _resources(root, name, student, notebook):
-    api = course.nbgrader_api(root)
-    return api.coursedir, {"nbgrader": {"student": student, "assignment": name, "notebook": notebook,
-                                        "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
+class Interrupted(course.GradingError):
+    """The run was stopped by Ctrl-C or SIGTERM; what was recorded stays, the rest is not."""
+
+
+def _resources(api, name, student, notebook):
+    return {"nbgrader": {"student": student, "assignment": name, "notebook": notebook,
+                         "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
 
 
 def _canonical_order(nb, release_nb):
@@ -66,18 +82,19 @@ def _canonical_order(nb, release_nb):
     return nb
 
 
-def prepare(root, name, student):
+def prepare(root, name, student, api=None):
     """Return ({notebook id: sanitised notebook}, {notebook id: problem}) for one submission."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
     from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells, OverwriteKernelspec
 
     root = Path(root)
+    api = api or course.nbgrader_api(root)
     ready, problems = {}, {}
     for source_path in sorted((root / "source" / name).glob("*.ipynb")):
         notebook = source_path.stem
         path = root / "submitted" / student / name / source_path.name
         if not path.exists():
-            problems[notebook] = f"missing notebook {source_path.name}"
+            problems[notebook] = f"error: missing notebook {source_path.name}"
             continue
         if path.stat().st_size > 50 * 2**20:
             problems[notebook] = f"error: {source_path.name} is larger than 50 MB"
@@ -86,11 +103,11 @@ def prepare(root, name, student):
         if why:
             problems[notebook] = f"error: {source_path.name} is {why}"
             continue
-        coursedir, resources = _resources(root, name, student, notebook)
+        resources = _resources(api, name, student, notebook)
         nb = nbformat.read(path, as_version=4)
         try:
             for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
-                       OverwriteCells(config=coursedir.config, add_missing_cells=True), CheckCellMetadata()):
+                       OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
         except Exception as err:  # tampered metadata and the like: this student only
             problems[notebook] = f"error: {source_path.name} could not be prepared: {str(err).splitlines()[0][:160]}"
@@ -102,34 +119,35 @@ def prepare(root, name, student):
     return ready, problems
 
 
-def _die_with_parent():
-    """Worker initialiser: die when the grading process dies (even by SIGKILL); ignore Ctrl-C."""
+def _worker_init():
+    """Worker initialiser: die when the grading process's forkserver dies (even by SIGKILL);
+    leave Ctrl-C and SIGTERM to the grading process, which stops the workers itself."""
     try:
         import ctypes
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def execute(root, name, student, notebooks, settings):
+def execute(root, name, student, notebooks, settings, run_dir=None):
     """Worker: run each prepared notebook in its own sandbox; return ({id: notebook}, {id: problem})."""
     root = Path(root)
     done, problems = {}, {}
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
-        scratch = Path(tempfile.mkdtemp(prefix=f"grade-{student}-"))
+        scratch = Path(tempfile.mkdtemp(dir=run_dir))   # short: the kernel's sockets live below it
         try:
-            work = scratch / "work"
-            shutil.copytree(root / "submitted" / student / name, work,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-            shutil.copytree(root / "source" / name, work, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
-            os.chmod(scratch, 0o700)
+            inputs = scratch / "inputs"
+            skip = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
+            shutil.copytree(root / "submitted" / student / name, inputs, ignore=skip)
+            shutil.copytree(root / "source" / name, inputs, dirs_exist_ok=True, ignore=skip)
+            os.chmod(scratch, 0o711)
             hide = sorted({str(root.resolve()), str(course.REPO), os.path.expanduser("~")})
             problem = sandbox.run_notebook(
-                nb, work, scratch, hide, cell_timeout=settings.cell_timeout,
-                notebook_timeout=settings.notebook_timeout, memory_mb=settings.memory_mb,
+                nb, scratch, inputs, hide, cell_timeout=settings.cell_timeout,
+                notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
                 max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -140,19 +158,25 @@ def execute(root, name, student, notebooks, settings):
 
 
 def _write_autograded(root, name, student, notebooks):
-    """Replace autograded/<student>/<name>/ at once: write a sibling folder, then rename."""
+    """Replace autograded/<student>/<name>/ at once: write a sibling folder, then rename.
+    With no notebooks (a broken submission) the old folder goes, so no stale result remains."""
     from nbgrader.preprocessors import LimitOutput
     target = Path(root) / "autograded" / student / name
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f".{name}-*"):   # left by a run killed while writing this one
         shutil.rmtree(stale, ignore_errors=True)
+    old = target.with_name(f".{name}-old")
+    if not notebooks:
+        if target.exists():
+            os.rename(target, old)
+            shutil.rmtree(old, ignore_errors=True)
+        return
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     submitted = Path(root) / "submitted" / student / name
     shutil.copytree(submitted, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
     for notebook, nb in notebooks.items():
         nb, _ = LimitOutput().preprocess(nb, {})
         nbformat.write(nb, tmp / f"{notebook}.ipynb")
-    old = target.with_name(f".{name}-old")
     if target.exists():
         shutil.rmtree(old, ignore_errors=True)
         os.rename(target, old)
@@ -160,17 +184,20 @@ def _write_autograded(root, name, student, notebooks):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def record(root, name, student, notebooks, problems, final=True):
-    """Save one student's results: autograded files, then the gradebook in one transaction, then
-    the status (unless not `final`: a crash of the grader itself is retried by the next run)."""
+def record(root, name, student, notebooks, problems, final=True, api=None, hashes=None):
+    """Save one student's results: autograded files, then scores and record in one transaction
+    (no record unless `final`: a crash of the grader itself is retried by the next run).
+
+    `hashes` is (submission hash, tests hash) as read before grading began."""
     from nbgrader import utils
     from nbgrader.api import Gradebook
 
     root = Path(root)
-    api = course.nbgrader_api(root)
-    if notebooks:
-        _write_autograded(root, name, student, notebooks)
+    api = api or course.nbgrader_api(root)
+    hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
+    _write_autograded(root, name, student, notebooks)
     timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
+    status = "; ".join(problems[k] for k in sorted(problems)) if problems else "graded"
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         gb.update_or_create_student(student)
         if timestamp:
@@ -192,65 +219,176 @@ def record(root, name, student, notebooks, problems, final=True):
                 cell = cells.get(comment.name)
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
+        if final:
+            records.write(gb.db, name, student, status, *hashes)
         gb.db.commit()
-    status = "; ".join(problems[k] for k in sorted(problems)) if problems else "graded"
-    if final:
-        course.save_status(root, name, {student: status})
     return status
 
 
+class _Signals:
+    """Turns the first Ctrl-C or SIGTERM into `Interrupted` (deferred while a student is being
+    recorded); a second one runs `on_second` and exits at once."""
+
+    def __init__(self, on_second):
+        self.on_second, self.count, self.held, self.pending = on_second, 0, False, None
+        self.previous = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def _handle(self, signum, frame):
+        self.count += 1
+        name = signal.Signals(signum).name
+        if self.count > 1:
+            self.on_second()
+            os._exit(128 + signum)
+        if self.held:
+            self.pending = name
+            return
+        raise Interrupted(name)
+
+    @contextlib.contextmanager
+    def hold(self):
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+        if self.pending:
+            raise Interrupted(self.pending)
+
+
+def plan(root, name, only=None, force=False):
+    """Return (students to grade, all selected students, {student: (submission hash, tests hash)}).
+
+    Marks the selection due first when `force` or `only` (committed, so a stopped regrade resumes)."""
+    from nbgrader.api import Gradebook
+    everyone = course.students(root, name)
+    if only:
+        unknown = sorted(set(only) - set(everyone))
+        if unknown:
+            raise course.GradingError(f"no submission of {name} for {', '.join(unknown)} in {Path(root) / 'submitted'}")
+        everyone = [s for s in everyone if s in only]
+    tests = records.tests_hash(root, name)
+    hashes = {s: (records.submission_hash(root, name, s), tests) for s in everyone}
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        if force or only:
+            records.mark_due(gb.db, name, everyone)
+            gb.db.commit()
+        known = records.read(gb.db, name).get(name, {})
+    todo = [s for s in everyone if s not in known or known[s].due
+            or (known[s].submission_hash, known[s].tests_hash) != hashes[s]]
+    return todo, everyone, hashes
+
+
 def grade(root, name, settings=None, out=print, progress=True, only=None):
-    """Grade every submission of `name` under `root` (or the students in `only`); return
-    {student: status} for this run."""
+    """Grade the submissions of `name` under `root` that need it (or the students in `only`);
+    return {student: status} for this run."""
     settings = settings or Settings()
     root = Path(root).resolve()
-    if not (root / "source" / name).is_dir():
-        raise course.GradingError(f"no assignment {name!r} in {root / 'source'}")
+    course.require_class(root, name)
     if settings.sandbox and not sandbox.bwrap_available():
-        raise course.GradingError("bubblewrap (bwrap) is needed to isolate submissions: "
-                                  "`apt-get install bubblewrap`, or pass --no-sandbox to grade without isolation")
+        raise course.GradingError(
+            "bubblewrap (bwrap) is needed to isolate submissions: `apt-get install bubblewrap`; "
+            "or grade without isolation, only notebooks you trust, with SANDBOX=0 (--no-sandbox)")
     course.ensure_in_gradebook(root, name)
-    everyone = [s for s in course.students(root, name) if only is None or s in only]
-    recorded = course.load_status(root).get(name, {})
-    todo = [s for s in everyone if settings.force or s not in recorded]
+    todo, everyone, hashes = plan(root, name, only, settings.force)
     if len(todo) < len(everyone):
-        out(f"skipping {len(everyone) - len(todo)} student(s) already graded (use --force / FORCE=1 to regrade)")
+        out(f"{len(everyone) - len(todo)} of {len(everyone)} {course.plural(len(everyone), 'student')} "
+            f"already graded against these tests and submissions (FORCE=1 regrades them all, STUDENT=id one)")
+    if not todo:
+        return {}
+    api = course.nbgrader_api(root)
     results = {}
-    prepared = {}
-    for student in todo:
-        ready, problems = prepare(root, name, student)
-        if not ready:
-            results[student] = record(root, name, student, {}, problems)
-        else:
-            prepared[student] = (ready, problems)
+    run_dir = _run_dir(settings.scratch)
+    pool = None
+
+    def kill_workers():
+        """Stop every worker at once; bwrap's --die-with-parent takes each sandbox down with it."""
+        processes = (getattr(pool, "_processes", None) or {}) if pool is not None else {}
+        for process in list(processes.values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
     started = time.perf_counter()
-    bar = _progress(len(prepared), progress)
-    # Workers fork from a server that has imported the grader once (per grading process), so a
-    # pool starts in milliseconds instead of re-importing nbgrader and nbclient in every worker.
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["grading.grader"])
-    with ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_die_with_parent) as pool:
-        futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()}, settings): student
-                   for student, (ready, _) in prepared.items()}
-        for future in as_completed(futures):
-            student = futures[future]
-            ready, problems = prepared[student]
-            try:
-                done, run_problems = future.result()
-                final = True
-            except Exception as err:  # the grader's own failure: reported now, retried next run
-                done, run_problems = {}, {k: f"error: grading crashed: {type(err).__name__}: {err}" for k in ready}
-                final = False
-            results[student] = record(root, name, student, done, {**problems, **run_problems}, final=final)
-            bar.update(1)
+    bar = _progress(len(todo), progress, "preparing")
+    try:
+        with _Signals(kill_workers) as signals:
+            prepared = {}
+            for student in todo:
+                ready, problems = prepare(root, name, student, api)
+                if ready:
+                    prepared[student] = (ready, problems)
+                else:
+                    with signals.hold():
+                        results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
+                bar.update(1)
+            bar.reset(total=len(prepared))
+            bar.set_description("grading")
+            # Workers fork from a server that has imported the grader once, so a pool starts in
+            # milliseconds instead of re-importing nbgrader and nbclient in every worker.
+            ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(["grading.grader"])
+            pool = ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_worker_init)
+            futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()},
+                                   settings, str(run_dir)): student
+                       for student, (ready, _) in prepared.items()}
+            for future in as_completed(futures):
+                student = futures[future]
+                ready, problems = prepared[student]
+                with signals.hold():
+                    try:
+                        done, run_problems = future.result()
+                        final = True
+                    except Exception as err:  # the grader's own failure: reported now, retried next run
+                        done, run_problems = {}, {k: f"error: grading crashed: {type(err).__name__}: {err}" for k in ready}
+                        final = False
+                    results[student] = record(root, name, student, done, {**problems, **run_problems},
+                                              final=final, api=api, hashes=hashes[student])
+                bar.update(1)
+    except Interrupted as stop:
+        bar.close()
+        kill_workers()
+        raise Interrupted(
+            f"interrupted by {stop}: {len(results)} of {len(todo)} {course.plural(len(todo), 'student')} "
+            f"graded and recorded in this run, the rest not recorded; run the same command again "
+            f"(without FORCE) to finish: students already graded are kept") from None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
-    elapsed = time.perf_counter() - started
-    if prepared:
-        out(f"graded {len(prepared)} submission(s) of {name} in {elapsed:.1f} s with {settings.workers} worker(s)")
+    graded = len(results)
+    out(f"graded {graded} {course.plural(graded, 'submission')} of {name} in "
+        f"{time.perf_counter() - started:.1f} s with {settings.workers} {course.plural(settings.workers, 'worker')}")
     return results
 
 
-def _progress(total, enabled):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc="grading", unit="student", disable=not enabled or total == 0)
+# A unix socket's path holds at most 107 bytes; the kernel's are <run>/<8 chars>/ipc/k-<port>.
+SOCKET_PATH_MAX = 107
 
+
+def _run_dir(parent):
+    """This run's scratch folder, reachable by the kernels' own uids; refused (before any student
+    is graded) where its path leaves no room for the kernels' socket names."""
+    parent = Path(parent or tempfile.gettempdir())
+    if len(str(parent)) + len("/gr-xxxxxxxx/xxxxxxxx/ipc/k-65535") > SOCKET_PATH_MAX:
+        raise course.GradingError(f"the scratch folder {parent} has too long a path for the kernels' "
+                                  f"sockets: set TMPDIR to a shorter one (e.g. TMPDIR=/tmp)")
+    run_dir = Path(tempfile.mkdtemp(prefix="gr-", dir=parent))
+    os.chmod(run_dir, 0o711)   # the kernels run as uids of their own
+    return run_dir
+
+
+def _progress(total, enabled, desc):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=desc, unit="student", disable=not enabled or total == 0)

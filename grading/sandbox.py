@@ -1,10 +1,12 @@
 """Execute one prepared submission notebook with its kernel locked in a bubblewrap sandbox.
 
 The executor (this module, run in a trusted worker process) drives the kernel over IPC sockets in
-a scratch folder. The kernel runs under `bwrap`: read-only file system, the course folder and the
-repository hidden except helpers/ and the Python environment, its own scratch folder writable,
-no network, its own PID namespace (it cannot see or signal the executor), a memory cap
-(`prlimit --as`), one torch/BLAS thread. Scores are decided here, outside the kernel:
+a scratch folder. The kernel runs under `bwrap` as a uid of its own: read-only file system, the
+course folder and the repository hidden except helpers/ and the Python environment, no network,
+its own PID namespace (it cannot see or signal the executor), one torch/BLAS thread, and the caps
+of `Limits`: address space, a size-limited in-memory working folder and /tmp, processes and
+threads, CPU time, file size. Its kernel is shut down as soon as its notebook is done.
+Scores are decided here, outside the kernel:
 
 * each cell has a timeout and the notebook a total budget; after a timeout or a dead kernel the
   remaining test cells are marked as not run (an error output, so they score 0);
@@ -14,18 +16,24 @@ no network, its own PID namespace (it cannot see or signal the executor), a memo
 * a cell whose reply is an error counts as an error even when the submission hid the traceback;
 * captured output is capped per cell.
 """
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import run_sync
 
 from nbgrader import utils
 
@@ -82,37 +90,112 @@ def bwrap_available():
         ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "true"], capture_output=True).returncode == 0
 
 
-def kernel_argv(scratch, work, hide, memory_mb):
-    """Return the kernel command: ipykernel inside bubblewrap, under a memory cap."""
-    scratch = str(scratch)
-    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+@dataclass(frozen=True)
+class Limits:
+    """What one submission's kernel may use. Memory is an address-space cap; /tmp and the working
+    folder are size-limited in-memory file systems (so together they hold at most tmp_mb + disk_mb
+    of RAM); processes and threads are capped by RLIMIT_NPROC under a uid of the kernel's own."""
+    memory_mb: int = 4096
+    disk_mb: int = 512        # the working folder
+    tmp_mb: int = 256         # /tmp (and HOME, which lives there)
+    max_tasks: int = 256      # processes + threads
+    cpu_seconds: int = 600    # CPU time of the kernel process
+    file_mb: int = 256        # largest single file
+
+
+XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as 128 + signal
+
+
+def sandbox_uid():
+    """The uid the kernel runs as: one of its own per worker process when the grader is root (so
+    RLIMIT_NPROC, which root ignores, caps it; live pids are unique, so two workers never share
+    one), else the grader's own uid."""
+    return 200_000 + os.getpid() if os.getuid() == 0 else os.getuid()
+
+
+def _tasks_of(uid):
+    """Count the processes and threads running under `uid` (from /proc)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                pass
+    return count
+
+
+def kernel_argv(scratch, work, inputs, hide, limits, uid):
+    """Return the kernel command: ipykernel inside bubblewrap, as `uid`, under `limits`.
+
+    `work` is an empty folder that becomes a size-limited tmpfs inside the sandbox, with each
+    entry of `inputs` (the submission's and the assignment's data files) bound into it read-only."""
+    tmpfs = [Path("/tmp"), *map(Path, hide)]
+
+    def reachable(target):
+        """bwrap creates missing parents of a mount point as 0700: create those inside our own
+        tmpfs mounts 0755 first, so the kernel's uid can reach what is mounted there."""
+        out = []
+        for parent in reversed(Path(target).parents):
+            if any(root in parent.parents for root in tmpfs):
+                out += ["--perms", "0755", "--dir", str(parent)]
+        return out
+
+    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
     exposed = [REPO / "helpers", Path(sys.prefix), Path(sys.base_prefix)]
     for path in hide:
         argv += ["--tmpfs", str(path)]
     for path in exposed:
         if any(Path(h) in path.parents or Path(h) == path for h in hide):
-            argv += ["--ro-bind", str(path), str(path)]
+            argv += reachable(path) + ["--ro-bind", str(path), str(path)]
     for path in data_folders():
-        argv += ["--ro-bind", str(path.resolve()), str(path)]
+        argv += reachable(path) + ["--ro-bind", str(path.resolve()), str(path)]
     for path in hide:
         argv += ["--remount-ro", str(path)]
-    env = {"HOME": f"{scratch}/home", "IPYTHONDIR": f"{scratch}/home/ipython",
-           "MPLCONFIGDIR": f"{scratch}/home/mpl", "JUPYTER_RUNTIME_DIR": f"{scratch}/home/runtime",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-           "PYTHONDONTWRITEBYTECODE": "1"}
-    argv += ["--bind", scratch, scratch, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+    ipc = Path(scratch) / "ipc"
+    argv += reachable(ipc) + ["--bind", str(ipc), str(ipc)]
+    argv += reachable(work) + ["--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", str(work)]
+    for entry in sorted(Path(inputs).iterdir()):
+        argv += ["--ro-bind", str(entry), str(Path(work) / entry.name)]
+    env = {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
+           "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID", "--chdir", str(work)]
     for key, value in env.items():
         argv += ["--setenv", key, value]
-    argv += ["--", "prlimit", f"--as={memory_mb * 2**20}", f"--fsize={256 * 2**20}", "--core=0", "--",
+    nproc = limits.max_tasks if uid != os.getuid() else _tasks_of(uid) + limits.max_tasks
+    argv += ["--"]
+    if uid != os.getuid():   # bwrap sets up the mounts as root, then the kernel drops to its uid
+        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    argv += ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--fsize={limits.file_mb * 2**20}",
+             "--core=0", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}", f"--nproc={nproc}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     return argv
+
+
+def unsandboxed_argv():
+    """The kernel command without isolation (SANDBOX=0): it still dies with its worker."""
+    guard = ["setpriv", "--pdeathsig", "KILL", "--"] if shutil.which("setpriv") else []
+    return guard + [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
 
 def data_folders():
     """Return the existing data folders to expose read-only (paths as the notebooks name them)."""
     names = [REPO / "data"] + [Path(os.environ[v]) for v in DATA_ENV_VARS if os.environ.get(v)]
     return [p.absolute() for p in names if p.is_dir()]
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Hands the connection file to the kernel's own uid (jupyter_client writes it 0600)."""
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        uid = getattr(self, "sandbox_uid", None)
+        if uid is not None and uid != os.getuid():
+            os.chown(self.connection_file, uid, uid)
 
 
 class CappedClient(NotebookClient):
@@ -143,23 +226,89 @@ def _mark_reply_errors(cell, cell_index, execute_reply):
                                          content.get("evalue", "") or "an error occurred while tracebacks were hidden"))
 
 
-def run_notebook(nb, work, scratch, hide, cell_timeout=60, notebook_timeout=600, memory_mb=4096,
+def _descendants(pid):
+    """Return the pids below `pid` (children first), read from /proc."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        out += [int(c) for c in children]
+        todo += [int(c) for c in children]
+    return out
+
+
+def _folder_bytes(folder):
+    total = 0
+    for path in Path(folder).rglob("*"):
+        try:
+            total += path.lstat().st_size
+        except OSError:
+            pass
+    return total
+
+
+class Watchdog(threading.Thread):
+    """Kills the sandbox when the kernel writes more than `cap` bytes into the one host folder it
+    can write (its IPC folder, which holds only the kernel's sockets)."""
+
+    def __init__(self, folder, cap, pid):
+        super().__init__(daemon=True)
+        self.folder, self.cap, self.pid = folder, cap, pid
+        self.tripped = False
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.25):
+            if _folder_bytes(self.folder) > self.cap:
+                self.tripped = True
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                return
+
+
+def _limits_hit(bwrap_pid, uid, work, limits):
+    """What the sandbox ran out of, seen from outside (its mounts through /proc/<pid>/root)."""
+    inside = _descendants(bwrap_pid)
+    hit = []
+    for path, size in ((work, limits.disk_mb), ("/tmp", limits.tmp_mb)):
+        for pid in inside[-1:]:
+            with contextlib.suppress(OSError):
+                fs = os.statvfs(f"/proc/{pid}/root{path}")
+                if fs.f_bavail * fs.f_frsize < 2**20:
+                    hit.append(f"used all {size} MB of {'its working folder' if path != '/tmp' else '/tmp'}")
+    if uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4:
+        hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
+    return hit
+
+
+def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=600, limits=Limits(),
                  max_output_bytes=200_000, sandbox=True):
-    """Execute `nb` (in place) with its kernel in the sandbox; return '' or a problem status."""
+    """Execute `nb` (in place) with its kernel in a sandbox; return '' or a problem status.
+
+    `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
+    from its working folder. The kernel is shut down (its sandbox gone) before this returns."""
     scratch = Path(scratch)
-    kernels = scratch / "kernels" / "sandboxed"
-    kernels.mkdir(parents=True, exist_ok=True)
-    for sub in ("home", "ipc"):
-        (scratch / sub).mkdir(exist_ok=True)
-    argv = (kernel_argv(scratch, work, hide, memory_mb) if sandbox else
-            [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"])
+    kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
+    for folder in (kernels, ipc, work):
+        folder.mkdir(parents=True, exist_ok=True)
+    uid = sandbox_uid() if sandbox else os.getuid()
+    if uid != os.getuid():
+        os.chown(ipc, uid, uid)
+        for path in [Path(inputs), *Path(inputs).rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    argv = kernel_argv(scratch, work, inputs, hide, limits, uid) if sandbox else unsandboxed_argv()
+    if not sandbox:   # no tmpfs: the working folder is the inputs themselves
+        work = Path(inputs)
     (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
 
     from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
     ksm = KernelSpecManager(kernel_dirs=[str(scratch / "kernels")], ensure_native_kernel=False)
-    km = AsyncKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
-                            ip=str(scratch / "ipc" / "k"), connection_file=str(scratch / "ipc" / "kernel.json"))
+    km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
+                              ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"))
+    km.sandbox_uid = uid
     deadline = time.monotonic() + notebook_timeout
 
     def budget(cell=None):
@@ -167,13 +316,18 @@ def run_notebook(nb, work, scratch, hide, cell_timeout=60, notebook_timeout=600,
 
     client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
                           interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
-                          resources={"metadata": {"path": str(work)}}, max_output_bytes=max_output_bytes,
+                          shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
+                          max_output_bytes=max_output_bytes,
                           on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
     key = secrets.token_hex(8)
     problem = ""
     ran = set()
+    watchdog = None
     try:
-        with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+            pid = km.provisioner.process.pid
+            watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
+            watchdog.start()
             if not _silent(client, SETUP.format(key=key), budget()):
                 problem = "error: the grader could not start the notebook's kernel"
             for index, cell in enumerate(nb.cells):
@@ -197,17 +351,36 @@ def run_notebook(nb, work, scratch, hide, cell_timeout=60, notebook_timeout=600,
                     problem = f"timeout: a cell ran longer than {budget()} s"
                     cell.outputs.append(error_output("CellTimeoutError", problem))
                 except DeadKernelError:
-                    problem = "error: the kernel died (the notebook exited or crashed it)"
+                    problem = _death(km, watchdog, limits)
                     cell.outputs.append(error_output("DeadKernelError", problem))
+            if not problem and sandbox:
+                hit = _limits_hit(pid, uid, work, limits)
+                problem = "limit: " + "; ".join(hit) if hit else ""
     except DeadKernelError:
-        problem = problem or "error: the kernel died"
+        problem = problem or _death(km, watchdog, limits)
     except Exception as err:  # the kernel could not even start
         problem = problem or f"error: {type(err).__name__}: {err}"
     finally:
+        if watchdog is not None:
+            watchdog.done.set()
+        with contextlib.suppress(Exception):
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]
     return problem
+
+
+def _death(km, watchdog, limits):
+    """Why the kernel died, as far as the grader can tell from outside."""
+    if watchdog is not None and watchdog.tripped:
+        return f"limit: wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)"
+    process = getattr(km.provisioner, "process", None)
+    code = process.poll() if process is not None else None
+    if code == XCPU_EXIT:
+        return f"limit: used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)"
+    return "error: the kernel died (the notebook exited or crashed it)"
 
 
 def _silent(client, code, timeout, user_expressions=None):

@@ -1,21 +1,32 @@
-"""Nothing is lost under faults: SIGKILL mid-class, re-runs, and manual grades across regrading."""
-import json
+"""A real class on one machine: bounded kernels, clean interruption, nothing lost under faults,
+and regrading that follows changed submissions and tests.
+
+Each run goes through the instructor's command (`python -m grading grade`) in its own process
+group, with TMPDIR pointing at a folder of the test's own, so that its kernels and scratch
+folders can be told apart from those of tests running beside it.
+"""
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+import nbformat
 import pytest
 
 from conftest import REPO
 from grading import course, demo, grader, sandbox
+from grading.records import Record
 
 NAME = "01_tensor_basics"
 # Skipped only where bubblewrap is missing outside CI; in CI (which installs it) these must run.
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
                                 reason="bubblewrap (bwrap) is not installed")
+QUIET = dict(out=lambda *_: None, progress=False)
 
 
 def make_class(root, copies):
@@ -31,57 +42,221 @@ def make_class(root, copies):
     return expected
 
 
-def grade_command(root):
-    code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); from grading import grader; "
-            f"grader.grade({str(root)!r}, {NAME!r}, grader.Settings(workers=2), progress=False)")
-    return [sys.executable, "-c", code]
+@pytest.fixture
+def tmpdir_short():
+    """A TMPDIR of the test's own with a short path (the kernels' sockets live below it)."""
+    path = Path(tempfile.mkdtemp(prefix="gt-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
-def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path, gradebook):
+def start(root, tmpdir, *extra):
+    """Start `make grade`'s command on `root` in a process group of its own."""
+    env = dict(os.environ, TMPDIR=str(tmpdir), OMP_NUM_THREADS="1")
+    return subprocess.Popen([sys.executable, "-m", "grading", "grade", "--course", str(root), NAME,
+                             "--workers", "2", *extra], env=env, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def processes_naming(path):
+    """[(pid, argv)] of the live processes whose command line names `path`."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                argv = open(f"/proc/{entry.name}/cmdline", "rb").read().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if any(str(path) in arg for arg in argv):
+                found.append((int(entry.name), argv))
+    return found
+
+
+def live_kernels(path):
+    return [pid for pid, argv in processes_naming(path)
+            if os.path.basename(argv[0]).startswith("python") and "ipykernel_launcher" in argv]
+
+
+def records(root):
+    """{student: Record} of the class, as the gradebook holds them now ({} before there are any)."""
+    try:
+        with sqlite3.connect(f"file:{root / 'gradebook.db'}?mode=ro", uri=True, timeout=5) as db:
+            rows = db.execute("SELECT student, status, submission_hash, tests_hash, due FROM course_grading "
+                              "WHERE assignment = ?", (NAME,)).fetchall()
+    except sqlite3.OperationalError:   # no gradebook or no table yet
+        return {}
+    return {student: Record(status, sub, tests, bool(due)) for student, status, sub, tests, due in rows}
+
+
+def wait_for(predicate, proc, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def interrupt(proc, tmpdir):
+    """SIGINT to the grader's process group; return the seconds it took to exit, its output."""
+    sent = time.monotonic()
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    return time.monotonic() - sent, output
+
+
+def assert_nothing_left(tmpdir):
+    assert processes_naming(tmpdir) == [], "processes of the run survived it"
+    assert list(tmpdir.iterdir()) == [], f"scratch folders left: {list(tmpdir.iterdir())}"
+
+
+def assert_final_scores(root, expected):
+    scores = course.scores(root, NAME)
+    assert {s: scores[s][0] for s in expected} == expected
+    final = records(root)
+    assert set(final) == set(expected) and not any(r.due for r in final.values())
+    assert all(r.status == "graded" for s, r in final.items() if not s.startswith("dave"))
+    assert all(r.status.startswith("error: ") for s, r in final.items() if s.startswith("dave"))
+
+
+def test_a_class_of_32_never_has_more_live_kernels_than_workers(tmp_path, gradebook, tmpdir_short):
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    expected = make_class(root, copies=8)
+    tmpdir = tmpdir_short
+    proc = start(root, tmpdir)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, len(live_kernels(tmpdir)))
+        time.sleep(0.05)
+    output = proc.stdout.read()
+    assert proc.returncode == 0, output
+    assert 1 <= peak <= 2, f"{peak} kernels were alive at once with 2 workers\n{output}"
+    assert_nothing_left(tmpdir)
+    assert_final_scores(root, expected)
+    assert "32 students" in output and "mean" in output, output   # the summary after the table
+
+
+@pytest.fixture(scope="module")
+def interrupted_class(tmp_path_factory, gradebook):
+    """A class of 12 whose first run is stopped by SIGINT after the first executed student."""
+    base = tmp_path_factory.mktemp("interrupted")
+    root = demo.make_course(base / "course", [NAME], gradebook)
+    expected = make_class(root, copies=3)
+    tmpdir = Path(tempfile.mkdtemp(prefix="gt-", dir="/tmp"))
+    proc = start(root, tmpdir)
+    assert wait_for(lambda: any(r.status == "graded" for r in records(root).values()), proc), proc.communicate()
+    seconds, output = interrupt(proc, tmpdir)
+    yield root, expected, tmpdir, proc.returncode, seconds, output, dict(records(root))
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+class TestInterruptAndResume:
+    def test_sigint_stops_within_seconds_and_leaves_nothing(self, interrupted_class):
+        root, expected, tmpdir, code, seconds, output, recorded = interrupted_class
+        assert code == 130, output
+        assert seconds < 15, f"took {seconds:.1f} s to stop"
+        assert "interrupted by SIGINT" in output and "run the same command again" in output, output
+        assert "Traceback" not in output, output
+        assert 0 < len(recorded) < len(expected)
+        assert_nothing_left(tmpdir)
+
+    def test_rerun_grades_the_rest_with_identical_scores(self, interrupted_class):
+        root, expected, _, _, _, _, recorded = interrupted_class
+        rerun = grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
+        assert set(rerun) == set(expected) - set(recorded), "the re-run grades exactly the students not yet graded"
+        assert_final_scores(root, expected)
+        assert grader.grade(root, NAME, grader.Settings(workers=2), **QUIET) == {}, "nothing left to do"
+
+    def test_an_interrupted_forced_regrade_resumes_without_force(self, interrupted_class, tmpdir_short):
+        root, expected, _, _, _, _, _ = interrupted_class
+        tmpdir = tmpdir_short
+        proc = start(root, tmpdir, "--force")
+        regraded = lambda: 0 < sum(not r.due for r in records(root).values()) < len(expected)  # noqa: E731
+        assert wait_for(lambda: any(r.due for r in records(root).values()) and regraded(), proc), proc.communicate()
+        seconds, output = interrupt(proc, tmpdir)
+        assert proc.returncode == 130 and seconds < 15, output
+        assert_nothing_left(tmpdir)
+        due = {s for s, r in records(root).items() if r.due}
+        assert 0 < len(due) < len(expected)
+        rerun = grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
+        assert set(rerun) == due, "a plain re-run finishes exactly the forced regrade's remaining students"
+        assert_final_scores(root, expected)
+
+    def test_changed_submission_tests_and_student_selection_regrade_exactly_those(self, interrupted_class):
+        root, expected, _, _, _, _, _ = interrupted_class
+        # One student resubmits the full solution: only that student is regraded.
+        shutil.copy(root / "submitted" / "alice_0" / NAME / f"{NAME}.ipynb", root / "submitted" / "bob_1" / NAME)
+        assert set(grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)) == {"bob_1"}
+        assert course.scores(root, NAME)["bob_1"][0] == expected["alice_0"]
+        # STUDENT=carol_2 regrades just that student.
+        assert set(grader.grade(root, NAME, grader.Settings(workers=2), only={"carol_2"}, **QUIET)) == {"carol_2"}
+        # A test cell changes in source/: every student is graded against the new tests.
+        path = root / "source" / NAME / f"{NAME}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_pairwise_dots")
+        cell.source = cell.source.replace("### BEGIN HIDDEN TESTS", "assert False, 'changed'\n### BEGIN HIDDEN TESTS")
+        nbformat.write(nb, path)
+        assert set(grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)) == set(expected)
+        after = course.scores(root, NAME)
+        points = 1   # test_pairwise_dots now fails for everyone who passed it
+        assert after["alice_0"][0] == expected["alice_0"] - points
+
+
+def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path, gradebook, tmpdir_short):
     from nbgrader.api import Gradebook
 
     root = demo.make_course(tmp_path / "course", [NAME], gradebook)
     expected = make_class(root, copies=1)
-    status_file = root / course.STATUS_FILE
-    proc = subprocess.Popen(grade_command(root), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    recorded = {}
-    while time.monotonic() < deadline and proc.poll() is None:
-        if status_file.exists():
-            recorded = json.loads(status_file.read_text()).get(NAME, {})
-            if any(v == "graded" for v in recorded.values()):
-                break
-        time.sleep(0.2)
-    assert proc.poll() is None, "grading finished before it could be interrupted"
+    tmpdir = tmpdir_short
+    proc = start(root, tmpdir)
+    assert wait_for(lambda: any(r.status == "graded" for r in records(root).values()), proc), proc.communicate()
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    recorded = json.loads(status_file.read_text()).get(NAME, {})   # as the kill left it
+    recorded = records(root)   # as the kill left it
     assert 0 < len(recorded) < len(expected), f"interrupted after {len(recorded)} of {len(expected)}"
 
     # Start again: the class finishes, with exactly the scores of an uninterrupted run.
-    quiet = dict(out=lambda *_: None, progress=False)
-    rerun = grader.grade(root, NAME, grader.Settings(workers=2), **quiet)
+    rerun = grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
     assert set(rerun) == set(expected) - set(recorded), "the re-run grades exactly the students not yet graded"
-    final = json.loads(status_file.read_text())[NAME]
-    assert set(final) == set(expected)
-    scores = course.scores(root, NAME)
-    assert {s: scores[s][0] for s in expected} == expected
-    assert all(v == "graded" for s, v in final.items() if not s.startswith("dave")), final
-    assert all(v.startswith("error: ") for s, v in final.items() if s.startswith("dave"))
+    assert_final_scores(root, expected)
     leftovers = [p.name for p in (root / "autograded").rglob(".*")]
     assert leftovers == [], f"half-written autograded folders: {leftovers}"
 
     # A third run has nothing left to do; a forced regrade keeps the instructor's manual grades.
-    assert grader.grade(root, NAME, grader.Settings(workers=2), **quiet) == {}
+    assert grader.grade(root, NAME, grader.Settings(workers=2), **QUIET) == {}
     api = course.nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         gb.find_grade("why_inplace_fails", NAME, NAME, "alice_0").manual_score = 1
         gb.find_comment("why_inplace_fails", NAME, NAME, "alice_0").manual_comment = "Clear and correct."
         gb.db.commit()
-    again = grader.grade(root, NAME, grader.Settings(workers=2, force=True), only={"alice_0"}, **quiet)
+    again = grader.grade(root, NAME, grader.Settings(workers=2, force=True), only={"alice_0"}, **QUIET)
     assert again == {"alice_0": "graded"}
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         assert gb.find_grade("why_inplace_fails", NAME, NAME, "alice_0").manual_score == 1
         assert gb.find_comment("why_inplace_fails", NAME, NAME, "alice_0").manual_comment == "Clear and correct."
         assert gb.find_submission(NAME, "alice_0").score == 9   # 8 autograded + 1 manual
+
+
+def test_broken_submissions_get_feedback_that_says_why(tmp_path, gradebook):
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    demo.write_class(root, NAME)
+    shutil.rmtree(root / "submitted" / "bob")
+    shutil.rmtree(root / "submitted" / "carol")
+    (root / "submitted" / "alice" / NAME / f"{NAME}.ipynb").rename(root / "submitted" / "alice" / NAME / "mine.ipynb")
+    grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
+    course.feedback(root, NAME)
+    dave = (root / "feedback" / "dave" / NAME / f"{NAME}.html").read_text()
+    assert "not valid JSON at line" in dave and "fetch a fresh copy" in dave
+    alice = (root / "feedback" / "alice" / NAME / f"{NAME}.html").read_text()
+    assert "missing notebook" in alice and "do not rename" in alice
+
+
+def test_commands_refuse_an_empty_class_and_write_nothing(tmp_path):
+    root = demo.make_course(tmp_path / "course", [NAME])
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for argv in (["grade", NAME], ["feedback", NAME], ["export"], ["autograde", NAME]):
+        result = subprocess.run([sys.executable, "-m", "grading", argv[0], "--course", str(root), *argv[1:]],
+                                capture_output=True, text=True, cwd=REPO)
+        assert result.returncode == 2, (argv, result.stdout, result.stderr)
+        assert "nothing was written" in result.stderr, (argv, result.stderr)
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == before

@@ -4,11 +4,14 @@ Each case is built from assignment 1's student copy and asserts its exact score 
 the same run two honest students must get exactly what they get when graded alone, and the
 course's files, helpers/ and the gradebook must come through untouched.
 """
+import dataclasses
 import hashlib
 import html
 import os
-import json
+import shutil
 import sqlite3
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -102,17 +105,46 @@ get_ipython().run_cell_async = _skip_async"""
 InteractiveShell.showtraceback = lambda *a, **k: None
 get_ipython().showtraceback = lambda *a, **k: None"""
 
-    return {
+    def write_3gb(prefix):   # 12 files of 250 MB (one file is capped at 256 MB by itself), in 1 MB writes
+        return (f"for _i in range(12):\n    with open(f'{prefix}{{_i}}', 'wb') as _f:\n"
+                f"        for _ in range(250):\n            _f.write(b'0' * 2**20)")
+    fork_bomb = """import os, time
+for _ in range(5000):
+    if os.fork() == 0:
+        time.sleep(600)
+        os._exit(0)"""
+    thread_bomb = """import threading, time
+threading.stack_size(64 * 1024)
+for _ in range(5000):
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()"""
+    # The one host folder the kernel can write: its IPC folder, named in the kernel's argv.
+    fill_ipc = "import os, sys\nos.chdir(os.path.dirname(sys.argv[sys.argv.index('-f') + 1]))\n" + write_3gb("fill")
+    limits = SETTINGS.limits
+    resources = {
+        "fills_tmp": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("/tmp/fill")))}, 7,
+                      f"limit: used all {limits.tmp_mb} MB of /tmp"),
+        "fills_working_folder": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("fill")))}, 7,
+                                 f"limit: used all {limits.disk_mb} MB of its working folder"),
+        "fork_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", fork_bomb))}, 7,
+                      f"limit: reached its cap of {limits.max_tasks} processes and threads"),
+        "thread_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", thread_bomb))}, 7,
+                        f"limit: reached its cap of {limits.max_tasks} processes and threads"),
+        "fills_ipc_folder": ({FILE: fill(prefixed(full, "pairwise_dots", fill_ipc))}, 5,
+                             f"limit: wrote more than {limits.file_mb} MB outside its working folder"),
+        "cpu_burner": ({FILE: fill(prefixed(full, "pairwise_dots", "while True:\n    pass"))}, 5,
+                       f"limit: used more than {limits.cpu_seconds} s of CPU time"),
+    }
+    return resources | {
         # name: (files {filename: notebook or raw text}, expected score, expected status prefix)
         "alice_honest": ({FILE: fill(full)}, 8, "graded"),
         "carol_honest": ({FILE: fill(wrong)}, 7, "graded"),
         "invalid_json": ({FILE: nbformat.writes(fill(full))[:500]}, 0, "error: 01_tensor_basics.ipynb is not valid JSON"),
         "empty_notebook": ({FILE: empty(fill(full))}, 0, "error: 01_tensor_basics.ipynb is the notebook has no cells"),
-        "renamed_notebook": ({"my_homework.ipynb": fill(full)}, 0, "missing notebook 01_tensor_basics.ipynb"),
+        "renamed_notebook": ({"my_homework.ipynb": fill(full)}, 0, "error: missing notebook 01_tensor_basics.ipynb"),
         "deleted_tests": ({FILE: without_tests(fill(full))}, 8, "graded"),
         "edited_tests": ({FILE: edited_tests(fill(wrong))}, 7, "graded"),
         "reordered_tests": ({FILE: tests_first(fill(full))}, 8, "graded"),
-        "infinite_loop": ({FILE: fill(suffixed(full, "subtract_three_ways", "while True:\n    pass"))}, 0, "timeout"),
+        "infinite_loop": ({FILE: fill(suffixed(full, "subtract_three_ways", "import time\nwhile True:\n    time.sleep(0.01)"))}, 0, "timeout"),
         "memory_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", "hog = bytearray(64 * 2**30)"))}, 7, "graded"),
         "huge_output": ({FILE: fill(suffixed(full, "subtract_three_ways", "print('x' * (100 * 2**20))"))}, 8, "graded"),
         "os_exit": ({FILE: fill(prefixed(full, "normal_matrix", "import os\nos._exit(0)"))}, 3, "error: the kernel died"),
@@ -154,7 +186,13 @@ def tree_hash(*folders):
     return digest.hexdigest()
 
 
-SETTINGS = grader.Settings(workers=2, cell_timeout=12, notebook_timeout=120, memory_mb=3072)
+# A CPU cap below the cell timeout, so that a CPU burner meets the cap before the timeout.
+SETTINGS = grader.Settings(workers=2, cell_timeout=12, notebook_timeout=120, memory_mb=3072,
+                           limits=sandbox.Limits(cpu_seconds=9))
+
+
+def available_memory():
+    return int(next(line for line in open("/proc/meminfo") if line.startswith("MemAvailable")).split()[1]) * 1024
 
 
 @pytest.fixture(scope="module")
@@ -163,29 +201,60 @@ def graded_class(tmp_path_factory, gradebook):
     class_cases = cases(root)
     write_class(root, class_cases)
     before = tree_hash(root / "source", root / "release", REPO / "helpers")
-    status = grader.grade(root, NAME, SETTINGS, out=lambda *_: None, progress=False)
-    return root, class_cases, status, course.scores(root, NAME), before
+    scratch = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))   # short: the kernels' sockets live below it
+    free = (shutil.disk_usage(scratch).free, available_memory())
+    status = grader.grade(root, NAME, dataclasses.replace(SETTINGS, scratch=str(scratch)), out=lambda *_: None, progress=False)
+    after = (shutil.disk_usage(scratch).free, available_memory())
+    yield root, class_cases, status, course.scores(root, NAME), before, (scratch, free, after)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_every_case_gets_its_exact_score_and_status(graded_class):
-    root, class_cases, status, scores, _ = graded_class
+    root, class_cases, status, scores, _, _ = graded_class
     wrong = {}
     for student, (_, score, prefix) in class_cases.items():
         got = (scores.get(student, (0.0, None))[0], status.get(student, ""))
         if got[0] != score or not got[1].startswith(prefix):
             wrong[student] = f"expected {score} / {prefix!r}, got {got}"
     assert wrong == {}
-    assert len(class_cases) >= 17
+    assert len(class_cases) >= 23
+
+
+def test_resource_hogs_leave_nothing_behind(graded_class):
+    """3 GB into /tmp, into the working folder and into the IPC folder, fork and thread bombs and
+    a CPU burner were each stopped at their cap (their statuses are checked above); afterwards no
+    process of the run remains, its scratch folder is empty, and free disk and memory are back."""
+    scratch, (disk_before, memory_before), (disk_after, memory_after) = graded_class[-1]
+    assert list(scratch.iterdir()) == []
+    assert sandbox_processes(scratch) == []
+    assert disk_after > disk_before - 100 * 2**20, "the sandboxes left files on disk"
+    # Other tests run beside this one, so memory is compared with a margin below the 768 MB of
+    # tmpfs one hog could have pinned if its mounts outlived its sandbox.
+    assert memory_after > memory_before - 600 * 2**20
+
+
+def sandbox_processes(scratch):
+    """The live processes whose command line names `scratch` (kernels, bwrap, setpriv)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                cmdline = Path(entry.path, "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if str(scratch) in cmdline:
+                found.append((int(entry.name), cmdline.replace("\0", " ")[:120]))
+    return found
 
 
 def test_course_files_helpers_and_gradebook_are_untouched(graded_class):
-    root, class_cases, _, _, before = graded_class
+    root, class_cases, _, _, before, _ = graded_class
     assert tree_hash(root / "source", root / "release", REPO / "helpers") == before
     with sqlite3.connect(root / "gradebook.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
         students = {row[0] for row in db.execute("select student_id from submitted_assignment")}
     assert students == set(class_cases)
-    recorded = json.loads((root / course.STATUS_FILE).read_text())[NAME]
+    recorded = course.load_status(root, NAME)[NAME]
     assert set(recorded) == set(class_cases)
 
 
@@ -203,7 +272,7 @@ def test_sandbox_blocked_reads_writes_and_floods(graded_class):
 
 
 def test_feedback_never_shows_hidden_tests(graded_class):
-    root, class_cases, _, _, _ = graded_class
+    root, class_cases, _, _, _, _ = graded_class
     # Feedback for the students whose test cells failed with tracebacks (hidden asserts among them).
     failing = ["carol_honest", "edited_tests", "patch_allclose", "patch_math_isclose", "patch_course_checks",
                "always_equal_object", "hidden_tracebacks", "memory_bomb", "os_exit"]
@@ -225,7 +294,7 @@ def test_feedback_never_shows_hidden_tests(graded_class):
 
 
 def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path, gradebook):
-    root, class_cases, _, scores, _ = graded_class
+    root, class_cases, _, scores, _, _ = graded_class
     alone = demo.make_course(tmp_path / "alone", [NAME], gradebook)
     write_class(alone, {k: class_cases[k] for k in ("alice_honest", "carol_honest")})
     grader.grade(alone, NAME, SETTINGS, out=lambda *_: None, progress=False)

@@ -1,0 +1,103 @@
+"""What was graded against what: one record per student and assignment, in the gradebook's database.
+
+A record holds the student's status ('graded', 'error: ...'), the hash of the submission and the
+hash of the assignment's source/ (its tests) it was graded against, and whether a regrade is due.
+It is written in the same transaction as the student's scores, so the scores and the record can
+never disagree. `make grade` regrades a student whose submission or tests changed since, or whose
+regrade is due (FORCE=1 and STUDENT= mark it due first, so an interrupted regrade resumes).
+The same tables work on sqlite and PostgreSQL.
+"""
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+SKIP = {".ipynb_checkpoints", "__pycache__"}
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS course_grading (
+        assignment VARCHAR(128) NOT NULL, student VARCHAR(128) NOT NULL, status TEXT NOT NULL,
+        submission_hash VARCHAR(64) NOT NULL, tests_hash VARCHAR(64) NOT NULL, due INTEGER NOT NULL,
+        PRIMARY KEY (assignment, student))""",
+    """CREATE TABLE IF NOT EXISTS course_assignment (
+        assignment VARCHAR(128) PRIMARY KEY, tests_hash VARCHAR(64) NOT NULL)""",
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    status: str
+    submission_hash: str
+    tests_hash: str
+    due: bool
+
+
+def tree_hash(folder):
+    """Return the sha256 of the files below `folder` (names and contents; checkpoints skipped)."""
+    digest = hashlib.sha256()
+    folder = Path(folder)
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP & set(p.parts)):
+            rel = path.relative_to(folder).as_posix().encode()
+            digest.update(len(rel).to_bytes(4, "big") + rel)
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def tests_hash(root, name):
+    """The version of assignment `name`'s tests: the hash of source/<name>/."""
+    return tree_hash(Path(root) / "source" / name)
+
+
+def submission_hash(root, name, student):
+    return tree_hash(Path(root) / "submitted" / student / name)
+
+
+def ensure_tables(session):
+    for statement in _TABLES:
+        session.execute(text(statement))
+
+
+def write(session, name, student, status, submission, tests):
+    """Record a student's result inside the caller's transaction (commit with the scores)."""
+    ensure_tables(session)
+    session.execute(text(
+        "INSERT INTO course_grading (assignment, student, status, submission_hash, tests_hash, due) "
+        "VALUES (:a, :s, :status, :sub, :tests, 0) ON CONFLICT (assignment, student) DO UPDATE SET "
+        "status = excluded.status, submission_hash = excluded.submission_hash, "
+        "tests_hash = excluded.tests_hash, due = 0"),
+        {"a": name, "s": student, "status": status, "sub": submission, "tests": tests})
+
+
+def mark_due(session, name, students):
+    """Mark the records of `students` as due for a regrade (committed by the caller)."""
+    ensure_tables(session)
+    for student in students:
+        session.execute(text("UPDATE course_grading SET due = 1 WHERE assignment = :a AND student = :s"),
+                        {"a": name, "s": student})
+
+
+def read(session, name=None):
+    """Return {assignment: {student: Record}} (one assignment's if `name`)."""
+    ensure_tables(session)
+    query = "SELECT assignment, student, status, submission_hash, tests_hash, due FROM course_grading"
+    rows = session.execute(text(query + (" WHERE assignment = :a" if name else "")), {"a": name}).fetchall()
+    out = {}
+    for assignment, student, status, sub, tests, due in rows:
+        out.setdefault(assignment, {})[student] = Record(status, sub, tests, bool(due))
+    return out
+
+
+def recorded_tests(session, name):
+    """The tests hash the gradebook's copy of `name`'s cells was generated from, or None."""
+    ensure_tables(session)
+    row = session.execute(text("SELECT tests_hash FROM course_assignment WHERE assignment = :a"),
+                          {"a": name}).fetchone()
+    return row[0] if row else None
+
+
+def set_recorded_tests(session, name, digest):
+    ensure_tables(session)
+    session.execute(text(
+        "INSERT INTO course_assignment (assignment, tests_hash) VALUES (:a, :h) "
+        "ON CONFLICT (assignment) DO UPDATE SET tests_hash = excluded.tests_hash"), {"a": name, "h": digest})
