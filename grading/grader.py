@@ -6,7 +6,8 @@ For every student with submitted/<student>/<assignment>/ that needs grading (see
    preprocessors (clear outputs, restore the kernelspec, overwrite locked and test cells from
    the gradebook, add back deleted test cells) and put the graded cells back in the order of the
    student copy in release/;
-2. execute (a worker process per core, one torch thread each): the kernel runs in a bubblewrap
+2. execute (a worker process per core, one torch thread each), once a probe kernel, set up as a
+   student's, has shown that the grader itself works (else the run stops, nobody blamed): the kernel runs in a bubblewrap
    sandbox with timeouts and resource caps, and is shut down as soon as its notebook is done, so
    live kernels never outnumber the workers (see grading/sandbox.py);
 3. record (here, one student at a time): the autograded notebook is written to a temporary
@@ -131,6 +132,36 @@ def _worker_init():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
+def _hidden(root):
+    """What the sandbox hides: the course folder, this repository (helpers/ aside) and the home."""
+    return sorted({str(Path(root).resolve()), str(course.REPO), os.path.expanduser("~")})
+
+
+PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader probe: ok')"
+
+
+def probe_kernel(root, settings, run_dir=None):
+    """Worker: run a one-cell notebook that imports what every assignment needs, in a sandbox set
+    up exactly as a student's; return '' when the kernel works, else what went wrong."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
+    scratch = Path(tempfile.mkdtemp(dir=run_dir))
+    try:
+        (scratch / "inputs").mkdir()
+        os.chmod(scratch, 0o711)
+        problem = sandbox.run_notebook(nb, scratch, scratch / "inputs", _hidden(root), cell_timeout=settings.cell_timeout,
+                                       notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
+                                       sandbox=settings.sandbox)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    outputs = nb.cells[0].get("outputs", [])
+    errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
+    if problem or errors:
+        return "; ".join(filter(None, [problem, *errors]))
+    if "grader probe: ok" not in "".join(o.get("text", "") for o in outputs):
+        return "the probe notebook printed nothing"
+    return ""
+
+
 def execute(root, name, student, notebooks, settings, run_dir=None):
     """Worker: run each prepared notebook in its own sandbox; return ({id: notebook}, {id: problem})."""
     root = Path(root)
@@ -144,9 +175,8 @@ def execute(root, name, student, notebooks, settings, run_dir=None):
             shutil.copytree(root / "submitted" / student / name, inputs, ignore=skip)
             shutil.copytree(root / "source" / name, inputs, dirs_exist_ok=True, ignore=skip)
             os.chmod(scratch, 0o711)
-            hide = sorted({str(root.resolve()), str(course.REPO), os.path.expanduser("~")})
             problem = sandbox.run_notebook(
-                nb, scratch, inputs, hide, cell_timeout=settings.cell_timeout,
+                nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
                 notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
                 max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox)
         finally:
@@ -323,25 +353,35 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     bar = _progress(len(todo), progress, "preparing")
     try:
         with _Signals(kill_workers) as signals:
-            prepared = {}
+            prepared, broken = {}, {}
             for student in todo:
                 ready, problems = prepare(root, name, student, api)
-                if ready:
-                    prepared[student] = (ready, problems)
-                else:
-                    with signals.hold():
-                        results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
+                (prepared if ready else broken)[student] = (ready, problems)
                 bar.update(1)
+            futures = {}
+            if prepared:
+                # Workers fork from a server that has imported the grader once, so a pool starts in
+                # milliseconds instead of re-importing nbgrader and nbclient in every worker.
+                ctx = multiprocessing.get_context("forkserver")
+                ctx.set_forkserver_preload(["grading.grader"])
+                pool = ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_worker_init)
+                probe = pool.submit(probe_kernel, str(root), settings, str(run_dir))
+                futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()},
+                                       settings, str(run_dir)): student
+                           for student, (ready, _) in prepared.items()}
+                why = probe.result()
+                if why:   # the grader's own failure: no student is blamed for it
+                    kill_workers()
+                    raise course.GradingError(
+                        f"the grader could not set up a working kernel, so no student was graded: {why}. "
+                        f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
+                        f"{settings.memory_mb}) leaves room for torch, and that the course environment "
+                        f"is installed from this checkout ({course.REPO}: `make venv`)")
+            for student, (_, problems) in broken.items():
+                with signals.hold():
+                    results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
             bar.reset(total=len(prepared))
             bar.set_description("grading")
-            # Workers fork from a server that has imported the grader once, so a pool starts in
-            # milliseconds instead of re-importing nbgrader and nbclient in every worker.
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["grading.grader"])
-            pool = ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_worker_init)
-            futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()},
-                                   settings, str(run_dir)): student
-                       for student, (ready, _) in prepared.items()}
             for future in as_completed(futures):
                 student = futures[future]
                 ready, problems = prepared[student]
@@ -384,9 +424,24 @@ def _run_dir(parent):
     if len(str(parent)) + len("/gr-xxxxxxxx/xxxxxxxx/ipc/k-65535") > SOCKET_PATH_MAX:
         raise course.GradingError(f"the scratch folder {parent} has too long a path for the kernels' "
                                   f"sockets: set TMPDIR to a shorter one (e.g. TMPDIR=/tmp)")
+    for stale in parent.glob("gr-*"):   # left by a grader that was killed (SIGKILL cannot clean up)
+        with contextlib.suppress(OSError, ValueError):
+            if not _alive(int((stale / "grader.pid").read_text())):
+                shutil.rmtree(stale, ignore_errors=True)
     run_dir = Path(tempfile.mkdtemp(prefix="gr-", dir=parent))
+    (run_dir / "grader.pid").write_text(str(os.getpid()))
     os.chmod(run_dir, 0o711)   # the kernels run as uids of their own
     return run_dir
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def _progress(total, enabled, desc):

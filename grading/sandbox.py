@@ -98,6 +98,7 @@ class Limits:
     memory_mb: int = 4096
     disk_mb: int = 512        # the working folder
     tmp_mb: int = 256         # /tmp (and HOME, which lives there)
+    shm_mb: int = 64          # /dev/shm
     max_tasks: int = 256      # processes + threads
     cpu_seconds: int = 600    # CPU time of the kernel process
     file_mb: int = 256        # largest single file
@@ -126,6 +127,27 @@ def _tasks_of(uid):
     return count
 
 
+def reap(uid, timeout=10):
+    """Kill whatever still runs as the kernel's uid (a fork bomb's children die with its PID
+    namespace, but not at once) and wait until nothing does, so the next kernel starts clean."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = [int(e.name) for e in os.scandir("/proc") if e.name.isdigit() and _owner(e) == uid]
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+
+
+def _owner(entry):
+    try:
+        return entry.stat().st_uid
+    except OSError:
+        return None
+
+
 def kernel_argv(scratch, work, inputs, hide, limits, uid):
     """Return the kernel command: ipykernel inside bubblewrap, as `uid`, under `limits`.
 
@@ -143,7 +165,9 @@ def kernel_argv(scratch, work, inputs, hide, limits, uid):
         return out
 
     argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp"]
+            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
+            # POSIX semaphores and shared memory (joblib, torch's DataLoader workers), capped too
+            "--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm"]
     exposed = [REPO / "helpers", Path(sys.prefix), Path(sys.base_prefix)]
     for path in hide:
         argv += ["--tmpfs", str(path)]
@@ -366,6 +390,8 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
         with contextlib.suppress(Exception):
             if km.has_kernel:
                 run_sync(km.shutdown_kernel)(now=True)
+        if uid != os.getuid():
+            reap(uid)
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]

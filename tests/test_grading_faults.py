@@ -215,10 +215,14 @@ def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path, g
     recorded = records(root)   # as the kill left it
     assert 0 < len(recorded) < len(expected), f"interrupted after {len(recorded)} of {len(expected)}"
 
-    # Start again: the class finishes, with exactly the scores of an uninterrupted run.
-    rerun = grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
+    # Start again: the class finishes, with exactly the scores of an uninterrupted run, and the
+    # scratch folder the killed run could not remove is gone.
+    rerun = grader.grade(root, NAME, grader.Settings(workers=2, scratch=str(tmpdir)), **QUIET)
     assert set(rerun) == set(expected) - set(recorded), "the re-run grades exactly the students not yet graded"
     assert_final_scores(root, expected)
+    assert processes_naming(tmpdir) == []
+    # (Python's multiprocessing keeps its own pymp-* folder, one socket, which a SIGKILL leaves.)
+    assert [p.name for p in tmpdir.iterdir() if not p.name.startswith("pymp-")] == []
     leftovers = [p.name for p in (root / "autograded").rglob(".*")]
     assert leftovers == [], f"half-written autograded folders: {leftovers}"
 
@@ -260,3 +264,16 @@ def test_commands_refuse_an_empty_class_and_write_nothing(tmp_path):
         assert result.returncode == 2, (argv, result.stdout, result.stderr)
         assert "nothing was written" in result.stderr, (argv, result.stderr)
     assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+
+
+def test_a_grader_that_cannot_start_kernels_blames_no_student(tmp_path, gradebook):
+    """A memory cap too small for torch breaks every kernel: the probe run before the class
+    stops the run with an error for the instructor, and no student is scored or recorded."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    demo.write_class(root, NAME)
+    with pytest.raises(course.GradingError, match="no student was graded") as err:
+        grader.grade(root, NAME, grader.Settings(workers=2, memory_mb=300), **QUIET)
+    assert "--memory-mb" in str(err.value)
+    assert records(root) == {}
+    assert course.scores(root, NAME) == {}
+    assert not (root / "autograded").exists()
