@@ -78,6 +78,10 @@ def grade(root, tmpdir, stop_after=None):
             proc.wait()
             stop_seconds = time.perf_counter() - sent
         time.sleep(0.2)
+    # multiprocessing's fork server notices its grader's exit within a moment, then exits too.
+    deadline = time.monotonic() + 5
+    while run_processes(proc.pid, tmpdir) and time.monotonic() < deadline:
+        time.sleep(0.1)
     left = run_processes(proc.pid, tmpdir) + [(0, [str(p)], 0) for p in Path(tmpdir).iterdir()]
     return dict(wall=time.perf_counter() - started, code=proc.returncode, kernels=peak_kernels,
                 rss=peak_rss, machine=peak_machine, stop=stop_seconds, left=left)
