@@ -114,16 +114,23 @@ def sandbox_uid():
     return 200_000 + os.getpid() if os.getuid() == 0 else os.getuid()
 
 
-def _tasks_of(uid):
-    """Count the processes and threads running under `uid` (from /proc)."""
-    count = 0
+def _pids_of(uid):
+    """The pids of the processes running under `uid` (from /proc)."""
+    pids = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
-            try:
+            with contextlib.suppress(OSError):
                 if entry.stat().st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry.name}/task"))
-            except OSError:
-                pass
+                    pids.append(int(entry.name))
+    return pids
+
+
+def _tasks_of(uid):
+    """Count the processes and threads running under `uid`."""
+    count = 0
+    for pid in _pids_of(uid):
+        with contextlib.suppress(OSError):
+            count += len(os.listdir(f"/proc/{pid}/task"))
     return count
 
 
@@ -132,20 +139,13 @@ def reap(uid, timeout=10):
     namespace, but not at once) and wait until nothing does, so the next kernel starts clean."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        left = [int(e.name) for e in os.scandir("/proc") if e.name.isdigit() and _owner(e) == uid]
+        left = _pids_of(uid)
         if not left:
             return
         for pid in left:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)
-
-
-def _owner(entry):
-    try:
-        return entry.stat().st_uid
-    except OSError:
-        return None
 
 
 def kernel_argv(scratch, work, inputs, hide, limits, uid):

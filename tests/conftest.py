@@ -1,4 +1,5 @@
 """Shared fixtures and helpers for the course's tests."""
+import os
 import sys
 from pathlib import Path
 
@@ -41,3 +42,18 @@ def gradebook(tmp_path_factory):
     root = demo.make_course(tmp_path_factory.mktemp("template") / "course", ASSIGNMENTS)
     course.generate(root, ASSIGNMENTS, release_dir=str(tmp_path_factory.mktemp("regen")))
     return root / "gradebook.db"
+
+
+def processes_naming(path):
+    """[(pid, argv)] of the live processes whose command line names `path` (a run's scratch
+    folder: its kernels, bwrap and setpriv)."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                argv = open(f"/proc/{entry.name}/cmdline", "rb").read().decode(errors="replace").split("\0")
+            except OSError:
+                continue
+            if any(str(path) in arg for arg in argv):
+                found.append((int(entry.name), argv))
+    return found

@@ -18,7 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO
+from conftest import REPO, processes_naming
 from grading import course, demo, grader, sandbox
 from grading.records import Record
 
@@ -56,20 +56,6 @@ def start(root, tmpdir, *extra):
     return subprocess.Popen([sys.executable, "-m", "grading", "grade", "--course", str(root), NAME,
                              "--workers", "2", *extra], env=env, start_new_session=True,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def processes_naming(path):
-    """[(pid, argv)] of the live processes whose command line names `path`."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                argv = open(f"/proc/{entry.name}/cmdline", "rb").read().decode(errors="replace").split("\0")
-            except OSError:
-                continue
-            if any(str(path) in arg for arg in argv):
-                found.append((int(entry.name), argv))
-    return found
 
 
 def live_kernels(path):

@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from conftest import REPO
+from conftest import REPO, processes_naming
 from grading import course, demo, grader, sandbox
 
 NAME = "01_tensor_basics"
@@ -227,24 +227,10 @@ def test_resource_hogs_leave_nothing_behind(graded_class):
     process of the run remains, its scratch folder is empty, and free disk and memory are back."""
     scratch, (disk_before, memory_before), (disk_after, memory_after) = graded_class[-1]
     assert list(scratch.iterdir()) == []
-    assert sandbox_processes(scratch) == []
+    assert processes_naming(scratch) == []
     assert disk_after > disk_before - 100 * 2**20, "the sandboxes left files on disk"
     # The hogs filled 768 MB of tmpfs; other tests beside this one use a few MB of it at most.
     assert memory_after < memory_before + 150 * 2**20, "the sandboxes' in-memory file systems were not freed"
-
-
-def sandbox_processes(scratch):
-    """The live processes whose command line names `scratch` (kernels, bwrap, setpriv)."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                cmdline = Path(entry.path, "cmdline").read_bytes().decode(errors="replace")
-            except OSError:
-                continue
-            if str(scratch) in cmdline:
-                found.append((int(entry.name), cmdline.replace("\0", " ")[:120]))
-    return found
 
 
 def test_course_files_helpers_and_gradebook_are_untouched(graded_class):
