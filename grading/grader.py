@@ -140,19 +140,30 @@ def _hidden(root):
 PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader probe: ok')"
 
 
+def _run_sandboxed(nb, root, settings, run_dir, inputs_from=()):
+    """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds the
+    files (notebooks aside) of the folders `inputs_from`; return '' or the problem status."""
+    scratch = Path(tempfile.mkdtemp(dir=run_dir))   # short: the kernel's sockets live below it
+    try:
+        inputs = scratch / "inputs"
+        inputs.mkdir()
+        for folder in inputs_from:
+            shutil.copytree(folder, inputs, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        os.chmod(scratch, 0o711)
+        return sandbox.run_notebook(
+            nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
+            notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
+            max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def probe_kernel(root, settings, run_dir=None):
     """Worker: run a one-cell notebook that imports what every assignment needs, in a sandbox set
     up exactly as a student's; return '' when the kernel works, else what went wrong."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
-    scratch = Path(tempfile.mkdtemp(dir=run_dir))
-    try:
-        (scratch / "inputs").mkdir()
-        os.chmod(scratch, 0o711)
-        problem = sandbox.run_notebook(nb, scratch, scratch / "inputs", _hidden(root), cell_timeout=settings.cell_timeout,
-                                       notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
-                                       sandbox=settings.sandbox)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    problem = _run_sandboxed(nb, root, settings, run_dir)
     outputs = nb.cells[0].get("outputs", [])
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     if problem or errors:
@@ -168,19 +179,8 @@ def execute(root, name, student, notebooks, settings, run_dir=None):
     done, problems = {}, {}
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
-        scratch = Path(tempfile.mkdtemp(dir=run_dir))   # short: the kernel's sockets live below it
-        try:
-            inputs = scratch / "inputs"
-            skip = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
-            shutil.copytree(root / "submitted" / student / name, inputs, ignore=skip)
-            shutil.copytree(root / "source" / name, inputs, dirs_exist_ok=True, ignore=skip)
-            os.chmod(scratch, 0o711)
-            problem = sandbox.run_notebook(
-                nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
-                notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
-                max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+        problem = _run_sandboxed(nb, root, settings, run_dir,
+                                 inputs_from=(root / "submitted" / student / name, root / "source" / name))
         done[notebook] = nb
         if problem:
             problems[notebook] = problem

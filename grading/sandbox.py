@@ -92,9 +92,10 @@ def bwrap_available():
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission's kernel may use. Memory is an address-space cap; /tmp and the working
-    folder are size-limited in-memory file systems (so together they hold at most tmp_mb + disk_mb
-    of RAM); processes and threads are capped by RLIMIT_NPROC under a uid of the kernel's own."""
+    """What one submission's kernel may use. Memory is an address-space cap; the working folder,
+    /tmp and /dev/shm are size-limited in-memory file systems (so together they hold at most
+    disk_mb + tmp_mb + shm_mb of RAM); processes and threads are capped by RLIMIT_NPROC under a
+    uid of the kernel's own."""
     memory_mb: int = 4096
     disk_mb: int = 512        # the working folder
     tmp_mb: int = 256         # /tmp (and HOME, which lives there)
@@ -251,7 +252,7 @@ def _mark_reply_errors(cell, cell_index, execute_reply):
 
 
 def _descendants(pid):
-    """Return the pids below `pid` (children first), read from /proc."""
+    """Return the pids below `pid`, read from /proc."""
     out, todo = [], [pid]
     while todo:
         current = todo.pop()
@@ -294,15 +295,15 @@ class Watchdog(threading.Thread):
 
 
 def _limits_hit(bwrap_pid, uid, work, limits):
-    """What the sandbox ran out of, seen from outside (its mounts through /proc/<pid>/root)."""
+    """What the sandbox ran out of, seen from outside: its mounts through /proc/<pid>/root of a
+    process inside it, and the tasks of its uid."""
     inside = _descendants(bwrap_pid)
     hit = []
-    for path, size in ((work, limits.disk_mb), ("/tmp", limits.tmp_mb)):
-        for pid in inside[-1:]:
-            with contextlib.suppress(OSError):
-                fs = os.statvfs(f"/proc/{pid}/root{path}")
-                if fs.f_bavail * fs.f_frsize < 2**20:
-                    hit.append(f"used all {size} MB of {'its working folder' if path != '/tmp' else '/tmp'}")
+    for path, size, what in ((work, limits.disk_mb, "its working folder"), ("/tmp", limits.tmp_mb, "/tmp")):
+        with contextlib.suppress(OSError, IndexError):
+            fs = os.statvfs(f"/proc/{inside[-1]}/root{path}")
+            if fs.f_bavail * fs.f_frsize < 2**20:
+                hit.append(f"used all {size} MB of {what}")
     if uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4:
         hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
     return hit
