@@ -68,7 +68,9 @@ def grade(root, tmpdir, stop_after=None):
     stop_seconds = None
     while proc.poll() is None:
         found = run_processes(proc.pid, tmpdir)
-        kernels = [p for p, argv, _ in found if "ipykernel_launcher" in argv and os.path.basename(argv[0]).startswith("python")]
+        # one per connection file: a kernel that forks shows its command line in the child until it execs
+        kernels = {argv[argv.index("-f") + 1] for _, argv, _ in found if "ipykernel_launcher" in argv
+                   and "-f" in argv and os.path.basename(argv[0]).startswith("python")}
         peak_kernels = max(peak_kernels, len(kernels))
         peak_rss = max(peak_rss, sum(rss for _, _, rss in found))
         peak_machine = max(peak_machine, machine_used())

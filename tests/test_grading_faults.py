@@ -59,8 +59,10 @@ def start(root, tmpdir, *extra):
 
 
 def live_kernels(path):
-    return [pid for pid, argv in processes_naming(path)
-            if os.path.basename(argv[0]).startswith("python") and "ipykernel_launcher" in argv]
+    """The connection files of the live kernels below `path`: one per kernel, however many
+    processes it has (a kernel that forks shows its command line in the child until it execs)."""
+    return {argv[argv.index("-f") + 1] for pid, argv in processes_naming(path)
+            if os.path.basename(argv[0]).startswith("python") and "ipykernel_launcher" in argv and "-f" in argv}
 
 
 def records(root):
