@@ -10,10 +10,9 @@ could echo hidden inputs, are dropped. The gradebook and autograded/ keep everyt
 import html
 from pathlib import Path
 
-from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+from .cells import BEGIN, END, is_test
 PLACEHOLDER = "# (hidden tests: the grader ran more checks here)"
 
 
@@ -42,7 +41,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     """Remove hidden tests, their tracebacks and their echoed output from feedback."""
 
     def preprocess_cell(self, cell, resources, cell_index):
-        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+        if is_test(cell):
             cell.source = strip_hidden(cell.source)
             cell.outputs = [short_error(o) for o in cell.outputs if o.get("output_type") == "error"]
         return cell, resources

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, records, sandbox
+from . import cells, course, records, reference, sandbox, verdict
 from .sandbox import Limits
 
 
@@ -173,6 +173,21 @@ def probe_kernel(root, settings, run_dir=None):
     return ""
 
 
+def run_reference(root, name, settings, run_dir=None):
+    """Worker: run the instructor's notebooks of `name` (solutions and hidden tests) in a sandbox
+    set up as a student's; return ({notebook: executed notebook}, [problems])."""
+    from nbconvert.preprocessors import ClearOutputPreprocessor
+    root = Path(root)
+    done, problems = {}, []
+    for path in sorted((root / "source" / name).glob("*.ipynb")):
+        nb, _ = ClearOutputPreprocessor().preprocess(nbformat.read(path, as_version=4), {})
+        problem = _run_sandboxed(nb, root, settings, run_dir, inputs_from=(root / "source" / name,))
+        if problem:
+            problems.append(f"{path.name}: {problem}")
+        done[path.stem] = nb
+    return done, problems
+
+
 def execute(root, name, student, notebooks, settings, run_dir=None):
     """Worker: run each prepared notebook in its own sandbox; return ({id: notebook}, {id: problem})."""
     root = Path(root)
@@ -214,17 +229,34 @@ def _write_autograded(root, name, student, notebooks):
     shutil.rmtree(old, ignore_errors=True)
 
 
-def record(root, name, student, notebooks, problems, final=True, api=None, hashes=None):
+def apply_verdicts(nb, tests):
+    """Decide each test cell of an executed notebook against its reference observations
+    ({grade_id: [observation]}); return {grade_id: Verdict}. The cell keeps what the student's
+    code printed, loses the observations, and ends with the verdict's message when it failed."""
+    verdicts = {}
+    for cell in cells.test_cells(nb):
+        grade_id = cells.grade_id(cell)
+        verdicts[grade_id] = verdict.judge(tests.get(grade_id, []), cell)
+        verdict.strip_observations(cell)
+        cell.outputs = [o for o in cell.outputs if o.get("ename") != verdict.FAILED]
+        if not verdicts[grade_id].passed:
+            cell.outputs.append(sandbox.error_output(verdict.FAILED, verdicts[grade_id].message))
+    return verdicts
+
+
+def record(root, name, student, notebooks, problems, final=True, api=None, hashes=None, ref=None):
     """Save one student's results: autograded files, then scores and record in one transaction
     (no record unless `final`: a crash of the grader itself is retried by the next run).
 
-    `hashes` is (submission hash, tests hash) as read before grading began."""
+    `hashes` is (submission hash, tests hash) as read before grading began; `ref` the reference
+    observations ({notebook: {grade_id: [observation]}}) the test cells are judged against."""
     from nbgrader import utils
     from nbgrader.api import Gradebook
 
     root = Path(root)
     api = api or course.nbgrader_api(root)
     hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
+    verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
     _write_autograded(root, name, student, notebooks)
     timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
     status = "; ".join(problems[k] for k in sorted(problems)) if problems else "graded"
@@ -236,17 +268,20 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
             submission = gb.update_or_create_submission(name, student)
         for sub_nb in submission.notebooks:
             nb = notebooks.get(sub_nb.name)
-            cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-                     if c.metadata.get("nbgrader", {}).get("grade_id")} if nb is not None else {}
+            by_id = {cells.grade_id(c): c for c in nb.cells if cells.grade_id(c)} if nb is not None else {}
+            judged = verdicts.get(sub_nb.name, {})
             for grade in sub_nb.grades:
-                cell = cells.get(grade.name)
+                cell = by_id.get(grade.name)
                 if cell is None:          # the notebook is missing or broken: nothing earns points
                     grade.auto_score, grade.needs_manual_grade = 0, False
                     continue
-                grade.auto_score, _ = utils.determine_grade(cell)
+                if grade.name in judged:  # decided here, from the observations
+                    grade.auto_score = grade.max_score if judged[grade.name].passed else 0
+                else:                     # a written answer: graded by hand
+                    grade.auto_score, _ = utils.determine_grade(cell)
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             for comment in sub_nb.comments:
-                cell = cells.get(comment.name)
+                cell = by_id.get(comment.name)
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
         if final:
@@ -337,6 +372,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     if not todo:
         return {}
     api = course.nbgrader_api(root)
+    ref = load_reference(root, name, reference.key(root, name))
     results = {}
     run_dir = _run_dir(settings.scratch)
     pool = None
@@ -366,6 +402,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                 ctx.set_forkserver_preload(["grading.grader"])
                 pool = ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_worker_init)
                 probe = pool.submit(probe_kernel, str(root), settings, str(run_dir))
+                pending_ref = None if ref is not None else pool.submit(run_reference, str(root), name, settings, str(run_dir))
                 futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()},
                                        settings, str(run_dir)): student
                            for student, (ready, _) in prepared.items()}
@@ -377,6 +414,8 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                         f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
                         f"{settings.memory_mb}) leaves room for torch, and that the course environment "
                         f"is installed from this checkout ({course.REPO}: `make venv`)")
+                if pending_ref is not None:
+                    ref = _reference_from(root, name, *pending_ref.result(), kill_workers)
             for student, (_, problems) in broken.items():
                 with signals.hold():
                     results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
@@ -393,7 +432,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                         done, run_problems = {}, {k: f"error: grading crashed: {type(err).__name__}: {err}" for k in ready}
                         final = False
                     results[student] = record(root, name, student, done, {**problems, **run_problems},
-                                              final=final, api=api, hashes=hashes[student])
+                                              final=final, api=api, hashes=hashes[student], ref=ref)
                 bar.update(1)
     except Interrupted as stop:
         bar.close()
@@ -411,6 +450,31 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     out(f"graded {graded} {course.plural(graded, 'submission')} of {name} in "
         f"{time.perf_counter() - started:.1f} s with {settings.workers} {course.plural(settings.workers, 'worker')}")
     return results
+
+
+def load_reference(root, name, key):
+    """The cached reference observations of `name` under `key`, or None."""
+    from nbgrader.api import Gradebook
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        return records.reference(gb.db, name, key)
+
+
+def _reference_from(root, name, notebooks, problems, stop):
+    """Check and cache the reference run's observations; a solution that fails its own tests
+    stops the run (`stop` kills the workers) before any student is recorded."""
+    from nbgrader.api import Gradebook
+    ref, faults = reference.from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()})
+    if problems or faults:
+        stop()
+        raise course.GradingError(
+            f"the instructor's solution of {name} could not serve as the reference, so no student was "
+            f"graded: " + "; ".join(problems + faults))
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        records.set_reference(gb.db, name, reference.key(root, name), ref)
+        gb.db.commit()
+    return ref
 
 
 # A unix socket's path holds at most 107 bytes; the kernel's are <run>/<8 chars>/ipc/k-<port>.

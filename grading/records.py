@@ -5,9 +5,12 @@ hash of the assignment's source/ (its tests) it was graded against, and whether 
 It is written in the same transaction as the student's scores, so the scores and the record can
 never disagree. `make grade` regrades a student whose submission or tests changed since, or whose
 regrade is due (FORCE=1 and STUDENT= mark it due first, so an interrupted regrade resumes).
+The reference observations of each assignment's solution (grading/reference.py) are kept beside
+them, under the key of the tests and environment they were computed with.
 The same tables work on sqlite and PostgreSQL.
 """
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,8 @@ _TABLES = (
         PRIMARY KEY (assignment, student))""",
     """CREATE TABLE IF NOT EXISTS course_assignment (
         assignment VARCHAR(128) PRIMARY KEY, tests_hash VARCHAR(64) NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS course_reference (
+        assignment VARCHAR(128) PRIMARY KEY, reference_key VARCHAR(64) NOT NULL, observations TEXT NOT NULL)""",
 )
 
 
@@ -101,3 +106,19 @@ def set_recorded_tests(session, name, digest):
     session.execute(text(
         "INSERT INTO course_assignment (assignment, tests_hash) VALUES (:a, :h) "
         "ON CONFLICT (assignment) DO UPDATE SET tests_hash = excluded.tests_hash"), {"a": name, "h": digest})
+
+
+def reference(session, name, key):
+    """The cached reference observations of `name` computed under `key`, or None."""
+    ensure_tables(session)
+    row = session.execute(text("SELECT reference_key, observations FROM course_reference WHERE assignment = :a"),
+                          {"a": name}).fetchone()
+    return json.loads(row[1]) if row and row[0] == key else None
+
+
+def set_reference(session, name, key, observations):
+    ensure_tables(session)
+    session.execute(text(
+        "INSERT INTO course_reference (assignment, reference_key, observations) VALUES (:a, :k, :o) "
+        "ON CONFLICT (assignment) DO UPDATE SET reference_key = excluded.reference_key, "
+        "observations = excluded.observations"), {"a": name, "k": key, "o": json.dumps(observations)})

@@ -6,20 +6,17 @@ course folder and the repository hidden except helpers/ and the Python environme
 its own PID namespace (it cannot see or signal the executor), one torch/BLAS thread, and the caps
 of `Limits`: address space, a size-limited in-memory working folder and /tmp, processes and
 threads, CPU time, file size. Its kernel is shut down as soon as its notebook is done.
-Scores are decided here, outside the kernel:
+The kernel publishes its test cells' observations (COURSE_OBSERVE=1, helpers/checks.py); the
+verdicts are decided afterwards, outside it (grading/verdict.py). Here, outside the kernel too:
 
 * each cell has a timeout and the notebook a total budget; after a timeout or a dead kernel the
-  remaining test cells are marked as not run (an error output, so they score 0);
-* before each test cell a silent snippet puts back what a submission may have patched
-  (torch/numpy/math comparison helpers, IPython's traceback display and cell runner, event
-  hooks, builtins, helpers.checks) from references taken before any student code ran;
+  remaining test cells are marked as not run (an error output, so they fail);
 * a cell whose reply is an error counts as an error even when the submission hid the traceback;
 * captured output is capped per cell.
 """
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import signal
 import subprocess
@@ -35,51 +32,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from nbgrader import utils
+from .cells import is_test
+from helpers.checks import OBSERVE_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 # Data folders a notebook may read, exposed read-only inside the sandbox: the repository's data/
 # and the folders named by these environment variables (lesson 4's Fashion-MNIST).
 DATA_ENV_VARS = ("FASHION_MNIST_DIR",)
-
-SETUP = r'''
-def _grader_setup_{key}():
-    import builtins, importlib, math, sys
-    import numpy, numpy.testing, torch, torch.testing
-    from IPython.core.interactiveshell import InteractiveShell
-    shell = get_ipython()
-    names = [(torch, "allclose"), (torch, "equal"), (torch, "isclose"), (torch.testing, "assert_close"),
-             (torch.Tensor, "__eq__"), (torch.Tensor, "__ne__"), (torch.Tensor, "tolist"),
-             (torch.Tensor, "item"), (torch.Tensor, "__float__"),
-             (numpy, "allclose"), (numpy, "isclose"), (numpy, "array_equal"), (numpy.testing, "assert_allclose"),
-             (math, "isclose"), (builtins, "__import__"), (builtins, "isinstance"), (builtins, "type"),
-             (builtins, "float"), (builtins, "abs"), (builtins, "len"), (builtins, "all"), (builtins, "any"),
-             (builtins, "sum"), (builtins, "max"), (builtins, "min"), (builtins, "zip"), (builtins, "print"),
-             (InteractiveShell, "showtraceback"), (InteractiveShell, "_showtraceback"),
-             (InteractiveShell, "run_cell"), (InteractiveShell, "run_cell_async"), (InteractiveShell, "should_run_async"),
-             (InteractiveShell, "run_ast_nodes"), (InteractiveShell, "run_code")]
-    saved = [(owner, name, owner.__dict__.get(name, getattr(owner, name))) for owner, name in names]
-    events = {{k: list(v) for k, v in shell.events.callbacks.items()}}
-    def restore():
-        for owner, name, value in saved:
-            setattr(owner, name, value)
-        for name in ("showtraceback", "_showtraceback", "run_cell", "run_cell_async", "should_run_async",
-                     "run_ast_nodes", "run_code"):
-            shell.__dict__.pop(name, None)
-        for k, v in events.items():
-            shell.events.callbacks[k] = list(v)
-        sys.excepthook = sys.__excepthook__
-        sys.modules.pop("helpers.checks", None)
-        importlib.import_module("helpers.checks")
-    return restore
-_grader_restore_{key} = _grader_setup_{key}()
-del _grader_setup_{key}
-'''
-
-
-def is_test(cell):
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
-
 
 def error_output(ename, evalue):
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
@@ -186,7 +145,7 @@ def kernel_argv(scratch, work, inputs, hide, limits, uid):
         argv += ["--ro-bind", str(entry), str(Path(work) / entry.name)]
     env = {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
            "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+           "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", OBSERVE_ENV: "1"}
     argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID", "--chdir", str(work)]
     for key, value in env.items():
@@ -344,17 +303,15 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                           shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
                           max_output_bytes=max_output_bytes,
                           on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
-    key = secrets.token_hex(8)
     problem = ""
     ran = set()
     watchdog = None
     try:
-        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
+        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **env):
             pid = km.provisioner.process.pid
             watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
             watchdog.start()
-            if not _silent(client, SETUP.format(key=key), budget()):
-                problem = "error: the grader could not start the notebook's kernel"
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -364,10 +321,6 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                 if time.monotonic() >= deadline:
                     problem = f"timeout: the notebook exceeded {notebook_timeout} s"
                     cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
-                    continue
-                if is_test(cell) and not _restore(client, key, budget()):
-                    problem = "error: the submission tampered with the grader"
-                    cell.outputs = [error_output("GraderError", problem)]
                     continue
                 ran.add(index)
                 try:
@@ -408,25 +361,3 @@ def _death(km, watchdog, limits):
     if code == XCPU_EXIT:
         return f"limit: used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)"
     return "error: the kernel died (the notebook exited or crashed it)"
-
-
-def _silent(client, code, timeout, user_expressions=None):
-    """Run `code` silently in the kernel; return its reply content if it finished without error."""
-    try:
-        msg_id = client.kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {})
-        reply = client.wait_for_reply(msg_id)
-    except Exception:
-        return None
-    if not reply or reply["content"].get("status") != "ok":
-        return None
-    return reply["content"]
-
-
-def _restore(client, key, timeout):
-    """Put back what a submission may have patched, and prove the snippet really ran: it sets a
-    fresh nonce that the reply must carry back (a patched cell runner that skips code cannot)."""
-    nonce = secrets.token_hex(8)
-    content = _silent(client, f"_grader_restore_{key}()\n_grader_nonce_{key} = {nonce!r}", timeout,
-                      {"nonce": f"_grader_nonce_{key}"})
-    got = (content or {}).get("user_expressions", {}).get("nonce", {})
-    return got.get("status") == "ok" and got.get("data", {}).get("text/plain") == repr(nonce)

@@ -1,15 +1,35 @@
-"""Assertions for the assignments' test cells.
+"""Checks for the assignments' test cells: they teach in the student's notebook and hand what
+they saw to the grader.
 
-They compare values in plain Python (exact types, `abs(a - b)`), so they keep working when a
-submission has replaced `torch.allclose`, `torch.equal`, `numpy.allclose` or `math.isclose`, or
-returns an object whose `__eq__` always says True. Messages say what was expected, so a failing
-visible test teaches. Used by every assignment in source/.
+Two kinds, one per region of a test cell:
+
+* visible checks (`assert_close`, `assert_tensor`, `check`) assert, with a message that says what
+  was expected, so the student's own run and the Validate button teach;
+* hidden checks (`observe`) never compare anything in the kernel: they only hand a value over.
+
+Under `make grade` every check also *observes*: it publishes the value the student's code gave as
+plain JSON (a display output of type `OBSERVATION_MIME`). The grader runs the same test cells on
+the instructor's solution, in a run of its own, and decides each test outside the student's
+kernel by comparing the two lists (grading/verdict.py), with the reference's tolerances. Code in
+the kernel can change what a check here does, but a forged observation still has to equal what
+the solution produced on the hidden inputs. Outside grading an observation costs nothing.
+
+The comparisons use plain Python (exact types, `abs(a - b)`), so the visible messages stay right
+when a submission has replaced `torch.allclose` or returns an object whose `__eq__` says True.
+Used by every assignment in source/.
 """
 import contextlib
 import importlib
 import math
+import os
+import sys
+import warnings
 
 import torch
+
+OBSERVATION_MIME = "application/vnd.course.observation+json"
+OBSERVE_ENV = "COURSE_OBSERVE"      # set by the grader in the kernels it runs
+MAX_VALUES = 20_000                 # numbers one observation may carry
 
 _tolist = torch.Tensor.tolist
 _FLOAT_TYPES = (float, int)
@@ -27,8 +47,79 @@ def _shape(x):
     return tuple(int(s) for s in torch.Size.__iter__(x.shape))
 
 
+def _number(v):
+    """A float as JSON can carry it: NaN and infinities become strings."""
+    v = float(v)
+    return v if v == v and abs(v) != math.inf else repr(v)
+
+
+def encode(value):
+    """The JSON form of a value a check saw (what the grader compares): tensors, arrays and
+    numbers as shape + flat values, strings, None, sequences, exceptions (type, and whether it
+    was raised), and anything else by its type name."""
+    if isinstance(value, bool) or type(value) in _FLOAT_TYPES:
+        return {"kind": "array", "shape": [], "values": [_number(value)]}
+    if isinstance(value, torch.Tensor):
+        flat = list(_flatten(_tolist(value.detach().cpu())))
+        shape = list(_shape(value))
+    elif type(value).__module__ == "numpy" and hasattr(value, "tolist") and hasattr(value, "shape"):
+        flat, shape = list(_flatten(value.tolist())), [int(s) for s in value.shape]
+    elif isinstance(value, str):
+        return {"kind": "str", "value": value}
+    elif value is None:
+        return {"kind": "none"}
+    elif isinstance(value, (list, tuple)):
+        return {"kind": "seq", "items": [encode(v) for v in value]}
+    elif isinstance(value, BaseException):
+        return {"kind": "exception", "type": type(value).__name__, "raised": value.__traceback__ is not None}
+    else:
+        return {"kind": "object", "type": type(value).__name__}
+    if len(flat) > MAX_VALUES:
+        raise ValueError(f"an observation holds at most {MAX_VALUES} numbers, got {len(flat)}: observe a summary")
+    return {"kind": "array", "shape": shape, "values": [_number(v) for v in flat]}
+
+
+def _publish(record):
+    from IPython.display import display
+    display({OBSERVATION_MIME: record}, raw=True)
+
+
+# Where observations go: published to the grader when it runs this kernel, else nowhere
+# (tests/inprocess.py collects them in a list instead).
+sink = _publish if os.environ.get(OBSERVE_ENV) == "1" else None
+
+
+def _emit(fn, name, value, atol=None, rtol=None):
+    if sink is not None:
+        sink({"fn": fn, "name": str(name), "value": value, "atol": atol, "rtol": rtol})
+
+
+def observe(value, name, atol=1e-6, rtol=1e-5):
+    """Hidden check: hand `value` to the grader, which compares it with the solution's value
+    within atol + rtol·|expected| (the reference's tolerances count, never the submission's).
+    It asserts nothing in the kernel; `name` says what was checked, without giving inputs away."""
+    _emit("observe", name, encode(value), atol, rtol)
+    return value
+
+
+def check(condition, message):
+    """Visible check of a property: `assert condition, message`, and an observation of it.
+
+    A property such as "the gradient was reset" can be guessed: the same test cell must also
+    observe values that only a correct answer produces."""
+    _emit("check", message, encode(bool(condition)), 0, 0)
+    assert condition, message
+
+
 def assert_tensor(x, shape=None, dtype=None, name="result"):
     """Fail unless `x` is exactly a torch.Tensor (no subclass or look-alike) of `shape` and `dtype`."""
+    meta = {"kind": "meta", "type": type(x).__name__}
+    if type(x) is torch.Tensor:
+        if shape is not None:
+            meta["shape"] = list(_shape(x))
+        if dtype is not None:
+            meta["dtype"] = str(x.dtype)
+    _emit("assert_tensor", name, meta, 0, 0)
     assert type(x) is torch.Tensor, f"{name} should be a torch.Tensor, got {type(x).__name__}"
     if shape is not None:
         got = _shape(x)
@@ -50,6 +141,7 @@ def assert_close(actual, expected, atol=1e-6, rtol=1e-5, name="result"):
     """Fail unless `actual` has `expected`'s shape and |actual - expected| <= atol + rtol·|expected|.
 
     NaN and infinity never count as close, not even to themselves."""
+    _emit("assert_close", name, encode(actual), atol, rtol)
     if type(expected) is torch.Tensor and type(actual) is torch.Tensor:
         want, got = _shape(expected), _shape(actual)
         assert got == want, f"{name} should have shape {want}, got {got}"
@@ -63,6 +155,7 @@ def assert_close(actual, expected, atol=1e-6, rtol=1e-5, name="result"):
 
 def assert_finite(x, name="result"):
     """Fail if any value of `x` is NaN or infinite."""
+    _emit("check", f"{name} is finite", encode(all(v == v and abs(v) != math.inf for v in to_floats(x, name))), 0, 0)
     for i, v in enumerate(to_floats(x, name)):
         assert v == v and abs(v) != math.inf, f"{name} has a non-finite value {v} at flat index {i}"
 
@@ -97,3 +190,14 @@ def forbid(*dotted_names):
     finally:
         for owner, attr, original in reversed(saved):
             setattr(owner, attr, original)
+
+
+def warnings_to_stdout():
+    """Show warnings as ordinary output (stdout) instead of on stderr.
+
+    nbgrader's Validate counts any stderr output of a test cell as a failure, so a library
+    warning (e.g. `torch.tensor(t)` on a tensor) would fail a correct answer there. The grader
+    never scores a warning; this makes Validate agree. Called in each assignment's set-up cell."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(warnings.formatwarning(message, category, filename, lineno, line).rstrip(), file=sys.stdout)
+    warnings.showwarning = show

@@ -1,20 +1,29 @@
 """Every typical wrong answer listed in tests/mistakes/<assignment>.py fails exactly its tests.
 
-The instructor notebook is run in this process with one answer cell replaced by the mistake;
-the set of failing test cells must equal the entry's `fails`. The full solution must fail none.
-One test class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
+The instructor notebook is run in this process with one answer cell replaced by the mistake, and
+its test cells are judged against the solution's observations by grading/verdict.py (as under
+`make grade`); the set of failing test cells must equal the entry's `fails`. The full solution
+must fail none. One test class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
 """
+import functools
+
 import pytest
 
 from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
 from grading import demo
-from grading.inprocess import run_cells
+from inprocess import reference, run_cells
 
 
-def _run(name, answers=None):
+@functools.lru_cache(maxsize=None)
+def _references(name):
+    return tuple(reference(read(path), cwd=path.parent) for path in source_notebooks(name))
+
+
+def judge(name, answers=None):
+    """{test grade_id: '' or why it failed} for assignment `name` with `answers` in place."""
     results = {}
-    for path in source_notebooks(name):
-        results.update(run_cells(read(path), answers, cwd=path.parent))
+    for path, ref in zip(source_notebooks(name), _references(name)):
+        results.update(run_cells(read(path), answers, cwd=path.parent, ref=ref))
     return results
 
 
@@ -22,13 +31,13 @@ class MistakesOf:
     name = None
 
     def test_solution_passes_every_test(self):
-        results = _run(self.name)
+        results = judge(self.name)
         assert results, f"{self.name} has no autograded test cells"
         assert {k: v for k, v in results.items() if v} == {}
 
     def test_mistake_is_caught(self, mistake):
         spec = demo.load_spec(self.name)["MISTAKES"][mistake]
-        results = _run(self.name, demo.mistake_answers(demo.load_spec(self.name), mistake))
+        results = judge(self.name, demo.mistake_answers(demo.load_spec(self.name), mistake))
         failed = {test for test, error in results.items() if error}
         assert failed == set(spec["fails"]), (
             f"{mistake!r} should fail exactly {sorted(spec['fails'])}, failed {sorted(failed)}: "

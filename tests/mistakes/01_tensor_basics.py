@@ -51,14 +51,14 @@ MISTAKES = {
         "code": """def normal_matrix(rows, cols, std, seed):
     generator = torch.Generator().manual_seed(seed)
     return torch.randn(rows, cols, generator=generator) * std ** 2""",
-        "fails": {"test_normal_stats"},
+        "fails": {"test_normal_seed", "test_normal_stats"},
     },
     "uniform instead of normal": {
         "cell": "normal_matrix",
         "code": """def normal_matrix(rows, cols, std, seed):
     generator = torch.Generator().manual_seed(seed)
     return (torch.rand(rows, cols, generator=generator) - 0.5) * std * 12 ** 0.5""",
-        "fails": {"test_normal_stats"},
+        "fails": {"test_normal_seed", "test_normal_stats"},
     },
     "seeds the global generator": {
         "cell": "normal_matrix",
@@ -71,7 +71,7 @@ MISTAKES = {
         "cell": "normal_matrix",
         "code": """def normal_matrix(rows, cols, std, seed):
     return torch.randn(rows, cols, generator=torch.Generator()) * std""",
-        "fails": {"test_normal_seed"},
+        "fails": {"test_normal_seed", "test_normal_stats"},
     },
     "rows and columns swapped": {
         "cell": "normal_matrix",
@@ -85,7 +85,7 @@ MISTAKES = {
         "code": """def normal_matrix(rows, cols, std, seed):
     generator = torch.Generator().manual_seed(seed)
     return torch.randn(rows, cols, generator=generator, dtype=torch.float64) * std""",
-        "fails": {"test_normal_seed"},
+        "fails": {"test_normal_seed", "test_normal_stats"},
     },
     "product in the wrong order: Q @ P.T": {
         "cell": "pairwise_dots",
@@ -155,6 +155,18 @@ MISTAKES = {
     (x ** 2 + cube).sum().backward()
     return full, x.grad.clone()""",
         "fails": {"test_gradient_full"},
+    },
+    "in-place error built by hand instead of the raised one": {
+        "cell": "subtract_three_ways",
+        "code": """def subtract_three_ways(M, N):
+    difference = M - N
+    via_function = torch.sub(M, N)
+    if torch.broadcast_shapes(M.shape, N.shape) == M.shape:
+        inplace = M.clone().sub_(N)
+    else:
+        inplace = RuntimeError("the broadcast result does not fit into M")
+    return difference, via_function, inplace""",
+        "fails": {"test_subtract_inplace"},
     },
 }
 

@@ -1,0 +1,47 @@
+"""The reference: what each test cell observes when it runs against the instructor's solution.
+
+The grader runs source/<assignment>/ (solutions and hidden tests) in a sandboxed kernel of its
+own, set up as a student's, and keeps each test cell's observations. They are cached in the
+gradebook's database under a key made of the tests' hash and the environment (Python, torch), so
+a class is graded against one reference however often `make grade` runs, and a change of the
+tests or of torch computes a new one. A solution that fails its own tests, or a test cell that
+observes nothing, stops the run with an error for the instructor before any student is scored.
+"""
+import hashlib
+import platform
+
+from . import cells, records
+from .verdict import HIDDEN, observations
+
+TOO_GUESSABLE = "it has no hidden check (observe) of a value that only a correct answer produces"
+
+
+def key(root, name):
+    """The cache key: the tests' hash and the versions that change computed values."""
+    import numpy
+    import torch
+    parts = [records.tests_hash(root, name), platform.python_version(), torch.__version__, numpy.__version__]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def from_run(notebooks):
+    """Return ({notebook: {grade_id: [observation, ...]}}, [problems]) from the executed source
+    notebooks ({notebook: nb}); any problem means this reference must not be used."""
+    reference, problems = {}, []
+    for notebook, nb in sorted(notebooks.items()):
+        tests = reference[notebook] = {}
+        for cell in nb.cells:
+            if not cells.is_test(cell):
+                continue
+            grade_id = cells.grade_id(cell)
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            found = observations(cell)
+            if errors:
+                problems.append(f"{notebook}: the solution fails its own test {grade_id}: "
+                                f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
+            elif None in found:
+                problems.append(f"{notebook}: test {grade_id} published an observation the grader cannot read")
+            elif not any(r["fn"] == HIDDEN for r in found):
+                problems.append(f"{notebook}: test {grade_id} cannot be graded: {TOO_GUESSABLE}")
+            tests[grade_id] = found
+    return reference, problems

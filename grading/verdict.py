@@ -1,0 +1,157 @@
+"""Where a score is decided: a test cell's observations compared with the solution's, here, in
+the grading process.
+
+A test cell run in the student's kernel publishes one observation per check (helpers/checks.py):
+plain JSON, read from the cell's outputs and never executed or unpickled. The reference is the
+list the same cell published when the grader ran the instructor's solution (grading/reference.py).
+A test passes when the cell raised no error and gave exactly the reference's observations, each
+equal within the reference's tolerance. Everything that decides (tolerances, which checks are
+hidden, the messages) comes from the reference, never from the submission.
+
+What a failing test may tell the student: for a visible check, what it got and what was expected
+(the visible test shows both anyway); for a hidden check, its name and the kind of difference
+(shape, type, values), never the hidden inputs or expected values.
+"""
+import math
+from dataclasses import dataclass
+
+from helpers.checks import OBSERVATION_MIME
+
+FAILED = "TestFailed"   # the ename of the error output that carries a failed test's verdict
+GRADER_ERRORS = {"NotRun", "CellTimeoutError", "DeadKernelError"}   # written by the grader itself
+HIDDEN = "observe"   # the one check allowed in a hidden region: it asserts nothing in the kernel
+KINDS = {"array", "meta", "str", "none", "seq", "exception", "object"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    message: str = ""
+
+
+def observations(cell):
+    """The observations a cell published, in order (malformed ones are kept as None)."""
+    found = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "display_data" and OBSERVATION_MIME in output.get("data", {}):
+            record = output["data"][OBSERVATION_MIME]
+            found.append(record if isinstance(record, dict) else None)
+    return found
+
+
+def strip_observations(cell):
+    """Remove the observation outputs from a cell (they are for the grader, not for people)."""
+    cell["outputs"] = [o for o in cell.get("outputs", []) if not (
+        o.get("output_type") == "display_data" and OBSERVATION_MIME in o.get("data", {}))]
+
+
+def _errors(cell):
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def _as_number(v):
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    if v in ("nan", "inf", "-inf"):
+        return float(v)
+    return None
+
+
+def _show(values, limit=6):
+    text = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values[:limit])
+    return f"[{text}{', ...' if len(values) > limit else ''}]" if len(values) != 1 else text
+
+
+def difference(expected, got, atol, rtol):
+    """Return None when `got` matches `expected`, else (value-free reason, reason with values)."""
+    if not isinstance(got, dict) or got.get("kind") not in KINDS:
+        return "not a value the check could read", "not a value the check could read"
+    kind = expected["kind"]
+    if got["kind"] != kind:
+        name = {"array": "a number or tensor", "meta": "a tensor", "seq": "a sequence"}.get(kind, f"a {kind}")
+        return f"expected {name}, got a {got['kind']}", f"expected {name}, got a {got['kind']}"
+    if kind == "array":
+        if got.get("shape") != expected["shape"]:
+            why = f"wrong shape: got {tuple(got.get('shape') or ())}, expected {tuple(expected['shape'])}"
+            return "wrong shape", why
+        want, have = expected["values"], got.get("values")
+        if not isinstance(have, list) or len(have) != len(want):
+            return "wrong number of values", "wrong number of values"
+        for i, (e, g) in enumerate(zip(want, have)):
+            e, g = _as_number(e), _as_number(g)
+            if g is None:
+                return "not a number", f"not a number at flat index {i}"
+            if e != e or abs(e) == math.inf:       # a non-finite reference is matched exactly
+                ok = (g != g) if e != e else g == e
+            else:
+                ok = g == g and abs(g) != math.inf and abs(g - e) <= atol + rtol * abs(e)
+            if not ok:
+                return "wrong values", (f"wrong at flat index {i}: got {g:.6g}, expected {e:.6g}"
+                                        if len(want) > 1 else f"got {g:.6g}, expected {e:.6g}")
+        return None
+    if kind == "meta":
+        for key in ("type", "shape", "dtype"):
+            if key in expected and got.get(key) != expected[key]:
+                what = {"type": "type", "shape": "shape", "dtype": "dtype"}[key]
+                return f"wrong {what}", f"wrong {what}: got {got.get(key)}, expected {expected[key]}"
+        return None
+    if kind == "seq":
+        items, want = got.get("items"), expected["items"]
+        if not isinstance(items, list) or len(items) != len(want):
+            return "wrong number of items", f"expected {len(want)} items"
+        for i, (e, g) in enumerate(zip(want, items)):
+            why = difference(e, g, atol, rtol)
+            if why:
+                return f"item {i}: {why[0]}", f"item {i}: {why[1]}"
+        return None
+    if kind == "exception":
+        if got.get("type") != expected["type"]:
+            return "wrong exception", f"expected a {expected['type']}, got a {got.get('type')}"
+        if got.get("raised") is not expected["raised"]:
+            return ("an exception that was not raised" if expected["raised"] else "an exception that was raised",
+                    f"expected the {expected['type']} that the operation raised, got one built by hand"
+                    if expected["raised"] else "expected an exception object, not a raised one")
+        return None
+    if kind == "str" and got.get("value") != expected["value"]:
+        return "wrong text", f"got {got.get('value')!r}, expected {expected['value']!r}"
+    if kind == "object" and got.get("type") != expected["type"]:
+        return "wrong type", f"got a {got.get('type')}, expected a {expected['type']}"
+    return None
+
+
+def judge(reference, cell):
+    """The verdict on one test cell of a submission, given the reference's observations."""
+    got = observations(cell)
+    errors = _errors(cell)
+    visible = sum(1 for r in reference if r["fn"] != HIDDEN)
+    for index, expected in enumerate(reference):
+        hidden = expected["fn"] == HIDDEN
+        if index >= len(got):
+            if errors:
+                return Verdict(False, _error_message(errors[0], hidden or index >= visible))
+            return Verdict(False, f"the test stopped before its check {expected['name']!r}")
+        record = got[index]
+        why = difference(expected["value"], record.get("value") if isinstance(record, dict) else None,
+                         expected.get("atol") or 0, expected.get("rtol") or 0)
+        if why:
+            if hidden:
+                return Verdict(False, f"a hidden check failed: {expected['name']} ({why[0]})")
+            if expected["fn"] == "check":   # a property: its message says it all
+                return Verdict(False, expected["name"])
+            return Verdict(False, f"{expected['name']}: {why[1]}")
+    if len(got) > len(reference):
+        return Verdict(False, f"the test published {len(got)} observations, the solution {len(reference)}")
+    if errors:
+        return Verdict(False, _error_message(errors[0], len(reference) > visible))
+    return Verdict(True)
+
+
+def _error_message(error, in_hidden):
+    """What to say about an error in a test cell: in a hidden region only its type (its message
+    could quote hidden inputs), unless the grader wrote it."""
+    ename = error.get("ename", "Error")
+    if in_hidden and ename not in GRADER_ERRORS:
+        return f"a hidden check failed: your code raised {ename}"
+    return f"{ename}: {error.get('evalue', '')}".rstrip(": ")
