@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grading import course, demo  # noqa: E402
+from grading import demo, grades  # noqa: E402
 
 NAME, WORKERS = "01_tensor_basics", 2
 
@@ -125,7 +125,7 @@ def main(n=200):
                   f"{r['machine'] / 2**20:16.0f} {stop:>7}")
             if r["kernels"] > WORKERS:
                 failures.append(f"{label}: {r['kernels']} kernels alive at once with {WORKERS} workers")
-        a, b = course.scores(first, NAME), course.scores(second, NAME)
+        a, b = grades.scores(first, NAME), grades.scores(second, NAME)
         print(f"\nscores identical after stop and resume: {a == b} ({len(a)} students)")
         if a != b:
             failures.append("scores differ")

@@ -8,7 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import course, demo, grader, report
+from . import autograde, course, demo, feedback, grader, grades, release, report
 
 
 def _course(value):
@@ -57,23 +57,23 @@ def parser():
 def run(args):
     root = getattr(args, "course", course.REPO)
     if args.command == "release":
-        course.generate(root, args.names or None)
+        release.generate(root, args.names or None)
         print("release/ regenerated for:", ", ".join(args.names or course.assignments(root)))
     elif args.command == "check-release":
-        drift = course.release_drift(root, args.names or None)
+        drift = release.release_drift(root, args.names or None)
         if drift:
             print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
             return 1
         print("release/ matches source/")
     elif args.command == "autograde":
-        status = course.autograde(root, args.name)
+        status = autograde.autograde(root, args.name)
         for student, state in sorted(status.items()):
             print(f"{student}: {state}")
     elif args.command == "feedback":
-        course.feedback(root, args.name)
+        feedback.generate(root, args.name)
         print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
     elif args.command == "export":
-        rows = course.export(root, args.to)
+        rows = grades.export(root, args.to)
         print(f"wrote {len(rows)} {course.plural(len(rows), 'row')} to {root / args.to}")
     elif args.command == "grade":
         settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
@@ -83,9 +83,9 @@ def run(args):
         if not settings.sandbox:
             print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
         grader.grade(root, args.name, settings, only=only)
-        course.export(root, args.csv)
-        scores = course.scores(root, args.name)
-        status = course.load_status(root, args.name).get(args.name, {})
+        grades.export(root, args.csv)
+        scores = grades.scores(root, args.name)
+        status = grades.load_status(root, args.name).get(args.name, {})
         results = {(args.name, s): (*scores.get(s, (0.0, None)), status.get(s, "no submission"))
                    for s in course.students(root, args.name)}
         print(report.format_table(results))

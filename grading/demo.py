@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course, grader, report, sandbox
+from . import course, feedback, grader, grades, report, sandbox
 
 MISTAKES_DIR = course.REPO / "tests" / "mistakes"
 STUDENTS = ("alice", "bob", "carol", "dave")
@@ -132,12 +132,12 @@ def run(names=None, target=None, out=print, settings=None, gradebook=None):
     for name in names:
         write_class(target, name)
         status = grader.grade(target, name, settings, out=out, progress=False)
-        course.feedback(target, name)
-        scores = course.scores(target, name)
+        feedback.generate(target, name)
+        scores = grades.scores(target, name)
         for student in STUDENTS:
             score, maximum = scores.get(student, (0.0, None))
             results[(name, student)] = (score, maximum, status.get(student, "no submission"))
-    course.export(target, "grades.csv")
+    grades.export(target, "grades.csv")
     out(report.format_table(results))
     out(f"\ngraded {len(results)} {course.plural(len(results), 'submission')} in "
         f"{time.perf_counter() - started:.1f} s; feedback in {target / 'feedback'}, grades in {target / 'grades.csv'}")

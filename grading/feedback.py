@@ -3,16 +3,22 @@
 nbgrader's feedback shows the autograded notebook, whose test cells hold the hidden tests again
 (it restores them to grade), and their tracebacks quote the failing hidden lines. This
 preprocessor, listed in nbgrader_config.py's GenerateFeedback.preprocessors, rewrites each
-autograded test cell of the feedback copy: the hidden region becomes one comment, a traceback
-becomes its last line (the exception and its message), and other outputs of the cell, which
-could echo hidden inputs, are dropped. The gradebook and autograded/ keep everything.
+autograded test cell of the feedback copy: the hidden region becomes one comment; the cell shows
+only the grader's verdict on a failed test (`make grade` writes it as a `TestFailed` error: the
+check's message, and for a hidden check only its name and the kind of difference), or, for
+notebooks graded by plain nbgrader, the last line of each traceback; other outputs of the cell,
+which could echo hidden inputs, are dropped. The gradebook and autograded/ keep everything.
 """
 import html
 from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from .course import GradingError, check_result, in_dir, nbgrader_api, require_class
+from .grades import load_status
+
 from .cells import BEGIN, END, is_test
+from .verdict import FAILED
 PLACEHOLDER = "# (hidden tests: the grader ran more checks here)"
 
 
@@ -43,7 +49,9 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell, resources, cell_index):
         if is_test(cell):
             cell.source = strip_hidden(cell.source)
-            cell.outputs = [short_error(o) for o in cell.outputs if o.get("output_type") == "error"]
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            verdicts = [o for o in errors if o.get("ename") == FAILED]   # written by `make grade`
+            cell.outputs = [short_error(o) for o in verdicts or errors]
         return cell, resources
 
 
@@ -85,3 +93,25 @@ def write_problem_page(path, assignment, notebook, status):
         f"<p><strong>Why:</strong> {esc(status)}</p>\n"
         f"<p><strong>What to do:</strong> {esc(advice(status))}</p>\n"
         "<p>No autograded points were given for this notebook.</p>\n</body></html>\n")
+
+
+def generate(root, name):
+    """Generate HTML feedback for every graded student of `name` (hidden tests removed), and a
+    page saying why and what to do for each notebook that could not be graded."""
+    root = Path(root).resolve()
+    require_class(root, name)
+    status = load_status(root, name).get(name, {})
+    autograded = root / "autograded"
+    done = sorted(p.name for p in autograded.iterdir() if (p / name).is_dir()) if autograded.exists() else []
+    if not done and not status:
+        raise GradingError(f"nothing graded for {name} yet: run `make grade A={name}` first; nothing was written")
+    api = nbgrader_api(root)
+    with in_dir(root):
+        for student in done:
+            check_result(api.generate_feedback(name, student, force=True), f"feedback for {student}")
+    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    for student, why in sorted(status.items()):
+        for notebook in notebooks:
+            if not (autograded / student / name / f"{notebook}.ipynb").exists():
+                write_problem_page(root / "feedback" / student / name / f"{notebook}.html",
+                                         name, notebook, why)

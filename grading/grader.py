@@ -36,7 +36,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, records, reference, sandbox, verdict
+from . import cells, course, records, reference, release, sandbox, status, verdict
 from .sandbox import Limits
 
 
@@ -95,14 +95,14 @@ def prepare(root, name, student, api=None):
         notebook = source_path.stem
         path = root / "submitted" / student / name / source_path.name
         if not path.exists():
-            problems[notebook] = f"error: missing notebook {source_path.name}"
+            problems[notebook] = status.error(f"missing notebook {source_path.name}")
             continue
         if path.stat().st_size > 50 * 2**20:
-            problems[notebook] = f"error: {source_path.name} is larger than 50 MB"
+            problems[notebook] = status.error(f"{source_path.name} is larger than 50 MB")
             continue
         why = course.submission_problem(path)
         if why:
-            problems[notebook] = f"error: {source_path.name} is {why}"
+            problems[notebook] = status.error(f"{source_path.name} is {why}")
             continue
         resources = _resources(api, name, student, notebook)
         nb = nbformat.read(path, as_version=4)
@@ -111,7 +111,7 @@ def prepare(root, name, student, api=None):
                        OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
         except Exception as err:  # tampered metadata and the like: this student only
-            problems[notebook] = f"error: {source_path.name} could not be prepared: {str(err).splitlines()[0][:160]}"
+            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160]}")
             continue
         release = root / "release" / name / source_path.name
         if release.exists():
@@ -142,7 +142,7 @@ PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader
 
 def _run_sandboxed(nb, root, settings, run_dir, inputs_from=()):
     """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds the
-    files (notebooks aside) of the folders `inputs_from`; return '' or the problem status."""
+    files (notebooks aside) of the folders `inputs_from`; return None or the problem (a Status)."""
     scratch = Path(tempfile.mkdtemp(dir=run_dir))   # short: the kernel's sockets live below it
     try:
         inputs = scratch / "inputs"
@@ -167,7 +167,7 @@ def probe_kernel(root, settings, run_dir=None):
     outputs = nb.cells[0].get("outputs", [])
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     if problem or errors:
-        return "; ".join(filter(None, [problem, *errors]))
+        return "; ".join([str(problem)] * bool(problem) + errors)
     if "grader probe: ok" not in "".join(o.get("text", "") for o in outputs):
         return "the probe notebook printed nothing"
     return ""
@@ -259,7 +259,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
     verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
     _write_autograded(root, name, student, notebooks)
     timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
-    status = "; ".join(problems[k] for k in sorted(problems)) if problems else "graded"
+    outcome = str(status.combine(problems))
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         gb.update_or_create_student(student)
         if timestamp:
@@ -285,9 +285,9 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
         if final:
-            records.write(gb.db, name, student, status, *hashes)
+            records.write(gb.db, name, student, outcome, *hashes)
         gb.db.commit()
-    return status
+    return outcome
 
 
 class _Signals:
@@ -364,7 +364,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
         raise course.GradingError(
             "bubblewrap (bwrap) is needed to isolate submissions: `apt-get install bubblewrap`; "
             "or grade without isolation, only notebooks you trust, with SANDBOX=0 (--no-sandbox)")
-    course.ensure_in_gradebook(root, name)
+    release.ensure_in_gradebook(root, name)
     todo, everyone, hashes = plan(root, name, only, settings.force)
     if len(todo) < len(everyone):
         out(f"{len(everyone) - len(todo)} of {len(everyone)} {course.plural(len(everyone), 'student')} "
@@ -429,7 +429,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                         done, run_problems = future.result()
                         final = True
                     except Exception as err:  # the grader's own failure: reported now, retried next run
-                        done, run_problems = {}, {k: f"error: grading crashed: {type(err).__name__}: {err}" for k in ready}
+                        done, run_problems = {}, {k: status.error(f"grading crashed: {type(err).__name__}: {err}") for k in ready}
                         final = False
                     results[student] = record(root, name, student, done, {**problems, **run_problems},
                                               final=final, api=api, hashes=hashes[student], ref=ref)

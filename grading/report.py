@@ -2,22 +2,16 @@
 import statistics
 from collections import Counter
 
-
-def shown_status(status):
-    """'graded' as it is; anything else with its kind in capitals ('ERROR: not valid JSON ...')."""
-    if status == "graded":
-        return status
-    kind, sep, why = status.partition(": ")
-    return f"{kind.upper()}: {why}" if sep else f"ERROR: {status}"
+from .status import Status
 
 
 def format_table(results):
     """Render {(assignment, student): (score, max, status)} as an aligned text table, sorted."""
     rows = [("assignment", "student", "autograded", "status")]
     for (name, student), (score, maximum, status) in sorted(results.items()):
-        broken = status.startswith("error")
-        shown = f"{score:g} / {maximum:g}" if maximum is not None and not broken else "-"
-        rows.append((name, student, shown, shown_status(status)))
+        state = Status.parse(status)
+        shown = f"{score:g} / {maximum:g}" if maximum is not None and not state.broken else "-"
+        rows.append((name, student, shown, state.shown()))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ["  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows]
     lines.insert(1, "-" * len(lines[0]))
@@ -30,7 +24,7 @@ def summary(results, bins=5, width=30):
     out = []
     for name in sorted({a for a, _ in results}):
         rows = [v for (a, _), v in results.items() if a == name]
-        kinds = Counter("graded" if s == "graded" else s.partition(":")[0] for _, _, s in rows)
+        kinds = Counter(Status.parse(s).kind for _, _, s in rows)
         scores = [score or 0.0 for score, _, _ in rows]
         maximum = max((m for _, m, _ in rows if m is not None), default=0)
         out.append(f"{name}: {len(rows)} {'student' if len(rows) == 1 else 'students'} — "

@@ -32,6 +32,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
+from . import status
 from .cells import is_test
 from helpers.checks import OBSERVE_ENV
 
@@ -270,7 +271,7 @@ def _limits_hit(bwrap_pid, uid, work, limits):
 
 def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=600, limits=Limits(),
                  max_output_bytes=200_000, sandbox=True):
-    """Execute `nb` (in place) with its kernel in a sandbox; return '' or a problem status.
+    """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
     from its working folder. The kernel is shut down (its sandbox gone) before this returns."""
@@ -303,7 +304,7 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                           shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
                           max_output_bytes=max_output_bytes,
                           on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
-    problem = ""
+    problem = None
     ran = set()
     watchdog = None
     try:
@@ -319,25 +320,25 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                     cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
                     continue
                 if time.monotonic() >= deadline:
-                    problem = f"timeout: the notebook exceeded {notebook_timeout} s"
+                    problem = status.timeout(f"the notebook exceeded {notebook_timeout} s")
                     cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
                     continue
                 ran.add(index)
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    problem = f"timeout: a cell ran longer than {budget()} s"
-                    cell.outputs.append(error_output("CellTimeoutError", problem))
+                    problem = status.timeout(f"a cell ran longer than {budget()} s")
+                    cell.outputs.append(error_output("CellTimeoutError", str(problem)))
                 except DeadKernelError:
                     problem = _death(km, watchdog, limits)
-                    cell.outputs.append(error_output("DeadKernelError", problem))
+                    cell.outputs.append(error_output("DeadKernelError", str(problem)))
             if not problem and sandbox:
                 hit = _limits_hit(pid, uid, work, limits)
-                problem = "limit: " + "; ".join(hit) if hit else ""
+                problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
         problem = problem or _death(km, watchdog, limits)
     except Exception as err:  # the kernel could not even start
-        problem = problem or f"error: {type(err).__name__}: {err}"
+        problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
         if watchdog is not None:
             watchdog.done.set()
@@ -355,9 +356,9 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
 def _death(km, watchdog, limits):
     """Why the kernel died, as far as the grader can tell from outside."""
     if watchdog is not None and watchdog.tripped:
-        return f"limit: wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)"
+        return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
     process = getattr(km.provisioner, "process", None)
     code = process.poll() if process is not None else None
     if code == XCPU_EXIT:
-        return f"limit: used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)"
-    return "error: the kernel died (the notebook exited or crashed it)"
+        return status.limit(f"used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)")
+    return status.error("the kernel died (the notebook exited or crashed it)")

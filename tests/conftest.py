@@ -9,7 +9,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grading import course  # noqa: E402
+from grading import course, release  # noqa: E402
 
 ASSIGNMENTS = course.assignments(REPO)
 
@@ -40,7 +40,7 @@ def gradebook(tmp_path_factory):
     copied into each scratch course, instead of each course generating its own."""
     from grading import demo
     root = demo.make_course(tmp_path_factory.mktemp("template") / "course", ASSIGNMENTS)
-    course.generate(root, ASSIGNMENTS, release_dir=str(tmp_path_factory.mktemp("regen")))
+    release.generate(root, ASSIGNMENTS, release_dir=str(tmp_path_factory.mktemp("regen")))
     return root / "gradebook.db"
 
 

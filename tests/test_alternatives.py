@@ -7,8 +7,6 @@ least three. test_grading_alternatives.py grades them once more through the sand
 """
 import runpy
 
-import pytest
-
 from conftest import ASSIGNMENTS, REPO, read, source_notebooks
 from test_mistakes import judge
 

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, processes_naming
-from grading import course, demo, grader, sandbox
+from grading import course, demo, feedback, grader, grades, sandbox
 from grading.records import Record
 
 NAME = "01_tensor_basics"
@@ -99,7 +99,7 @@ def assert_nothing_left(tmpdir):
 
 
 def assert_final_scores(root, expected):
-    scores = course.scores(root, NAME)
+    scores = grades.scores(root, NAME)
     assert {s: scores[s][0] for s in expected} == expected
     final = records(root)
     assert set(final) == set(expected) and not any(r.due for r in final.values())
@@ -175,7 +175,7 @@ class TestInterruptAndResume:
         # One student resubmits the full solution: only that student is regraded.
         shutil.copy(root / "submitted" / "alice_0" / NAME / f"{NAME}.ipynb", root / "submitted" / "bob_1" / NAME)
         assert set(grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)) == {"bob_1"}
-        assert course.scores(root, NAME)["bob_1"][0] == expected["alice_0"]
+        assert grades.scores(root, NAME)["bob_1"][0] == expected["alice_0"]
         # STUDENT=carol_2 regrades just that student.
         assert set(grader.grade(root, NAME, grader.Settings(workers=2), only={"carol_2"}, **QUIET)) == {"carol_2"}
         # A test cell changes in source/: every student is graded against the new tests.
@@ -185,7 +185,7 @@ class TestInterruptAndResume:
         cell.source = cell.source.replace("### BEGIN HIDDEN TESTS", "assert False, 'changed'\n### BEGIN HIDDEN TESTS")
         nbformat.write(nb, path)
         assert set(grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)) == set(expected)
-        after = course.scores(root, NAME)
+        after = grades.scores(root, NAME)
         points = 1   # test_pairwise_dots now fails for everyone who passed it
         assert after["alice_0"][0] == expected["alice_0"] - points
 
@@ -236,7 +236,7 @@ def test_broken_submissions_get_feedback_that_says_why(tmp_path, gradebook):
     shutil.rmtree(root / "submitted" / "carol")
     (root / "submitted" / "alice" / NAME / f"{NAME}.ipynb").rename(root / "submitted" / "alice" / NAME / "mine.ipynb")
     grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)
-    course.feedback(root, NAME)
+    feedback.generate(root, NAME)
     dave = (root / "feedback" / "dave" / NAME / f"{NAME}.html").read_text()
     assert "not valid JSON at line" in dave and "fetch a fresh copy" in dave
     alice = (root / "feedback" / "alice" / NAME / f"{NAME}.html").read_text()
@@ -263,5 +263,5 @@ def test_a_grader_that_cannot_start_kernels_blames_no_student(tmp_path, gradeboo
         grader.grade(root, NAME, grader.Settings(workers=2, memory_mb=300), **QUIET)
     assert "--memory-mb" in str(err.value)
     assert records(root) == {}
-    assert course.scores(root, NAME) == {}
+    assert grades.scores(root, NAME) == {}
     assert not (root / "autograded").exists()

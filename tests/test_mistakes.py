@@ -7,8 +7,6 @@ must fail none. One test class per assignment, so that pytest-xdist (`--dist loa
 """
 import functools
 
-import pytest
-
 from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
 from grading import demo
 from inprocess import reference, run_cells

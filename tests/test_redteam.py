@@ -17,10 +17,11 @@ import nbformat
 import pytest
 
 from conftest import REPO, processes_naming
-from grading import course, demo, grader, sandbox
+from grading import course, demo, grader, grades, sandbox
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
+ANSWERS = ("subtract_three_ways", "normal_matrix", "pairwise_dots", "cubic_gradients")
 TESTS = {"test_subtract_values", "test_subtract_inplace", "test_normal_seed", "test_normal_stats",
          "test_pairwise_dots", "test_gradient_full", "test_gradient_partial"}
 
@@ -49,6 +50,7 @@ def suffixed(answers, cell, code):
 def cases(course_root):
     release, full, wrong = _nbs()
     fill = lambda answers: demo.fill(release, answers)  # noqa: E731
+    forge = lambda code: demo.fill(release, {cell: code for cell in ANSWERS})  # noqa: E731
     gradebook = course_root / "gradebook.db"
     source_nb = course_root / "source" / NAME / FILE
 
@@ -94,6 +96,8 @@ for target in [{str(source_nb)!r}, {str(gradebook)!r}, {str(REPO / 'source' / NA
     except OSError:
         pass
 print('LEAKED' if leaked else 'NOLEAK')"""
+    # Forgeries: each tries to earn marks without solving anything, by changing what the kernel
+    # reports. They must score exactly 0; their status may be anything (some also run into a cap).
     fake_runner = """from IPython.core.interactiveshell import ExecutionInfo, ExecutionResult
 def _skip(raw_cell, *args, **kwargs):
     return ExecutionResult(ExecutionInfo(raw_cell, False, True, None, None))
@@ -101,6 +105,85 @@ async def _skip_async(raw_cell, *args, **kwargs):
     return _skip(raw_cell)
 get_ipython().run_cell = _skip
 get_ipython().run_cell_async = _skip_async"""
+    fake_execute_handler = """kernel = get_ipython().kernel
+async def _reply_ok_without_running(stream, ident, parent):
+    kernel.execution_count += 1
+    kernel.session.send(stream, "execute_reply", {"status": "ok", "execution_count": kernel.execution_count,
+                        "user_expressions": {}, "payload": []}, parent, ident=ident)
+kernel.shell_handlers["execute_request"] = _reply_ok_without_running"""
+    fake_module = """import contextlib, sys, types
+fake = types.ModuleType("helpers.checks")
+fake.assert_close = fake.assert_tensor = fake.assert_finite = fake.check = lambda *a, **k: None
+fake.observe = lambda value, *a, **k: value
+fake.to_floats = lambda *a, **k: [0.0]
+fake.forbid = lambda *a: contextlib.nullcontext()
+fake.warnings_to_stdout = lambda: None
+"""
+    substitute_checks = fake_module + """sys.modules["helpers.checks"] = fake
+import helpers
+helpers.checks = fake"""
+    import_hook = fake_module + """import builtins
+_real_import = builtins.__import__
+def _import(name, globals=None, locals=None, fromlist=(), level=0):
+    return fake if name == "helpers.checks" else _real_import(name, globals, locals, fromlist, level)
+builtins.__import__ = _import"""
+    # Answers of the right shapes but made-up values, and checks that report what they were told.
+    shapes = """def subtract_three_ways(M, N):
+    shape = torch.broadcast_shapes(M.shape, N.shape)
+    return torch.zeros(shape), torch.zeros(shape), RuntimeError("no")
+def normal_matrix(rows, cols, std, seed):
+    return torch.zeros(rows, cols)
+def pairwise_dots(P, Q):
+    return torch.zeros(len(P), len(Q))
+def cubic_gradients(x):
+    return torch.zeros_like(x), torch.zeros_like(x)
+"""
+    echo_expected = shapes + """import helpers.checks as hc
+hc.assert_close = lambda actual, expected, *a, name="", **k: hc._emit("assert_close", name, hc.encode(expected))
+hc.check = lambda condition, message: hc._emit("check", message, hc.encode(True))"""
+    repatching_thread = """import threading, time
+import helpers.checks as hc
+def _keep_patched():
+    while True:
+        hc.assert_close = hc.assert_tensor = hc.check = hc.observe = lambda *a, **k: None
+        hc.sink = None
+        time.sleep(0.001)
+threading.Thread(target=_keep_patched, daemon=True).start()"""
+    settrace = shapes + """import ctypes, sys, threading
+import helpers.checks as hc
+TRUE = hc.encode(True)
+def _trace(frame, event, arg):
+    if event == "call" and frame.f_code is hc._emit.__code__:
+        frame.f_locals["value"] = TRUE
+        ctypes.pythonapi.PyFrame_LocalsToFast(ctypes.py_object(frame), ctypes.c_int(0))
+    return None
+sys.settrace(_trace)
+threading.settrace(_trace)
+sys.setprofile(lambda frame, event, arg: None)"""
+    rewrite_display = shapes + """import helpers.checks as hc
+pub = get_ipython().display_pub
+_publish = pub.publish
+def _forged(data, metadata=None, **kwargs):
+    if hc.OBSERVATION_MIME in data:
+        data = {hc.OBSERVATION_MIME: dict(data[hc.OBSERVATION_MIME], value=hc.encode(True))}
+    return _publish(data, metadata, **kwargs)
+pub.publish = _forged"""
+    hide_errors = """kernel = get_ipython().kernel
+_send = kernel.session.send
+def _send_no_errors(stream, msg_or_type, content=None, parent=None, *args, **kwargs):
+    if msg_or_type == "error":
+        return None
+    if msg_or_type == "execute_reply" and content and content.get("status") == "error":
+        content = {"status": "ok", "execution_count": content.get("execution_count", 0),
+                   "user_expressions": {}, "payload": []}
+    return _send(stream, msg_or_type, content, parent, *args, **kwargs)
+kernel.session.send = _send_no_errors"""
+    flood_observations = shapes + """import helpers.checks as hc
+_emit = hc._emit
+def _many(*args, **kwargs):
+    for _ in range(3):
+        _emit(*args, **kwargs)
+hc._emit = _many"""
     hide_traceback = """from IPython.core.interactiveshell import InteractiveShell
 InteractiveShell.showtraceback = lambda *a, **k: None
 get_ipython().showtraceback = lambda *a, **k: None"""
@@ -154,16 +237,22 @@ for _ in range(5000):
         "patch_assert_close": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.testing.assert_close = lambda *a, **k: None"))}, 7, "graded"),
         "patch_numpy_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import numpy\nnumpy.allclose = lambda *a, **k: True"))}, 7, "graded"),
         "patch_math_isclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import math\nmath.isclose = lambda *a, **k: True"))}, 7, "graded"),
-        "patch_course_checks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None"))}, 7, "graded"),
+        # Disabling the course's own checks only loses their observations: the tests that use them fail.
+        "patch_course_checks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None"))}, 2, "graded"),
         "always_equal_object": ({FILE: fill(dict(full, pairwise_dots=always_equal))}, 7, "graded"),
         "hidden_tracebacks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", hide_traceback))}, 7, "graded"),
         "writes_course_files": ({FILE: fill(prefixed(full, "subtract_three_ways", writes))}, 8, "graded"),
         "reads_hidden_tests": ({FILE: fill(prefixed(full, "subtract_three_ways", reads))}, 8, "graded"),
-        "deletes_grader_hooks": ({FILE: fill(prefixed(full, "subtract_three_ways",
-                                 "for _k in [k for k in globals() if k.startswith('_grader')]:\n    del globals()[_k]"))},
-                                 0, "error: the submission tampered with the grader"),
-        "fake_cell_runner": ({FILE: fill(suffixed(full, "subtract_three_ways", fake_runner))}, 0,
-                             "error: the submission tampered with the grader"),
+        "forge_fake_cell_runner": ({FILE: fill(suffixed(full, "subtract_three_ways", fake_runner))}, 0, ""),
+        "forge_execute_handler": ({FILE: forge(fake_execute_handler)}, 0, ""),
+        "forge_substitute_checks_module": ({FILE: forge(substitute_checks)}, 0, ""),
+        "forge_import_hook": ({FILE: forge(import_hook)}, 0, ""),
+        "forge_echo_expected_values": ({FILE: forge(echo_expected)}, 0, ""),
+        "forge_repatching_thread": ({FILE: forge(repatching_thread)}, 0, ""),
+        "forge_settrace": ({FILE: forge(settrace)}, 0, ""),
+        "forge_rewritten_display": ({FILE: forge(rewrite_display)}, 0, ""),
+        "forge_hidden_errors": ({FILE: forge(hide_errors)}, 0, ""),
+        "forge_flooded_observations": ({FILE: forge(flood_observations)}, 0, ""),
     }
 
 
@@ -206,7 +295,7 @@ def graded_class(tmp_path_factory, gradebook):
     free = (shutil.disk_usage(scratch).free, tmpfs_memory())
     status = grader.grade(root, NAME, dataclasses.replace(SETTINGS, scratch=str(scratch)), out=lambda *_: None, progress=False)
     after = (shutil.disk_usage(scratch).free, tmpfs_memory())
-    yield root, class_cases, status, course.scores(root, NAME), before, (scratch, free, after)
+    yield root, class_cases, status, grades.scores(root, NAME), before, (scratch, free, after)
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -219,6 +308,17 @@ def test_every_case_gets_its_exact_score_and_status(graded_class):
             wrong[student] = f"expected {score} / {prefix!r}, got {got}"
     assert wrong == {}
     assert len(class_cases) >= 23
+
+
+def test_at_least_eight_forgeries_each_score_zero(graded_class):
+    """Patched cell runner and request handler, a substitute checks module (sys.modules, the
+    import system), checks that echo the visible expected values, a thread that re-patches,
+    sys.settrace, a rewritten display channel, hidden errors, flooded observations: the verdict
+    is decided outside the kernel, so none of them earns a point."""
+    _, class_cases, status, scores, _, _ = graded_class
+    forged = {s: scores.get(s, (0.0, None))[0] for s in class_cases if s.startswith("forge_")}
+    assert len(forged) >= 8
+    assert forged == dict.fromkeys(forged, 0)
 
 
 def test_resource_hogs_leave_nothing_behind(graded_class):
@@ -240,7 +340,7 @@ def test_course_files_helpers_and_gradebook_are_untouched(graded_class):
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
         students = {row[0] for row in db.execute("select student_id from submitted_assignment")}
     assert students == set(class_cases)
-    recorded = course.load_status(root, NAME)[NAME]
+    recorded = grades.load_status(root, NAME)[NAME]
     assert set(recorded) == set(class_cases)
 
 
@@ -263,7 +363,7 @@ def test_feedback_never_shows_hidden_tests(graded_class):
     failing = ["carol_honest", "edited_tests", "patch_allclose", "patch_math_isclose", "patch_course_checks",
                "always_equal_object", "hidden_tracebacks", "memory_bomb", "os_exit"]
     api = course.nbgrader_api(root)
-    with course._in_dir(root):
+    with course.in_dir(root):
         for student in failing:
             assert api.generate_feedback(NAME, student, force=True)["success"], student
     source = nbformat.read(root / "source" / NAME / FILE, as_version=4)
@@ -284,6 +384,6 @@ def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path, grad
     alone = demo.make_course(tmp_path / "alone", [NAME], gradebook)
     write_class(alone, {k: class_cases[k] for k in ("alice_honest", "carol_honest")})
     grader.grade(alone, NAME, SETTINGS, out=lambda *_: None, progress=False)
-    solo = course.scores(alone, NAME)
+    solo = grades.scores(alone, NAME)
     for student in ("alice_honest", "carol_honest"):
         assert scores[student] == solo[student]

@@ -1,32 +1,10 @@
-"""The notebook text format and the feedback filter."""
+"""The feedback filter and small grading tools."""
 from pathlib import Path
 
 import nbformat
 
 from conftest import REPO, read
-from grading import course, feedback, nbtext
-
-
-def test_text_format_round_trips_every_course_notebook():
-    paths = sorted(REPO.glob("notebooks/*.ipynb")) + sorted(REPO.glob("source/*/*.ipynb"))
-    assert paths
-    for path in paths:
-        text = nbtext.notebook_to_text(read(path))
-        again = nbtext.text_to_notebook(text)
-        assert nbtext.notebook_to_text(again) == text
-        nb = read(path)
-        assert [c.source for c in again.cells] == [c.source for c in nb.cells]
-        assert [c.metadata.get("nbgrader") for c in again.cells] == [c.metadata.get("nbgrader") for c in nb.cells]
-
-
-def test_text_format_roles():
-    nb = nbtext.text_to_notebook("# %% code nbgrader=tests id=t1 points=2\nassert f() == 1\n"
-                                 "# %% markdown nbgrader=manual id=why points=1\nYOUR ANSWER\n")
-    tests, manual = nb.cells
-    assert tests.metadata.nbgrader == {"grade": True, "grade_id": "t1", "locked": True, "points": 2,
-                                       "schema_version": 3, "solution": False, "task": False}
-    assert manual.metadata.nbgrader["solution"] and manual.metadata.nbgrader["grade"]
-    assert nb.metadata.kernelspec.name == "python3"
+from grading import course, feedback
 
 
 def test_strip_hidden_keeps_visible_lines():
