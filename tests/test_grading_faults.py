@@ -265,3 +265,31 @@ def test_a_grader_that_cannot_start_kernels_blames_no_student(tmp_path, gradeboo
     assert records(root) == {}
     assert grades.scores(root, NAME) == {}
     assert not (root / "autograded").exists()
+
+
+def test_a_sandbox_that_cannot_import_helpers_blames_no_student(tmp_path, gradebook):
+    """As when the course package was installed from another checkout than the one being graded:
+    the kernels cannot import `helpers` (the grader can). The probe stops the run with an error
+    for the instructor before any student code runs, and no student is scored or recorded."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    demo.write_class(root, NAME)
+    other = Path(tempfile.mkdtemp(prefix="other-checkout-", dir="/var/tmp"))   # visible in the sandbox
+    try:
+        os.chmod(other, 0o755)   # and readable by the kernels' own uids
+        (other / "helpers").mkdir()
+        (other / "helpers" / "__init__.py").write_text(
+            "import os\n"
+            "if os.environ.get('COURSE_OBSERVE'):   # only inside a grading kernel\n"
+            "    raise ImportError('helpers is installed from another checkout')\n"
+            f"__path__.append({str(REPO / 'helpers')!r})\n"
+            "from helpers.core import *  # noqa\n")
+        env = dict(os.environ, PYTHONPATH=str(other), TMPDIR="/tmp")
+        result = subprocess.run([sys.executable, "-m", "grading", "grade", "--course", str(root), NAME],
+                                env=env, capture_output=True, text=True, timeout=300)
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no student was graded" in result.stderr and "another checkout" in result.stderr
+    assert records(root) == {}
+    assert grades.scores(root, NAME) == {}
+    assert not (root / "autograded").exists()
