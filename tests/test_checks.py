@@ -68,3 +68,31 @@ def test_forbid_blocks_then_restores():
             torch.zeros(2).softmax(dim=0)
     assert torch.softmax is original
     assert torch.zeros(2).softmax(dim=0).tolist() == [0.5, 0.5]
+
+
+def test_checks_publish_what_they_saw_only_when_grading(monkeypatch, capsys):
+    from helpers import checks
+    seen = []
+    monkeypatch.setattr(checks, "sink", None)
+    checks.observe(torch.tensor([1.0]), "quiet")            # outside grading: nothing, no error
+    monkeypatch.setattr(checks, "sink", seen.append)
+    assert checks.observe(torch.tensor([[1.0, 2.0]]), "w", atol=0.1).shape == (1, 2)
+    checks.assert_tensor(torch.zeros(2), shape=(2,), dtype=torch.float32, name="z")
+    with pytest.raises(AssertionError, match="must hold"):
+        checks.check(False, "must hold")
+    assert [(r["fn"], r["name"]) for r in seen] == [("observe", "w"), ("assert_tensor", "z"), ("check", "must hold")]
+    assert seen[0]["value"] == {"kind": "array", "shape": [1, 2], "values": [1.0, 2.0]} and seen[0]["atol"] == 0.1
+    assert seen[1]["value"] == {"kind": "meta", "type": "Tensor", "shape": [2], "dtype": "torch.float32"}
+    assert seen[2]["value"]["values"] == [0.0]
+
+
+def test_warnings_go_to_stdout(monkeypatch, capsys):
+    import warnings
+    from helpers import checks
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    checks.warnings_to_stdout()
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("careful")
+    out, err = capsys.readouterr()
+    assert "UserWarning: careful" in out and err == ""
