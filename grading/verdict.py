@@ -138,8 +138,9 @@ def judge(reference, cell):
         if why:
             if hidden:
                 return Verdict(False, f"a hidden check failed: {expected['name']} ({why[0]})")
-            if expected["fn"] == "check":   # a property: its message says it all
-                return Verdict(False, expected["name"])
+            if expected["fn"] == "check":   # a property: the student's own message (its f-string
+                name = record.get("name")    # shows their values; it reaches only their feedback)
+                return Verdict(False, name[:500] if isinstance(name, str) and name else expected["name"])
             return Verdict(False, f"{expected['name']}: {why[1]}")
     if len(got) > len(reference):
         return Verdict(False, f"the test published {len(got)} observations, the solution {len(reference)}")

@@ -74,7 +74,9 @@ def test_an_error_in_the_hidden_region_shows_only_its_type():
 
 def test_a_failed_property_check_shows_its_message():
     ref = [record("check", "do not change the x you were given", True), REF[1]]
-    assert verdict.judge(ref, cell(record("check", "whatever", False), REF[1])).message == "do not change the x you were given"
+    got = cell(record("check", "x changed: got requires_grad=True", False), REF[1])
+    assert verdict.judge(ref, got).message == "x changed: got requires_grad=True"   # the student's values
+    assert verdict.judge(ref, cell(record("check", "", False), REF[1])).message == "do not change the x you were given"
 
 
 def test_shapes_must_match_exactly():
