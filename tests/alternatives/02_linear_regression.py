@@ -1,1 +1,239 @@
-ALTERNATIVES = {}
+"""Correct answers to assignment 2 in other styles than the solution; each must earn full marks.
+
+tests/test_alternatives.py runs every entry against the instructor notebook (hidden tests
+included) in place of the solution's cell, and requires every test cell to pass; it also grades
+a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
+"""
+
+ALTERNATIVES = {
+    "linreg: torch.matmul": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return torch.matmul(X, w) + b""",
+    },
+    "linreg: torch.addmm": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return torch.addmm(b, X, w)""",
+    },
+    "linreg: broadcast product summed over the features": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return (X * w.reshape(1, -1)).sum(dim=1, keepdim=True) + b""",
+    },
+    "linreg: float64, back to float32": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return (X.double() @ w.double() + b.double()).float()""",
+    },
+    "linreg: a loop over the rows": {
+        "cell": "linreg",
+        "code": """def linreg(X, w, b):
+    return torch.stack([row @ w for row in X]) + b""",
+    },
+    "squared_loss: 0.5 * pow of flattened tensors": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return 0.5 * (y_hat.flatten() - y.flatten()).pow(2)""",
+    },
+    "squared_loss: the d2l idiom, then flattened": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    y_hat = y_hat.reshape(-1, 1)
+    return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).reshape(-1)""",
+    },
+    "squared_loss: product of the difference with itself": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    diff = y_hat.reshape(len(y_hat)) - y.reshape(len(y))
+    return diff * diff / 2""",
+    },
+    "squared_loss: float64, back to float32": {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return (torch.square(y_hat.double().view(-1) - y.double().view(-1)) / 2).to(torch.float32)""",
+    },
+    "sgd: sub_ and zero_, no_grad inside the loop": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    for p in params:
+        with torch.no_grad():
+            p.sub_(lr * p.grad / batch_size)
+        p.grad.zero_()""",
+    },
+    "sgd: add_ with alpha, gradient set to None": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p.add_(p.grad, alpha=-lr / batch_size)
+            p.grad = None""",
+    },
+    "sgd: decorated helper, step size computed first": {
+        "cell": "sgd",
+        "code": """@torch.no_grad()
+def _step(p, step_size):
+    p -= p.grad * step_size
+    p.grad.zero_()
+
+
+def sgd(params, lr, batch_size):
+    for p in params:
+        _step(p, lr / batch_size)""",
+    },
+    "sgd: computed in float64, copied back in place": {
+        "cell": "sgd",
+        "code": """def sgd(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p.copy_(p.double() - lr * p.grad.double() / batch_size)
+            p.grad.zero_()""",
+    },
+    "train_linreg: torch.tensor(..., requires_grad=True) (it warns), d2l names": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.tensor(torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen), requires_grad=True)
+    b = torch.tensor([0.0], requires_grad=True)
+    net, loss = linreg, squared_loss
+    for epoch in range(num_epochs):
+        for features, labels in data_iter(batch_size, X, y, generator=gen):
+            l = loss(net(features, w, b), labels)
+            l.sum().backward()
+            sgd([w, b], lr, features.shape[0])
+    return w.detach(), b.detach()""",
+    },
+    "train_linreg: 0.01 * randn, loss as a Python float": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    d = X.shape[1]
+    w = (0.01 * torch.randn(d, 1, generator=gen)).requires_grad_(True)
+    b = torch.zeros(1).requires_grad_(True)
+    losses = []
+    for _ in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y.reshape(-1, 1), generator=gen):
+            total = squared_loss(linreg(X_b, w, b), y_b).sum()
+            total.backward()
+            sgd([w, b], lr, len(y_b))
+            losses.append(float(total))
+    return w.detach().clone(), b.detach().clone()""",
+    },
+    "train_linreg: trained in float64, returned in float32": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).double().requires_grad_()
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X.double(), y.double(), generator=gen):
+            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+            sgd([w, b], lr, len(X_b))
+    return w.detach().float(), b.detach().float()""",
+    },
+    "train_linreg: a while loop over the epochs, batches from an explicit iterator": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    w = torch.normal(mean=0.0, std=0.01, size=(X.size(1), 1), generator=gen)
+    w.requires_grad = True
+    b = torch.zeros(1)
+    b.requires_grad = True
+    epoch = 0
+    while epoch < num_epochs:
+        batches = iter(data_iter(batch_size, X, y, generator=gen))
+        for X_b, y_b in batches:
+            l = squared_loss(X_b @ w + b, y_b).sum()
+            l.backward()
+            sgd(params=[w, b], lr=lr, batch_size=X_b.shape[0])
+        epoch += 1
+    return w.data, b.data""",
+    },
+    "train_nn: net.forward, nn.init, y reshaped per batch": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Linear(X.shape[1], 1)
+    nn.init.normal_(net.weight, 0.0, 0.01, generator=gen)
+    nn.init.zeros_(net.bias)
+    loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=True, generator=gen)
+    loss_fn = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            loss = loss_fn(net.forward(X_b), y_b.reshape(-1, 1))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return net""",
+    },
+    "train_nn: loader made first, net.zero_grad, functional mse_loss, loss.item()": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    dataset = TensorDataset(X, y.view(-1, 1))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=gen)
+    net = nn.Linear(X.shape[1], 1)
+    with torch.no_grad():
+        net.weight.normal_(0.0, 0.01, generator=gen)
+        net.bias.fill_(0.0)
+    trainer = optim.SGD(net.parameters(), lr)
+    history = []
+    for _ in range(num_epochs):
+        for features, labels in loader:
+            net.zero_grad()
+            l = nn.functional.mse_loss(net(features), labels)
+            l.backward()
+            trainer.step()
+            history.append(l.item())
+    return net""",
+    },
+    "train_nn: trained in float64, returned in float32": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    net = nn.Linear(X.shape[1], 1)
+    with torch.no_grad():
+        net.weight.normal_(0.0, 0.01, generator=gen)
+        net.bias.zero_()
+    net = net.double()
+    loader = DataLoader(TensorDataset(X.double(), y.double().reshape(-1, 1)), batch_size=batch_size,
+                        shuffle=True, generator=gen)
+    loss_fn = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            optimizer.zero_grad(set_to_none=False)
+            loss_fn(net(X_b), y_b).backward()
+            optimizer.step()
+    return net.float()""",
+    },
+    "train_nn: an explicit iterator per epoch, step counter": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    n_features = X.size(-1)
+    net = nn.Linear(in_features=n_features, out_features=1)
+    with torch.no_grad():
+        net.weight.normal_(mean=0.0, std=0.01, generator=gen)
+        net.bias.zero_()
+    targets = y if y.dim() == 2 else y.unsqueeze(1)
+    loader = DataLoader(TensorDataset(X, targets), batch_size=batch_size, shuffle=True, generator=gen)
+    criterion = nn.MSELoss(reduction="mean")
+    optimizer = optim.SGD(params=net.parameters(), lr=lr)
+    steps = 0
+    for epoch in range(num_epochs):
+        batches = iter(loader)
+        while True:
+            try:
+                X_b, y_b = next(batches)
+            except StopIteration:
+                break
+            optimizer.zero_grad()
+            criterion(net(X_b), y_b).backward()
+            optimizer.step()
+            steps += 1
+    return net""",
+    },
+}

@@ -1,1 +1,228 @@
-ALTERNATIVES = {}
+"""Correct answers to assignment 3 in other styles than the solution; each must earn full marks.
+
+tests/test_alternatives.py runs every entry against the instructor notebook (hidden tests
+included) in place of the solution's cell, and requires every test cell to pass; it also grades
+a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
+"""
+
+ALTERNATIVES = {
+    "sigmoid: exp of minus logaddexp(0, -z)": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return torch.exp(-torch.logaddexp(torch.zeros_like(z), -z))""",
+    },
+    "sigmoid: 1/2 (1 + tanh(z/2))": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return 0.5 * (1 + torch.tanh(z / 2))""",
+    },
+    "sigmoid: two branches fed only the inputs they can take": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    positive = z >= 0
+    zero = torch.zeros_like(z)
+    z_pos = torch.where(positive, z, zero)     # <= 0 never reaches exp(-z) with a large z
+    z_neg = torch.where(positive, zero, z)
+    return torch.where(positive, 1 / (1 + torch.exp(-z_pos)), torch.exp(z_neg) / (1 + torch.exp(z_neg)))""",
+    },
+    "sigmoid: the textbook formula on a clamped z": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    return 1.0 / (1.0 + torch.exp(-torch.clamp(z, min=-80.0, max=80.0)))""",
+    },
+    "bce: torch.where on the label, clamp_": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    y = y.reshape(p.shape)
+    p = torch.clamp(p, 1e-7, 1 - 1e-7)
+    return torch.where(y == 1, -torch.log(p), -torch.log(1 - p)).mean()""",
+    },
+    "bce: the logs clamped at -100, as nn.BCELoss does": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    y = y.reshape(p.shape).to(p.dtype)
+    log_p = torch.log(p).clamp(min=-100)
+    log_q = torch.log(1 - p).clamp(min=-100)
+    return -(y * log_p + (1 - y) * log_q).mean()""",
+    },
+    "bce: float64 inside, torch.xlogy, back to p's dtype": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    eps = 1e-7
+    q = p.double().clamp(eps, 1 - eps)
+    t = y.double().reshape(q.shape)
+    return -(torch.xlogy(t, q) + torch.xlogy(1 - t, 1 - q)).sum().div(q.numel()).to(p.dtype)""",
+    },
+    "bce: labels copied with torch.tensor (it warns), flattened": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    labels = torch.tensor(y, dtype=p.dtype).reshape(-1)
+    probs = p.reshape(-1).clamp(min=1e-7, max=1 - 1e-7)
+    losses = -(labels * probs.log() + (1 - labels) * (1 - probs).log())
+    return losses.sum() / len(losses)""",
+    },
+    "predict: your sigmoid thresholded at 0.5": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return (sigmoid(X @ w + b) > 0.5).long().reshape(-1)""",
+    },
+    "predict: torch.where on the logits": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return torch.where((X @ w).squeeze(1) + b > 0, 1, 0)""",
+    },
+    "predict: mv, gt, to(int64)": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return (torch.mv(X, w.reshape(-1)) + b).gt(0).to(torch.int64)""",
+    },
+    "predict: float64 logits, flattened": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    logits = X.double() @ w.double() + b.double()
+    return (logits.flatten() > 0).long()""",
+    },
+    "train_logistic: torch.tensor(..., requires_grad=True) (it warns), sub_ and zero_": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.tensor(torch.zeros(X.shape[1], 1), requires_grad=True)
+    b = torch.tensor([0.0], requires_grad=True)
+    for _ in range(num_epochs):
+        for idx in minibatches(len(X), batch_size, gen):
+            loss = binary_cross_entropy(sigmoid(X[idx] @ w + b), y[idx])
+            loss.backward()
+            with torch.no_grad():
+                w.sub_(lr * w.grad)
+                b.sub_(lr * b.grad)
+            w.grad.zero_()
+            b.grad.zero_()
+    return w.detach(), b.detach()""",
+    },
+    "train_logistic: d2l style, net and loss named, (n,) predictions": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    w = torch.zeros((X.shape[1], 1), requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+
+    def net(features):
+        return sigmoid((features @ w).reshape(-1) + b)
+
+    loss = binary_cross_entropy
+    for epoch in range(num_epochs):
+        for batch in minibatches(len(X), batch_size, generator):
+            l = loss(net(X[batch]), y[batch])
+            l.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+    return w.detach(), b.detach()""",
+    },
+    "train_logistic: trained in float64, returned in float32": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    X64, y64 = X.double(), y.double()
+    w = torch.zeros(X.shape[1], 1, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    for epoch in range(num_epochs):
+        for idx in minibatches(X.shape[0], batch_size, generator):
+            binary_cross_entropy(sigmoid(X64[idx] @ w + b), y64[idx]).backward()
+            with torch.no_grad():
+                for param in [w, b]:
+                    param -= lr * param.grad
+                    param.grad = None
+    return w.detach().float(), b.detach().float()""",
+    },
+    "train_logistic: torch.autograd.grad, a while loop over the epochs": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    w = torch.zeros(X.size(1), 1).requires_grad_()
+    b = torch.zeros(1).requires_grad_()
+    epoch = 0
+    while epoch < num_epochs:
+        for idx in minibatches(len(X), batch_size, g):
+            loss = binary_cross_entropy(sigmoid(torch.matmul(X[idx], w) + b), y[idx])
+            grad_w, grad_b = torch.autograd.grad(loss, [w, b])
+            with torch.no_grad():
+                w.add_(grad_w, alpha=-lr)
+                b.add_(grad_b, alpha=-lr)
+        epoch += 1
+    return w.detach().clone(), b.detach().clone()""",
+    },
+    "train_nn: model.forward, zero_grad(set_to_none=True), loss.item()": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    criterion = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    dataset = TensorDataset(X, y.reshape(-1, 1))
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    losses = []
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad(set_to_none=True)
+            loss = criterion(model.forward(xb), yb)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return model""",
+    },
+    "train_nn: loader made first, functional loss, model.zero_grad()": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.random.manual_seed(seed)
+    shuffler = torch.Generator().manual_seed(seed)
+    loader = DataLoader(TensorDataset(X, y.view(-1, 1).float()), batch_size, shuffle=True, generator=shuffler)
+    model = nn.Linear(in_features=X.shape[1], out_features=1)
+    optimizer = torch.optim.SGD(params=model.parameters(), lr=lr)
+    for _ in range(num_epochs):
+        for inputs, targets in loader:
+            model.zero_grad()
+            nn.functional.binary_cross_entropy_with_logits(model(inputs), targets).backward()
+            optimizer.step()
+    return model""",
+    },
+    "train_nn: trained in float64, returned in float32": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1).double()
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X.double(), y.double().reshape(-1, 1)), batch_size=batch_size,
+                        shuffle=True, generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model.float()""",
+    },
+    "train_nn: unsqueezed targets, an explicit iterator per epoch": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    net = nn.Linear(X.size(-1), 1)
+    loss_fn = nn.BCEWithLogitsLoss(reduction="mean")
+    opt = torch.optim.SGD(net.parameters(), lr)
+    loader = DataLoader(TensorDataset(X, y.unsqueeze(1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        batches = iter(loader)
+        while (batch := next(batches, None)) is not None:     # to the end of the loader
+            xb, yb = batch
+            opt.zero_grad()
+            out = net(xb)
+            loss = loss_fn(out, yb)
+            loss.backward()
+            opt.step()
+    return net""",
+    },
+}

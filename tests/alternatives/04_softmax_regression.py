@@ -1,1 +1,226 @@
-ALTERNATIVES = {}
+"""Correct answers to assignment 4 in other styles than the solution; each must earn full marks.
+
+tests/test_alternatives.py runs every entry against the instructor notebook (hidden tests
+included) in place of the solution's cell, and requires every test cell to pass; it also grades
+a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
+"""
+
+ALTERNATIVES = {
+    # --- softmax ---------------------------------------------------------------------------
+    "softmax: amax, torch.exp and torch.sum": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    e = torch.exp(logits - torch.amax(logits, dim=1, keepdim=True))
+    return e / torch.sum(e, dim=1, keepdim=True)""",
+    },
+    "softmax: float64 inside, float32 out": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    z = logits.double()
+    z = z - z.max(dim=-1, keepdim=True)[0]
+    return (z.exp() / z.exp().sum(-1, keepdim=True)).to(logits.dtype)""",
+    },
+    "softmax: a loop over the rows": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    rows = []
+    for row in logits:
+        e = (row - row.max()).exp()
+        rows.append(e / e.sum())
+    return torch.stack(rows)""",
+    },
+    "softmax: max subtracted, then divided via reciprocal": {
+        "cell": "softmax",
+        "code": """def softmax(logits):
+    m, _ = logits.max(1)
+    e = (logits - m[:, None]).exp()
+    return e * e.sum(1, keepdim=True).reciprocal()""",
+    },
+    # --- cross_entropy ---------------------------------------------------------------------
+    "cross-entropy: torch.logsumexp and fancy indexing": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    picked = logits[torch.arange(len(y)), y]
+    return (torch.logsumexp(logits, dim=1) - picked).mean()""",
+    },
+    "cross-entropy: log of a stable softmax via the max, gather on the log-probabilities": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    shifted = logits - logits.max(dim=1, keepdim=True).values
+    log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
+    return -log_probs.gather(1, y.view(-1, 1)).mean()""",
+    },
+    "cross-entropy: one-hot mask, sum divided by N": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    top = logits.amax(dim=1)
+    lse = top + torch.log(torch.exp(logits - top[:, None]).sum(dim=1))
+    picked = (logits * F.one_hot(y, logits.shape[1])).sum(dim=1)
+    return (lse - picked).sum() / logits.shape[0]""",
+    },
+    "cross-entropy: float64 inside": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    z = logits.double()
+    top = z.max(dim=1, keepdim=True).values
+    lse = (top + (z - top).exp().sum(dim=1, keepdim=True).log()).squeeze(1)
+    return (lse - z.gather(1, y.unsqueeze(1)).squeeze(1)).mean().float()""",
+    },
+    # --- accuracy --------------------------------------------------------------------------
+    "accuracy: float(...) of a sum over len(y)": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return float((logits.argmax(1) == y).sum()) / len(y)""",
+    },
+    "accuracy: a Python loop over the rows": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    right = 0
+    for row, label in zip(logits, y):
+        if row.argmax().item() == label.item():
+            right += 1
+    return right / len(y)""",
+    },
+    "accuracy: torch.max indices, eq, float64 mean": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    _, predicted = torch.max(logits, dim=1)
+    return predicted.eq(y).to(torch.float64).mean().item()""",
+    },
+    # --- sgd_step --------------------------------------------------------------------------
+    "sgd: sub_ in place, grads zeroed": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(X @ W + b, y)
+    loss.backward()
+    with torch.no_grad():
+        W.sub_(lr * W.grad)
+        b.sub_(lr * b.grad)
+        W.grad.zero_()
+        b.grad.zero_()
+    return float(loss)""",
+    },
+    "sgd: add_ with alpha over a list of parameters, torch.matmul": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(torch.matmul(X, W) + b, y)
+    loss.backward()
+    for p in (W, b):
+        with torch.no_grad():
+            p.add_(p.grad, alpha=-lr)
+        p.grad = None
+    return loss.item()""",
+    },
+    "sgd: autograd.grad, no .grad at all": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(X.mm(W) + b, y)
+    gW, gb = torch.autograd.grad(loss, [W, b])
+    with torch.no_grad():
+        W -= lr * gW
+        b -= lr * gb
+    return loss.detach().item()""",
+    },
+    "sgd: torch.optim.SGD on W and b": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    optimizer = torch.optim.SGD([W, b], lr=lr)
+    optimizer.zero_grad()
+    loss = loss_fn(X @ W + b, y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss.item()""",
+    },
+    # --- train_softmax_regression ----------------------------------------------------------
+    "training: LambdaLR schedule, nn.CrossEntropyLoss, model.forward": {
+        "cell": "train_softmax_regression",
+        "code": """import math
+
+def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(784, 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    K = epochs * math.ceil(len(X) / batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: 1 - k / K)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(X), generator=g).split(batch_size):
+            optimizer.zero_grad()
+            loss_fn(model.forward(X[idx]), y[idx]).backward()
+            optimizer.step()
+            scheduler.step()
+    return model""",
+    },
+    "training: slices of the permutation, lr set on param_groups[0], float(loss)": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.fill_(0.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    n = len(X)
+    per_epoch = (n + batch_size - 1) // batch_size
+    K = epochs * per_epoch
+    losses = []
+    for epoch in range(epochs):
+        order = torch.randperm(n, generator=generator)
+        for i, start in enumerate(range(0, n, batch_size)):
+            k = epoch * per_epoch + i
+            optimizer.param_groups[0]["lr"] = lr * (1 - k / K)
+            idx = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad(set_to_none=False)
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss))
+    return model""",
+    },
+    "training: float64 weights and data, back to float32 at the end": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    X64 = X.to(torch.float64)
+    model = nn.Linear(784, 10, dtype=torch.float64)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    batches = [idx for _ in range(epochs) for idx in torch.randperm(len(X), generator=generator).split(batch_size)]
+    for k, idx in enumerate(batches):
+        for group in optimizer.param_groups:
+            group["lr"] = lr * (1 - k / len(batches))
+        optimizer.zero_grad()
+        F.cross_entropy(model(X64[idx]), y[idx]).backward()
+        optimizer.step()
+    return model.float()""",
+    },
+    "training: nll_loss of log_softmax (the same loss), data copied with torch.tensor (it warns)": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    X = torch.tensor(X)
+    model = nn.Linear(784, 10)
+    nn.init.constant_(model.weight, 0.0)
+    nn.init.constant_(model.bias, 0.0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    steps = epochs * len(torch.arange(len(X)).split(batch_size))
+    step = 0
+    for epoch in range(epochs):
+        permutation = torch.randperm(len(X), generator=generator)
+        for idx in torch.split(permutation, batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / steps)
+            log_probs = F.log_softmax(model(X[idx]), dim=1)
+            loss = F.nll_loss(log_probs, y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+    return model""",
+    },
+}

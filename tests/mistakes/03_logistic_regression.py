@@ -24,6 +24,7 @@ _TRAIN = """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
     return w.detach(), b.detach()"""
 
 _NN = """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
     model = {model}
     loss_fn = {loss}
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -93,7 +94,7 @@ def sigmoid(z):
     "sum instead of mean": {
         "cell": "binary_cross_entropy",
         "code": "def binary_cross_entropy(p, y):\n" + _BCE_BODY.replace(".mean()", ".sum()"),
-        "fails": {"test_bce_values"},
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_accuracy", "test_train_converges"},
     },
     "sign error: log-likelihood instead of its negative": {
         "cell": "binary_cross_entropy",
@@ -105,7 +106,7 @@ def sigmoid(z):
         "code": """def binary_cross_entropy(p, y):
     p = p.clamp(1e-7, 1 - 1e-7)
     return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
-        "fails": {"test_bce_values", "test_bce_extreme", "test_train_converges"},
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_accuracy", "test_train_converges"},
     },
     "calls the library function": {
         "cell": "binary_cross_entropy",
@@ -128,17 +129,229 @@ def sigmoid(z):
     "forgot to zero the gradients (from scratch)": {
         "cell": "train_logistic",
         "code": _TRAIN.format(reset=""),
-        "fails": {"test_train_converges"},
+        "fails": {"test_train_accuracy", "test_train_converges"},
     },
     "optimizer.zero_grad() forgotten": {
         "cell": "train_nn",
         "code": _NN.format(model="nn.Linear(X.shape[1], 1)", loss="nn.BCEWithLogitsLoss()", zero=""),
-        "fails": {"test_nn_converges"},
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
     },
     "sigmoid in the model, returned as nn.Sequential": {
         "cell": "train_nn",
         "code": _NN.format(model="nn.Sequential(nn.Linear(X.shape[1], 1), nn.Sigmoid())", loss="nn.BCELoss()",
                            zero="            optimizer.zero_grad()"),
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "sigmoid computed in float32 whatever z's dtype": {
+        "cell": "sigmoid",
+        "code": """def sigmoid(z):
+    z = z.float()
+    e = torch.exp(-torch.where(z >= 0, z, -z))
+    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
+        "fails": {"test_sigmoid_values"},
+    },
+    "loss always in float32, whatever p's dtype": {
+        "cell": "binary_cross_entropy",
+        "code": """def binary_cross_entropy(p, y):
+    p = p.float()
+    y = y.reshape(p.shape).float()
+    p = p.clamp(1e-7, 1 - 1e-7)
+    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
+        "fails": {"test_bce_values"},
+    },
+    "labels returned as booleans": {
+        "cell": "predict",
+        "code": """def predict(X, w, b):
+    return (X @ w + b).reshape(-1) > 0""",
+        "fails": {"test_predict"},
+    },
+    "train_logistic makes a new generator every epoch": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        generator = torch.Generator().manual_seed(seed)
+        for idx in minibatches(len(X), batch_size, generator):
+            loss = binary_cross_entropy(sigmoid(X[idx] @ w + b), y[idx])
+            loss.backward()
+            with torch.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad
+                    param.grad = None
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_accuracy", "test_train_converges"},
+    },
+    "train_logistic shuffles with the global generator": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for idx in minibatches(len(X), batch_size, None):
+            loss = binary_cross_entropy(sigmoid(X[idx] @ w + b), y[idx])
+            loss.backward()
+            with torch.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad
+                    param.grad = None
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_accuracy", "test_train_converges"},
+    },
+    "train_logistic drops the short last batch": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for idx in minibatches(len(X), batch_size, generator):
+            if len(idx) < batch_size:
+                continue
+            loss = binary_cross_entropy(sigmoid(X[idx] @ w + b), y[idx])
+            loss.backward()
+            with torch.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad
+                    param.grad = None
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_accuracy", "test_train_converges"},
+    },
+    "train_logistic trains with the squared error instead of the cross-entropy": {
+        "cell": "train_logistic",
+        "code": """def train_logistic(X, y, num_epochs, lr, batch_size, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for idx in minibatches(len(X), batch_size, generator):
+            loss = ((sigmoid(X[idx] @ w + b).reshape(-1) - y[idx]) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                for param in (w, b):
+                    param -= lr * param.grad
+                    param.grad = None
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_accuracy", "test_train_converges"},
+    },
+    "train_nn without torch.manual_seed(seed): the initialisation is not fixed": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn seeds after creating the model": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    model = nn.Linear(X.shape[1], 1)
+    torch.manual_seed(seed)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn makes a new loader and generator every epoch": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                            generator=torch.Generator().manual_seed(seed))
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn without shuffling": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=False)
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn drops the short last batch (drop_last=True)": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed), drop_last=True)
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn trains with nn.MSELoss on the logits": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_nn_accuracy", "test_nn_converges"},
+    },
+    "train_nn stops each epoch one step before the loader is exhausted": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, num_epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Linear(X.shape[1], 1)
+    loss_fn = nn.BCEWithLogitsLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    for epoch in range(num_epochs):
+        batches = iter(loader)
+        for step in range(len(loader)):      # never asks for the end: the loader's last draw is skipped
+            xb, yb = next(batches)
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+    return model""",
         "fails": {"test_nn_accuracy", "test_nn_converges"},
     },
 }

@@ -114,6 +114,34 @@ MISTAKES = {
     return loss.item()""",
         "fails": {"test_sgd_update", "test_sgd_zero_grad"},
     },
+    "cross-entropy: the value rebuilt as a new tensor (autograd cannot differentiate it)": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y):
+    top = logits.max(dim=1, keepdim=True).values
+    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
+    picked = logits.gather(1, y.unsqueeze(1)).squeeze(1)
+    return torch.tensor((log_sum_exp - picked).mean().item())""",
+        "fails": {"test_ce_value"},
+    },
+    "accuracy: a 0-d tensor instead of a float": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return (logits.argmax(dim=1) == y).float().mean()""",
+        "fails": {"test_accuracy"},
+    },
+    "sgd_step returns the loss tensor": {
+        "cell": "sgd_step",
+        "code": """def sgd_step(W, b, X, y, lr, loss_fn):
+    loss = loss_fn(X @ W + b, y)
+    loss.backward()
+    with torch.no_grad():
+        W -= lr * W.grad
+        b -= lr * b.grad
+    W.grad = None
+    b.grad = None
+    return loss""",
+        "fails": {"test_sgd_update"},
+    },
     "training: softmax before the cross-entropy loss": {
         "cell": "train_softmax_regression",
         "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
@@ -134,7 +162,7 @@ MISTAKES = {
             loss.backward()
             optimizer.step()
     return model""",
-        "fails": {"test_train_accuracy"},
+        "fails": {"test_train_model", "test_train_accuracy"},
     },
     "training: one pass, ignoring epochs": {
         "cell": "train_softmax_regression",
@@ -152,7 +180,7 @@ MISTAKES = {
         loss.backward()
         optimizer.step()
     return model""",
-        "fails": {"test_train_accuracy"},
+        "fails": {"test_train_model", "test_train_accuracy"},
     },
     "training: forgets optimizer.step()": {
         "cell": "train_softmax_regression",
@@ -169,6 +197,224 @@ MISTAKES = {
             loss.backward()
     return model""",
         "fails": {"test_train_model", "test_train_accuracy"},
+    },
+    "training: no shuffling (the instructions fix the random order)": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.arange(len(X)).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: a new generator every epoch": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=torch.Generator().manual_seed(seed)).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: short last minibatch dropped": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * (len(X) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            if len(idx) < batch_size:
+                continue
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: minibatches mis-sized with chunk": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * (len(X) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).chunk(len(X) // batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: mean squared error on one-hot labels instead of cross-entropy": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.mse_loss(model(X[idx]), F.one_hot(y[idx], 10).float())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model", "test_train_accuracy"},
+    },
+    "training: returns the model followed by a Softmax": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return nn.Sequential(model, nn.Softmax(dim=1))""",
+        "fails": {"test_train_model"},
+    },
+    "training: no learning-rate schedule": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model", "test_train_accuracy"},
+    },
+    "training: the schedule counts epochs, not steps": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - epoch / epochs)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: the schedule one step late": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - (step + 1) / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
+    },
+    "training: starts from nn.Linear's random weights": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+    model = nn.Linear(X.shape[1], 10)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+            for group in optimizer.param_groups:
+                group["lr"] = lr * (1 - step / total)
+            step += 1
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model""",
+        "fails": {"test_train_model"},
     },
 }
 

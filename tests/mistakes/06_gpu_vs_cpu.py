@@ -96,6 +96,61 @@ MISTAKES = {
     return move(obj)""",
         "fails": {"test_to_device_tensors", "test_to_device_containers"},
     },
+    "module deep-copied before the move": {
+        "cell": "to_device",
+        "code": """import copy
+
+def to_device(obj, device):
+    if isinstance(obj, torch.nn.Module):
+        return copy.deepcopy(obj).to(device)
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_tensors", "test_to_device_same_device"},
+    },
+    "tensor.to treated as in place": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        obj.to(device)
+        return obj
+    if isinstance(obj, dict):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_tensors", "test_to_device_containers"},
+    },
+    "strings treated as sequences": {
+        "cell": "to_device",
+        "code": """import collections.abc
+
+def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return obj.to(device)
+    if isinstance(obj, collections.abc.Mapping):
+        return {key: to_device(value, device) for key, value in obj.items()}
+    if isinstance(obj, collections.abc.Sequence):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_containers"},
+    },
+    "dict keys sorted": {
+        "cell": "to_device",
+        "code": """def to_device(obj, device):
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {key: to_device(obj[key], device) for key in sorted(obj)}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(to_device(value, device) for value in obj)
+    return obj""",
+        "fails": {"test_to_device_containers"},
+    },
     # --- time_it ---------------------------------------------------------------------------
     "no warm-up": {
         "cell": "time_it",
@@ -208,6 +263,66 @@ MISTAKES = {
     return clock() - start""",
         "fails": {"test_time_it_warmup", "test_time_it_sync", "test_time_it_median"},
     },
+    "median as the middle element of the sorted runs": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return sorted(times)[len(times) // 2]""",
+        "fails": {"test_time_it_median"},
+    },
+    "minimum instead of median": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return min(times)""",
+        "fails": {"test_time_it_warmup", "test_time_it_median"},
+    },
+    "milliseconds instead of seconds": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(1000 * (clock() - start))
+    return statistics.median(times)""",
+        "fails": {"test_time_it_warmup", "test_time_it_sync", "test_time_it_median"},
+    },
+    "warmup and repeats swapped": {
+        "cell": "time_it",
+        "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
+    for _ in range(repeats):
+        fn()
+    times = []
+    for _ in range(warmup):
+        sync()
+        start = clock()
+        fn()
+        sync()
+        times.append(clock() - start)
+    return statistics.median(times)""",
+        "fails": {"test_time_it_warmup", "test_time_it_median"},
+    },
     # --- FLOPs and intensity ---------------------------------------------------------------
     "FLOPs n*k*m (multiplications only)": {
         "cell": "matmul_flops",
@@ -241,6 +356,22 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
 
 def arithmetic_intensity(n, k, m, bytes_per_element=4):
     return matmul_flops(n, k, m) / (4 * (n * k + k * m + n * m))""",
+        "fails": {"test_intensity"},
+    },
+    "intensity inverted (bytes per FLOP)": {
+        "cell": "matmul_flops",
+        "code": _FLOPS + """
+
+def arithmetic_intensity(n, k, m, bytes_per_element=4):
+    return bytes_per_element * (n * k + k * m + n * m) / matmul_flops(n, k, m)""",
+        "fails": {"test_intensity"},
+    },
+    "intensity with integer division": {
+        "cell": "matmul_flops",
+        "code": _FLOPS + """
+
+def arithmetic_intensity(n, k, m, bytes_per_element=4):
+    return matmul_flops(n, k, m) // (bytes_per_element * (n * k + k * m + n * m))""",
         "fails": {"test_intensity"},
     },
 }
