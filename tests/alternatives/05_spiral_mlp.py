@@ -1,1 +1,126 @@
-ALTERNATIVES = {}
+"""Correct answers to assignment 5 in other styles than the solution; each must earn full marks.
+
+tests/test_alternatives.py runs every entry against the instructor notebook (hidden tests
+included) in place of the solution's cell, and requires every test cell to pass; it also grades
+a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
+"""
+
+ALTERNATIVES = {
+    "mlp: named layers in an OrderedDict": {
+        "cell": "build_mlp",
+        "code": """from collections import OrderedDict
+
+
+def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(OrderedDict([
+        ("hidden", nn.Linear(n_features, n_hidden)),
+        ("relu", nn.ReLU()),
+        ("output", nn.Linear(n_hidden, n_classes)),
+    ]))""",
+    },
+    "mlp: a list of layers unpacked, ReLU in place": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    layers = [nn.Linear(n_features, n_hidden), nn.ReLU(inplace=True), nn.Linear(n_hidden, n_classes)]
+    return nn.Sequential(*layers)""",
+    },
+    "mlp: an empty Sequential filled with add_module": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    model = nn.Sequential()
+    model.add_module("fc1", nn.Linear(in_features=n_features, out_features=n_hidden, bias=True))
+    model.add_module("act", nn.ReLU())
+    model.add_module("fc2", nn.Linear(in_features=n_hidden, out_features=n_classes, bias=True))
+    return model""",
+    },
+    "mlp: torch.nn spelled out, layers made first": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    first = torch.nn.Linear(n_features, n_hidden)
+    second = torch.nn.Linear(n_hidden, n_classes)
+    return torch.nn.Sequential(first, torch.nn.ReLU(), second)""",
+    },
+    "accuracy: count of hits over len(y)": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return float((logits.argmax(1) == y).sum()) / len(y)""",
+    },
+    "accuracy: torch.max indices, eq, float64 mean": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    predicted = torch.max(logits, dim=1).indices
+    return torch.eq(predicted, y).double().mean().item()""",
+    },
+    "accuracy: a Python loop over the rows": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    hits = 0
+    for row, label in zip(logits.tolist(), y.tolist()):
+        hits += int(row.index(max(row)) == label)
+    return hits / len(y)""",
+    },
+    "accuracy: argmax(-1), sum().item() over numel": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return (logits.argmax(dim=-1) == y).sum().item() / y.numel()""",
+    },
+    "step: set_to_none, model.forward, float(loss)": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad(set_to_none=True)
+    loss = loss_fn(model.forward(X), y)
+    loss.backward()
+    optimizer.step()
+    return float(loss)""",
+    },
+    "step: model.zero_grad(), loss detached before .item()": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    model.zero_grad()
+    out = model(X)
+    loss = loss_fn(out, y)
+    loss.backward()
+    optimizer.step()
+    return loss.detach().item()""",
+    },
+    "step: value read before the update, copied with torch.tensor (it warns)": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss = loss_fn(model(X), y)
+    value = torch.tensor(loss).item()
+    loss.backward()
+    optimizer.step()
+    return value""",
+    },
+    "fit: an explicit loop appending to a list": {
+        "cell": "fit",
+        "code": """def fit(model, X, y, epochs):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for epoch in range(epochs):
+        losses.append(train_step(model, optimizer, loss_fn, X, y))
+    return losses""",
+    },
+    "fit: keyword arguments, a while loop, model.train()": {
+        "cell": "fit",
+        "code": """def fit(model, X, y, epochs):
+    model.train()
+    optimizer = torch.optim.Adam(params=model.parameters(), lr=5e-2, weight_decay=0.0001)
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="mean")
+    history, epoch = [], 0
+    while epoch < epochs:
+        history += [train_step(model=model, optimizer=optimizer, loss_fn=loss_fn, X=X, y=y)]
+        epoch += 1
+    return history""",
+    },
+    "fit: list of parameters, list(map(...))": {
+        "cell": "fit",
+        "code": """def fit(model, X, y, epochs):
+    params = list(model.parameters())
+    optimizer = torch.optim.Adam(params, lr=0.05, betas=(0.9, 0.999), weight_decay=1e-4)
+    criterion = nn.CrossEntropyLoss()
+    return list(map(lambda _: train_step(model, optimizer, criterion, X, y), range(epochs)))""",
+    },
+}

@@ -1,1 +1,250 @@
-ALTERNATIVES = {}
+"""Correct answers to assignment 7 in other styles than the solution; each must earn full marks.
+
+tests/test_alternatives.py runs every entry against the instructor notebook (hidden tests
+included) in place of the solution's cell, and requires every test cell to pass; it also grades
+a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
+"""
+
+ALTERNATIVES = {
+    "splits: topk and a mask; torch.split of the permutation": {
+        "cell": "splits",
+        "code": """def extrapolation_split(x, n_test=20):
+    test_idx = torch.topk(x, n_test).indices
+    keep = torch.ones(len(x), dtype=torch.bool)
+    keep[test_idx] = False
+    return torch.arange(len(x))[keep], test_idx
+
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.randperm(n, generator=generator)
+    train_idx, test_idx = torch.split(perm, [n - n_test, n_test])
+    return train_idx, test_idx""",
+    },
+    "splits: descending argsort; copies made with torch.tensor (it warns)": {
+        "cell": "splits",
+        "code": """def extrapolation_split(x, n_test=20):
+    order = x.argsort(descending=True)
+    return order[n_test:], order[:n_test]
+
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.randperm(n, generator=generator)
+    cut = n - n_test
+    return torch.tensor(perm[:cut]), torch.tensor(perm[cut:])""",
+    },
+    "splits: Python sorted over positions; boolean mask and nonzero": {
+        "cell": "splits",
+        "code": """def extrapolation_split(x, n_test=20):
+    values = x.tolist()
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    cut = len(values) - n_test
+    return torch.tensor(order[:cut], dtype=torch.long), torch.tensor(order[cut:], dtype=torch.long)
+
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.randperm(n, generator=generator)
+    is_test = torch.zeros(n, dtype=torch.bool)
+    is_test[perm[n - n_test:]] = True
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()""",
+    },
+    "splits: stable sort, list of the permutation": {
+        "cell": "splits",
+        "code": """def extrapolation_split(x, n_test=20):
+    _, order = torch.sort(x, stable=True)
+    n_train = x.numel() - n_test
+    return order[:n_train].clone(), order[n_train:].clone()
+
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.randperm(n, generator=generator).tolist()
+    return torch.tensor(perm[: n - n_test]), torch.tensor(perm[n - n_test:])""",
+    },
+    "loop: zero_grad first, model.forward, float(loss), shape[0]": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train(True)
+    losses = []
+    for epoch in range(epochs):
+        weighted, seen = 0.0, 0
+        for batch in loader:
+            xb, yb = batch
+            optimizer.zero_grad()
+            out = model.forward(xb)
+            loss = loss_fn(out, yb)
+            loss.backward()
+            optimizer.step()
+            weighted += float(loss) * xb.shape[0]
+            seen += xb.shape[0]
+        losses.append(weighted / seen)
+    return losses""",
+    },
+    "loop: model.zero_grad(set_to_none=True), losses summed as tensors": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        sums, sizes = [], []
+        for xb, yb in loader:
+            model.zero_grad(set_to_none=True)
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+            sums.append(loss.detach() * len(yb))
+            sizes.append(len(yb))
+        history.append((torch.stack(sums).sum() / sum(sizes)).item())
+    return history""",
+    },
+    "loop: while loops over iter(loader), math.fsum": {
+        "cell": "train_loop",
+        "code": """import math
+
+
+def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    epoch = 0
+    while epoch < epochs:
+        parts, n = [], 0
+        batches = iter(loader)
+        while True:
+            try:
+                xb, yb = next(batches)
+            except StopIteration:
+                break
+            prediction = model(xb)
+            loss = loss_fn(prediction, yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            parts.append(loss.item() * len(xb))
+            n += len(xb)
+        history.append(math.fsum(parts) / n)
+        epoch += 1
+    return history""",
+    },
+    "loop: running mean updated per batch": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        mean, seen = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            seen += len(xb)
+            mean += (loss.item() - mean) * len(xb) / seen
+        history.append(mean)
+    return history""",
+    },
+    "standardise: torch.std_mean": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    std, mean = torch.std_mean(X_train, dim=0)
+    return (X_train - mean) / std, (X_test - mean) / std""",
+    },
+    "standardise: float64 by hand, back to float32": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    X = X_train.double()
+    mean = X.mean(dim=0)
+    std = ((X - mean) ** 2).sum(dim=0).div(len(X) - 1).sqrt()
+    return ((X - mean) / std).float(), ((X_test.double() - mean) / std).float()""",
+    },
+    "standardise: in place on clones, keepdim statistics": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    mean = X_train.mean(dim=0, keepdim=True)
+    std = X_train.std(dim=0, keepdim=True)
+    Z_train, Z_test = X_train.clone(), X_test.clone()
+    Z_train -= mean
+    Z_train /= std
+    Z_test.sub_(mean).div_(std)
+    return Z_train, Z_test""",
+    },
+    "standardise: one column at a time, var().sqrt()": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    Z_train, Z_test = torch.empty_like(X_train), torch.empty_like(X_test)
+    for j in range(X_train.shape[1]):
+        column = X_train[:, j]
+        m, s = column.mean(), column.var().sqrt()
+        Z_train[:, j] = (column - m) / s
+        Z_test[:, j] = (X_test[:, j] - m) * (1 / s)
+    return Z_train, Z_test""",
+    },
+    "iris: helpers.fit without a progress bar": {
+        "cell": "train_iris",
+        "code": """import helpers
+
+
+def train_iris(X_train, y_train, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    helpers.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader,
+                epochs=100, progress=False)
+    return model""",
+    },
+    "iris: an nn.Module subclass, its own loop calling model.forward": {
+        "cell": "train_iris",
+        "code": """class IrisMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(4, 16)
+        self.out = nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.hidden(x)))
+
+
+def train_iris(X_train, y_train, seed=0):
+    torch.manual_seed(seed)
+    model = IrisMLP()
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    for epoch in range(100):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model.forward(xb), yb)
+            loss.backward()
+            optimizer.step()
+    return model.eval()""",
+    },
+    "iris: loader made first, named layers, F.cross_entropy": {
+        "cell": "train_iris",
+        "code": """from collections import OrderedDict
+
+import torch.nn.functional as F
+
+
+def train_iris(X_train, y_train, seed=0):
+    g = torch.Generator()
+    g.manual_seed(seed)
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True, generator=g)
+    torch.manual_seed(seed)
+    model = nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 16)), ("act", nn.ReLU()), ("fc2", nn.Linear(16, 3))]))
+    train_loop(model, F.cross_entropy, torch.optim.Adam(params=model.parameters(), lr=1e-2), loader, epochs=100)
+    return model""",
+    },
+    "iris: tensors copied with torch.tensor (it warns), one epoch at a time": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(inplace=True), nn.Linear(16, 3))
+    data = TensorDataset(torch.tensor(X_train), torch.tensor(y_train))
+    loader = DataLoader(data, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    loss_fn, optimizer = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01)
+    for _ in range(100):
+        train_loop(model, loss_fn, optimizer, loader, 1)
+    model.eval()
+    return model""",
+    },
+}

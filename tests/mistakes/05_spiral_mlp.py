@@ -27,14 +27,21 @@ MISTAKES = {
         "cell": "build_mlp",
         "code": """def build_mlp(n_features, n_hidden, n_classes):
     return nn.Sequential(nn.Linear(n_features, 100), nn.ReLU(), nn.Linear(100, n_classes))""",
-        "fails": {"test_mlp_parameters"},
+        "fails": {"test_mlp_parameters", "test_mlp_forward"},
     },
     "softmax at the end of the model": {
         "cell": "build_mlp",
         "code": """def build_mlp(n_features, n_hidden, n_classes):
     return nn.Sequential(nn.Linear(n_features, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_classes),
                          nn.Softmax(dim=1))""",
-        "fails": {"test_mlp_forward"},
+        "fails": {"test_mlp_forward", "test_fit"},
+    },
+    "layers without biases": {
+        "cell": "build_mlp",
+        "code": """def build_mlp(n_features, n_hidden, n_classes):
+    return nn.Sequential(nn.Linear(n_features, n_hidden, bias=False), nn.ReLU(),
+                         nn.Linear(n_hidden, n_classes, bias=False))""",
+        "fails": {"test_mlp_parameters", "test_mlp_forward", "test_fit"},
     },
     "argmax over the wrong dimension": {
         "cell": "accuracy",
@@ -46,6 +53,12 @@ MISTAKES = {
         "cell": "accuracy",
         "code": """def accuracy(logits, y):
     return float((logits.argmax(dim=1) == y).sum().item())""",
+        "fails": {"test_accuracy"},
+    },
+    "returns a 0-d tensor, not a Python float": {
+        "cell": "accuracy",
+        "code": """def accuracy(logits, y):
+    return (logits.argmax(dim=1) == y).float().mean()""",
         "fails": {"test_accuracy"},
     },
     "forgot optimizer.zero_grad()": {
@@ -95,7 +108,7 @@ MISTAKES = {
     loss.backward()
     optimizer.step()
     return loss.item()""",
-        "fails": {"test_train_step", "test_train_step_twice"},
+        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
     },
     "returns the loss tensor, not a float": {
         "cell": "train_step",
@@ -107,6 +120,16 @@ MISTAKES = {
     return loss""",
         "fails": {"test_train_step", "test_train_step_twice"},
     },
+    "returns the loss after the update, not before": {
+        "cell": "train_step",
+        "code": """def train_step(model, optimizer, loss_fn, X, y):
+    optimizer.zero_grad()
+    loss_fn(model(X), y).backward()
+    optimizer.step()
+    with torch.no_grad():
+        return loss_fn(model(X), y).item()""",
+        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+    },
     "learning rate too small for the budget": {
         "cell": "fit",
         "code": _FIT.replace("lr=0.05", "lr=1e-3"),
@@ -115,6 +138,40 @@ MISTAKES = {
     "ignores the epoch budget": {
         "cell": "fit",
         "code": _FIT.replace("range(epochs)", "range(300)").replace("lr=0.05", "lr=0.01"),
+        "fails": {"test_fit"},
+    },
+    "a new optimizer every epoch (Adam's running averages reset)": {
+        "cell": "fit",
+        "code": """def fit(model, X, y, epochs):
+    losses = []
+    for _ in range(epochs):
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+        losses.append(train_step(model, optimizer, nn.CrossEntropyLoss(), X, y))
+    return losses""",
+        "fails": {"test_fit"},
+    },
+    "another loss than nn.CrossEntropyLoss (multi-class hinge)": {
+        "cell": "fit",
+        "code": _FIT.replace("nn.CrossEntropyLoss()", "nn.MultiMarginLoss()"),
+        "fails": {"test_fit"},
+    },
+    "minibatches of 40 instead of the full batch": {
+        "cell": "fit",
+        "code": """def fit(model, X, y, epochs):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(epochs):
+        perm = torch.randperm(len(X))
+        for i in range(0, len(X), 40):
+            idx = perm[i:i + 40]
+            losses.append(train_step(model, optimizer, loss_fn, X[idx], y[idx]))
+    return losses""",
+        "fails": {"test_fit"},
+    },
+    "no weight decay": {
+        "cell": "fit",
+        "code": _FIT.replace(", weight_decay=1e-4", ""),
         "fails": {"test_fit"},
     },
 }

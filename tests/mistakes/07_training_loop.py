@@ -9,7 +9,7 @@ _INTERPOLATION = """
 
 def interpolation_split(n, n_test=20, generator=None):
     perm = torch.randperm(n, generator=generator)
-    return perm[n_test:], perm[:n_test]"""
+    return perm[: n - n_test], perm[n - n_test:]"""
 
 _EXTRAPOLATION = """def extrapolation_split(x, n_test=20):
     order = torch.argsort(x)
@@ -31,10 +31,22 @@ _LOOP = """def train_loop(model, loss_fn, optimizer, loader, epochs):
 _IRIS = """def train_iris(X_train, y_train, seed=0):
     torch.manual_seed(seed)
     model = {model}
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=len(X_train))
-    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.05), loader, {epochs})
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    train_loop(model, {loss}, torch.optim.Adam(model.parameters(), lr=0.01), loader, {epochs})
     model.eval()
     return model"""
+
+_MLP = "nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))"
+
+
+def _iris(model=_MLP, loss="nn.CrossEntropyLoss()", epochs=100):
+    return _IRIS.format(model=model, loss=loss, epochs=epochs)
+
+
+# a wrong train_iris trains another model than the recipe's: its logits on the hidden splits and its
+# outputs on the synthetic points both differ from the reference's
+_IRIS_TESTS = {"test_iris_accuracy", "test_iris_is_mlp"}
 
 MISTAKES = {
     "extrapolation split by position, not by x": {
@@ -59,8 +71,8 @@ MISTAKES = {
 
 def interpolation_split(n, n_test=20, generator=None):
     perm = torch.randperm(n, generator=generator)
-    return perm[n_test + 1:], perm[:n_test + 1]""",
-        "fails": {"test_split_sizes"},
+    return perm[: n - n_test - 1], perm[n - n_test - 1:]""",
+        "fails": {"test_split_sizes", "test_interpolation_split"},
     },
     "overlapping splits: train and test drawn separately": {
         "cell": "splits",
@@ -68,9 +80,9 @@ def interpolation_split(n, n_test=20, generator=None):
 
 def interpolation_split(n, n_test=20, generator=None):
     train = torch.randperm(n, generator=generator)[: n - n_test]
-    test = torch.randperm(n, generator=generator)[:n_test]
+    test = torch.randperm(n, generator=generator)[n - n_test:]
     return train, test""",
-        "fails": {"test_split_sizes"},
+        "fails": {"test_split_sizes", "test_interpolation_split"},
     },
     "interpolation split ignores the generator": {
         "cell": "splits",
@@ -78,7 +90,25 @@ def interpolation_split(n, n_test=20, generator=None):
 
 def interpolation_split(n, n_test=20, generator=None):
     perm = torch.randperm(n)
+    return perm[: n - n_test], perm[n - n_test:]""",
+        "fails": {"test_interpolation_split"},
+    },
+    "interpolation split: test positions from the front of the permutation": {
+        "cell": "splits",
+        "code": _EXTRAPOLATION + """
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.randperm(n, generator=generator)
     return perm[n_test:], perm[:n_test]""",
+        "fails": {"test_interpolation_split"},
+    },
+    "interpolation split shuffled another way (argsort of torch.rand)": {
+        "cell": "splits",
+        "code": _EXTRAPOLATION + """
+
+def interpolation_split(n, n_test=20, generator=None):
+    perm = torch.argsort(torch.rand(n, generator=generator))
+    return perm[: n - n_test], perm[n - n_test:]""",
         "fails": {"test_interpolation_split"},
     },
     "forgot optimizer.zero_grad()": {
@@ -87,8 +117,8 @@ def interpolation_split(n, n_test=20, generator=None):
             loss.backward()
             optimizer.step()"""),
         # gradients pile up, so the steps grow until SGD diverges, and train_iris (which uses
-        # train_loop) stops learning too
-        "fails": {"test_loop_learns", "test_loop_exact", "test_iris_accuracy"},
+        # train_loop) trains another model
+        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "forgot optimizer.step()": {
         "cell": "train_loop",
@@ -96,7 +126,7 @@ def interpolation_split(n, n_test=20, generator=None):
             optimizer.zero_grad()
             loss.backward()"""),
         # train_iris uses train_loop, so its model stays at its random initialisation too
-        "fails": {"test_loop_learns", "test_loop_exact", "test_iris_accuracy"},
+        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "step before backward": {
         "cell": "train_loop",
@@ -104,7 +134,7 @@ def interpolation_split(n, n_test=20, generator=None):
             optimizer.zero_grad()
             optimizer.step()
             loss.backward()"""),
-        "fails": {"test_loop_learns", "test_loop_exact", "test_iris_accuracy"},
+        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "returns the last batch's loss, not the epoch's mean": {
         "cell": "train_loop",
@@ -119,6 +149,66 @@ def interpolation_split(n, n_test=20, generator=None):
             optimizer.step()
         history.append(loss.item())
     return history""",
+        "fails": {"test_loop_learns", "test_loop_exact"},
+    },
+    "plain mean of the batch losses (the short last batch weighs as much as a full one)": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        batch_losses = []
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            batch_losses.append(loss.item())
+        history.append(sum(batch_losses) / len(batch_losses))
+    return history""",
+        "fails": {"test_loop_exact"},
+    },
+    "every batch counted as loader.batch_size samples": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * loader.batch_size
+            count += loader.batch_size
+        history.append(total / count)
+    return history""",
+        "fails": {"test_loop_exact"},
+    },
+    "divides by len(loader.dataset) (a list of batches has none)": {
+        "cell": "train_loop",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        total = 0.0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(xb)
+        history.append(total / len(loader.dataset))
+    return history""",
+        "fails": {"test_loop_exact"},
+    },
+    "never puts the model in training mode": {
+        "cell": "train_loop",
+        "code": _LOOP.replace("    model.train()\n", "").format(body="""            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()"""),
         "fails": {"test_loop_exact"},
     },
     "standardised each set with its own statistics": {
@@ -143,19 +233,85 @@ def interpolation_split(n, n_test=20, generator=None):
     return X_train.sub_(mean).div_(std), X_test.sub_(mean).div_(std)""",
         "fails": {"test_standardise"},
     },
+    "population std (unbiased=False), not X_train.std": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0, unbiased=False)
+    return (X_train - mean) / std, (X_test - mean) / std""",
+        "fails": {"test_standardise"},
+    },
+    "statistics over the rows (dim=1), not the columns": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    return ((X_train - X_train.mean(dim=1, keepdim=True)) / X_train.std(dim=1, keepdim=True),
+            (X_test - X_test.mean(dim=1, keepdim=True)) / X_test.std(dim=1, keepdim=True))""",
+        "fails": {"test_standardise"},
+    },
     "no activation between the layers": {
         "cell": "train_iris",
-        "code": _IRIS.format(model="nn.Sequential(nn.Linear(4, 16), nn.Linear(16, 3))", epochs=100),
-        "fails": {"test_iris_is_mlp"},
+        "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.Linear(16, 3))"),
+        "fails": _IRIS_TESTS,
     },
     "far too little training": {
         "cell": "train_iris",
-        "code": _IRIS.format(model="nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))", epochs=2),
-        "fails": {"test_iris_accuracy"},
+        "code": _iris(epochs=2),
+        "fails": _IRIS_TESTS,
+    },
+    "model ends in a softmax (probabilities, not logits)": {
+        "cell": "train_iris",
+        "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3), nn.Softmax(dim=1))"),
+        "fails": _IRIS_TESTS,
+    },
+    "another loss than nn.CrossEntropyLoss (multi-class hinge)": {
+        "cell": "train_iris",
+        "code": _iris(loss="nn.MultiMarginLoss()"),
+        "fails": _IRIS_TESTS,
+    },
+    "seeds torch after building the model": {
+        "cell": "train_iris",
+        "code": _iris().replace("    torch.manual_seed(seed)\n    model = " + _MLP,
+                                "    model = " + _MLP + "\n    torch.manual_seed(seed)"),
+        "fails": _IRIS_TESTS,
+    },
+    "loader without shuffling": {
+        "cell": "train_iris",
+        "code": _iris().replace("batch_size=32, shuffle=True,", "batch_size=32,"),
+        "fails": _IRIS_TESTS,
+    },
+    "shuffled with torch's global generator": {
+        "cell": "train_iris",
+        "code": _iris().replace("shuffle=True,\n                        generator=torch.Generator().manual_seed(seed))",
+                                "shuffle=True)"),
+        "fails": _IRIS_TESTS,
+    },
+    "a new generator every epoch (the same order each epoch)": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train, seed=0):
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    loss_fn, optimizer = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01)
+    for epoch in range(100):
+        loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                            generator=torch.Generator().manual_seed(seed))
+        train_loop(model, loss_fn, optimizer, loader, 1)
+    model.eval()
+    return model""",
+        "fails": _IRIS_TESTS,
+    },
+    "drops the short last batch (drop_last=True)": {
+        "cell": "train_iris",
+        "code": _iris().replace("batch_size=32, shuffle=True,", "batch_size=32, shuffle=True, drop_last=True,"),
+        "fails": _IRIS_TESTS,
+    },
+    "one full batch instead of the loader of 32": {
+        "cell": "train_iris",
+        "code": _iris().replace("batch_size=32, shuffle=True,\n                        generator=torch.Generator().manual_seed(seed))",
+                                "batch_size=len(X_train))"),
+        "fails": _IRIS_TESTS,
     },
 }
 
 DEMO = {
     "wrong": "forgot optimizer.zero_grad()",
-    "scores": {"alice": 16, "bob": 0, "carol": 8},
+    "scores": {"alice": 16, "bob": 0, "carol": 7},
 }
