@@ -192,6 +192,30 @@ def forbid(*dotted_names):
             setattr(owner, attr, original)
 
 
+@contextlib.contextmanager
+def counting(*dotted_names):
+    """Count the calls of the named library functions while the block runs (they still work):
+    yields {name: count}. E.g. `with counting("torch.autograd.backward") as calls:` checks that an
+    answer used autograd."""
+    calls = dict.fromkeys(dotted_names, 0)
+    saved = []
+    for dotted in dotted_names:
+        owner, attr = _resolve(dotted)
+        original = getattr(owner, attr)
+
+        def counted(*args, _name=dotted, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        saved.append((owner, attr, original))
+        setattr(owner, attr, counted)
+    try:
+        yield calls
+    finally:
+        for owner, attr, original in reversed(saved):
+            setattr(owner, attr, original)
+
+
 def warnings_to_stdout():
     """Show warnings as ordinary output (stdout) instead of on stderr.
 

@@ -96,3 +96,14 @@ def test_warnings_go_to_stdout(monkeypatch, capsys):
         warnings.warn("careful")
     out, err = capsys.readouterr()
     assert "UserWarning: careful" in out and err == ""
+
+
+def test_counting_counts_calls_and_restores():
+    from helpers.checks import counting
+    original = torch.autograd.backward
+    with counting("torch.autograd.backward", "torch.autograd.grad") as calls:
+        x = torch.tensor(2.0, requires_grad=True)
+        (x ** 2).backward()
+        torch.autograd.grad(x ** 3, x)
+    assert calls == {"torch.autograd.backward": 1, "torch.autograd.grad": 1}
+    assert torch.autograd.backward is original and float(x.grad) == 4.0

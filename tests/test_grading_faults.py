@@ -178,11 +178,14 @@ class TestInterruptAndResume:
         assert grades.scores(root, NAME)["bob_1"][0] == expected["alice_0"]
         # STUDENT=carol_2 regrades just that student.
         assert set(grader.grade(root, NAME, grader.Settings(workers=2), only={"carol_2"}, **QUIET)) == {"carol_2"}
-        # A test cell changes in source/: every student is graded against the new tests.
+        # An exercise changes in source/ (its solution and its test): every student is graded
+        # against the new tests, judged against the new solution's reference.
         path = root / "source" / NAME / f"{NAME}.ipynb"
         nb = nbformat.read(path, as_version=4)
-        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_pairwise_dots")
-        cell.source = cell.source.replace("### BEGIN HIDDEN TESTS", "assert False, 'changed'\n### BEGIN HIDDEN TESTS")
+        by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+        by_id["pairwise_dots"].source = by_id["pairwise_dots"].source.replace("return P @ Q.T", "return 2 * (P @ Q.T)")
+        by_id["test_pairwise_dots"].source = by_id["test_pairwise_dots"].source.replace(
+            "assert_close(out, dots_by_hand(P, Q)", "assert_close(out, 2 * dots_by_hand(P, Q)")
         nbformat.write(nb, path)
         assert set(grader.grade(root, NAME, grader.Settings(workers=2), **QUIET)) == set(expected)
         after = grades.scores(root, NAME)

@@ -168,6 +168,12 @@ MISTAKES = {
     return difference, via_function, inplace""",
         "fails": {"test_subtract_inplace"},
     },
+    'gradients by the formula, not by autograd': {
+        "cell": "cubic_gradients",
+        "code": """def cubic_gradients(x):
+    return 2 * x + 3 * x ** 2, 2 * x""",
+        "fails": {"test_gradient_full"},
+    },
 }
 
 DEMO = {

@@ -359,6 +359,12 @@ MISTAKES = {
     return net""",
         "fails": {"test_train_nn"},
     },
+    'squared_loss with squeeze(): shape () for one example': {
+        "cell": "squared_loss",
+        "code": """def squared_loss(y_hat, y):
+    return (y_hat.squeeze() - y.squeeze()) ** 2 / 2""",
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values"},
+    },
 }
 
 DEMO = {
