@@ -115,6 +115,9 @@ def main():
     print(f"speed-up over nbgrader    : {serial / parallel:7.2f}x")
     print(f"now / {args.baseline:<19} : {parallel / before:7.2f}x  (at most {MAX_RATIO}x)")
     print(f"identical scores          : {same}")
+    for student in sorted(set(a) | set(b) | set(c)):
+        if not a.get(student) == b.get(student) == c.get(student):
+            print(f"  {student}: nbgrader {a.get(student)}, baseline {c.get(student)}, now {b.get(student)}")
     print(f"notebook's own compute    : {compute:7.2f} s (in-process, torch already imported)")
     print(f"overhead per notebook     : {per_serial - compute:7.2f} s serial nbgrader, "
           f"{per_parallel - compute:.2f} worker-s make grade (kernel start, imports, sandbox)")

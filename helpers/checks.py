@@ -97,9 +97,9 @@ def _emit(fn, name, value, atol=None, rtol=None):
 def observe(value, name, atol=1e-6, rtol=1e-5):
     """Hidden check: hand `value` to the grader, which compares it with the solution's value
     within atol + rtol·|expected| (the reference's tolerances count, never the submission's).
-    It asserts nothing in the kernel; `name` says what was checked, without giving inputs away."""
+    It asserts nothing in the kernel and returns nothing (a cell ending in it shows no value, which
+    nbgrader would read as partial credit); `name` says what was checked, without giving inputs away."""
     _emit("observe", name, encode(value), atol, rtol)
-    return value
 
 
 def check(condition, message):
