@@ -10,7 +10,11 @@ For every student with submitted/<student>/<assignment>/ that needs grading (see
    student's, has shown that the grader itself works (else the run stops, nobody blamed): the kernel runs in a bubblewrap
    sandbox with timeouts and resource caps, and is shut down as soon as its notebook is done, so
    live kernels never outnumber the workers (see grading/sandbox.py);
-3. record (here, one student at a time): the autograded notebook is written to a temporary
+   The kernels' test cells only publish observations; the instructor's solution is run the same
+   way once per assignment (the reference, cached: grading/reference.py), and a solution that
+   fails its own tests stops the run before anyone is recorded;
+3. record (here, one student at a time): each test is judged against the reference, here,
+   outside the kernel (grading/verdict.py); the autograded notebook is written to a temporary
    folder and renamed into autograded/; the scores (manual grades and comments kept) and the
    student's record (status, submission hash, tests hash: grading/records.py) go into the
    gradebook's database in one transaction.
