@@ -376,7 +376,8 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     if not todo:
         return {}
     api = course.nbgrader_api(root)
-    ref = load_reference(root, name, reference.key(root, name))
+    ref_key = reference.key(root, name)   # once: the reference is cached under what was graded
+    ref = load_reference(root, name, ref_key)
     results = {}
     run_dir = _run_dir(settings.scratch)
     pool = None
@@ -419,7 +420,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                         f"{settings.memory_mb}) leaves room for torch, and that the course environment "
                         f"is installed from this checkout ({course.REPO}: `make venv`)")
                 if pending_ref is not None:
-                    ref = _reference_from(root, name, *pending_ref.result(), kill_workers)
+                    ref = _reference_from(root, name, ref_key, *pending_ref.result(), kill_workers)
             for student, (_, problems) in broken.items():
                 with signals.hold():
                     results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
@@ -464,9 +465,9 @@ def load_reference(root, name, key):
         return records.reference(gb.db, name, key)
 
 
-def _reference_from(root, name, notebooks, problems, stop):
+def _reference_from(root, name, key, notebooks, problems, stop):
     """Check and cache the reference run's observations; a solution that fails its own tests
-    stops the run (`stop` kills the workers) before any student is recorded."""
+    stops the run (`stop` kills the workers) before any student is recorded. Cached under `key`."""
     from nbgrader.api import Gradebook
     ref, faults = reference.from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()})
     if problems or faults:
@@ -476,7 +477,7 @@ def _reference_from(root, name, notebooks, problems, stop):
             f"graded: " + "; ".join(problems + faults))
     api = course.nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
-        records.set_reference(gb.db, name, reference.key(root, name), ref)
+        records.set_reference(gb.db, name, key, ref)
         gb.db.commit()
     return ref
 

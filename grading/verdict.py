@@ -50,13 +50,8 @@ def _errors(cell):
 
 
 def _as_number(v):
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if v in ("nan", "inf", "-inf"):
-        return float(v)
-    return None
+    """A JSON number (or the string encode() writes for NaN and the infinities) as a float; else None."""
+    return float(v) if isinstance(v, (int, float)) or v in ("nan", "inf", "-inf") else None
 
 
 def _show(values, limit=6):

@@ -155,8 +155,9 @@ def assert_close(actual, expected, atol=1e-6, rtol=1e-5, name="result"):
 
 def assert_finite(x, name="result"):
     """Fail if any value of `x` is NaN or infinite."""
-    _emit("check", f"{name} is finite", encode(all(v == v and abs(v) != math.inf for v in to_floats(x, name))), 0, 0)
-    for i, v in enumerate(to_floats(x, name)):
+    values = to_floats(x, name)
+    _emit("check", f"{name} is finite", encode(all(v == v and abs(v) != math.inf for v in values)), 0, 0)
+    for i, v in enumerate(values):
         assert v == v and abs(v) != math.inf, f"{name} has a non-finite value {v} at flat index {i}"
 
 
