@@ -53,6 +53,7 @@ class Settings:
     max_output_bytes: int = 200_000  # captured output kept per cell
     force: bool = False
     sandbox: bool = True
+    preimport: bool = True          # fork kernels from a zygote that has imported torch (as root)
     limits: Limits = field(default_factory=Limits)   # disk, /tmp, processes, CPU
     scratch: str = None             # parent of the run's scratch folder (default: the temp dir)
 
@@ -158,7 +159,8 @@ def _run_sandboxed(nb, root, settings, run_dir, inputs_from=()):
         return sandbox.run_notebook(
             nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
-            max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox)
+            max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox,
+            preimport=settings.preimport and sandbox.preimport_available())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -14,13 +14,16 @@ verdicts are decided afterwards, outside it (grading/verdict.py). Here, outside 
 * a cell whose reply is an error counts as an error even when the submission hid the traceback;
 * captured output is capped per cell.
 """
+import atexit
 import contextlib
 import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -35,6 +38,7 @@ from jupyter_core.utils import run_sync
 from . import status
 from .cells import is_test
 from helpers.checks import OBSERVE_ENV
+from .zygote import INLINE_BACKEND
 
 REPO = Path(__file__).resolve().parent.parent
 # Data folders a notebook may read, exposed read-only inside the sandbox: the repository's data/
@@ -109,11 +113,20 @@ def reap(uid, timeout=10):
         time.sleep(0.05)
 
 
-def kernel_argv(scratch, work, inputs, hide, limits, uid):
+def kernel_env():
+    """The environment a kernel runs with, inside its sandbox."""
+    return {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
+            "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", OBSERVE_ENV: "1"}
+
+
+def kernel_argv(scratch, work, inputs, hide, limits, uid, placeholder=False):
     """Return the kernel command: ipykernel inside bubblewrap, as `uid`, under `limits`.
 
     `work` is an empty folder that becomes a size-limited tmpfs inside the sandbox, with each
-    entry of `inputs` (the submission's and the assignment's data files) bound into it read-only."""
+    entry of `inputs` (the submission's and the assignment's data files) bound into it read-only.
+    With `placeholder`, the sandbox runs `sleep` where the kernel would be, and a kernel forked
+    from the zygote joins it (grading/zygote.py)."""
     tmpfs = [Path("/tmp"), *map(Path, hide)]
 
     def reachable(target):
@@ -144,9 +157,7 @@ def kernel_argv(scratch, work, inputs, hide, limits, uid):
     argv += reachable(work) + ["--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", str(work)]
     for entry in sorted(Path(inputs).iterdir()):
         argv += ["--ro-bind", str(entry), str(Path(work) / entry.name)]
-    env = {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
-           "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", OBSERVE_ENV: "1"}
+    env = kernel_env()
     argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
              "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID", "--chdir", str(work)]
     for key, value in env.items():
@@ -155,6 +166,8 @@ def kernel_argv(scratch, work, inputs, hide, limits, uid):
     argv += ["--"]
     if uid != os.getuid():   # bwrap sets up the mounts as root, then the kernel drops to its uid
         argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    if placeholder:
+        return argv + ["sleep", "infinity"]
     argv += ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--fsize={limits.file_mb * 2**20}",
              "--core=0", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}", f"--nproc={nproc}", "--",
              sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
@@ -173,14 +186,105 @@ def data_folders():
     return [p.absolute() for p in names if p.is_dir()]
 
 
+class Zygote:
+    """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
+
+    def __init__(self):
+        self.home = Path(tempfile.mkdtemp(prefix="zyg-"))
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, **kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
+               "MPLCONFIGDIR": str(self.home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
+        with open(self.home / "zygote.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grading.zygote", str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                env=env, cwd=self.home, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        theirs.close()
+        ours.settimeout(300)
+        self.channel, self.reader = ours, ours.makefile("r")
+        atexit.register(self.close)
+        answer = self._answer()
+        if "ready" not in answer:
+            self.close()
+            raise RuntimeError(f"the kernel template could not start: {answer.get('error')}")
+
+    def _answer(self):
+        try:
+            line = self.reader.readline()
+        except OSError as err:
+            line = json.dumps({"error": f"no answer ({err})"})
+        if not line:
+            tail = (self.home / "zygote.log").read_text(errors="replace")[-400:] if (self.home / "zygote.log").exists() else ""
+            line = json.dumps({"error": f"the kernel template exited. {tail}".strip()})
+        return json.loads(line)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def fork(self, **request):
+        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid."""
+        self.channel.sendall((json.dumps(request) + "\n").encode())
+        answer = self._answer()
+        if "pid" not in answer:
+            raise RuntimeError(f"the kernel template could not fork a kernel: {answer.get('error')}")
+        return answer["pid"]
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.wait(5)
+        with contextlib.suppress(Exception):
+            self.channel.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+_zygote = None
+
+
+def zygote():
+    """This worker's zygote, started on first use (and again if it died)."""
+    global _zygote
+    if _zygote is None or not _zygote.alive():
+        if _zygote is not None:
+            _zygote.close()
+        _zygote = None
+        _zygote = Zygote()
+    return _zygote
+
+
+def preimport_available():
+    """Kernels can be forked from a zygote only where the grader may enter namespaces (root)."""
+    return os.getuid() == 0 and sys.platform.startswith("linux")
+
+
+def _placeholder_pid(bwrap_pid, timeout=30):
+    """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in _descendants(bwrap_pid):
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sleep":
+                    return pid
+        time.sleep(0.002)
+    raise RuntimeError("the sandbox did not start within 30 s")
+
+
 class SandboxKernelManager(AsyncKernelManager):
-    """Hands the connection file to the kernel's own uid (jupyter_client writes it 0600)."""
+    """Hands the connection file to the kernel's own uid (jupyter_client writes it 0600). With a
+    `fork_request`, the launched sandbox holds a placeholder, and the kernel is forked into it."""
+
+    fork_request = None
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         uid = getattr(self, "sandbox_uid", None)
         if uid is not None and uid != os.getuid():
             os.chown(self.connection_file, uid, uid)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.fork_request is not None:
+            target = _placeholder_pid(self.provisioner.process.pid)
+            zygote().fork(target=target, connection_file=self.connection_file, **self.fork_request)
 
 
 class CappedClient(NotebookClient):
@@ -270,11 +374,13 @@ def _limits_hit(bwrap_pid, uid, work, limits):
 
 
 def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, sandbox=True):
+                 max_output_bytes=200_000, sandbox=True, preimport=False):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
-    from its working folder. The kernel is shut down (its sandbox gone) before this returns."""
+    from its working folder. With `preimport` the kernel is forked from this worker's zygote into
+    the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
+    before this returns."""
     scratch = Path(scratch)
     kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
     for folder in (kernels, ipc, work):
@@ -284,7 +390,8 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
         os.chown(ipc, uid, uid)
         for path in [Path(inputs), *Path(inputs).rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    argv = kernel_argv(scratch, work, inputs, hide, limits, uid) if sandbox else unsandboxed_argv()
+    preimport = preimport and sandbox
+    argv = kernel_argv(scratch, work, inputs, hide, limits, uid, placeholder=preimport) if sandbox else unsandboxed_argv()
     if not sandbox:   # no tmpfs: the working folder is the inputs themselves
         work = Path(inputs)
     (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
@@ -294,6 +401,14 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
     km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
                               ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"))
     km.sandbox_uid = uid
+    status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
+    if preimport:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JPY_")}
+        km.fork_request = {
+            "uid": uid, "cwd": str(work), "status_file": str(status_file),
+            "env": {**env, **kernel_env(), "MPLBACKEND": INLINE_BACKEND},
+            "limits": {"as": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20,
+                       "cpu": limits.cpu_seconds, "nproc": limits.max_tasks}}
     deadline = time.monotonic() + notebook_timeout
 
     def budget(cell=None):
@@ -330,13 +445,13 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                     problem = status.timeout(f"a cell ran longer than {budget()} s")
                     cell.outputs.append(error_output("CellTimeoutError", str(problem)))
                 except DeadKernelError:
-                    problem = _death(km, watchdog, limits)
+                    problem = _death(km, watchdog, limits, status_file)
                     cell.outputs.append(error_output("DeadKernelError", str(problem)))
             if not problem and sandbox:
                 hit = _limits_hit(pid, uid, work, limits)
                 problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
-        problem = problem or _death(km, watchdog, limits)
+        problem = problem or _death(km, watchdog, limits, status_file)
     except Exception as err:  # the kernel could not even start
         problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
@@ -353,12 +468,20 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
     return problem
 
 
-def _death(km, watchdog, limits):
+def _death(km, watchdog, limits, status_file):
     """Why the kernel died, as far as the grader can tell from outside."""
     if watchdog is not None and watchdog.tripped:
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
     process = getattr(km.provisioner, "process", None)
     code = process.poll() if process is not None else None
+    if km.fork_request is not None:   # a forked kernel: its parent recorded how it ended
+        for _ in range(40):
+            if status_file.exists() and status_file.read_text():
+                break
+            time.sleep(0.05)
+        with contextlib.suppress(OSError, ValueError):
+            wait_status = int(status_file.read_text())
+            code = 128 + os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)
     if code == XCPU_EXIT:
         return status.limit(f"used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)")
     return status.error("the kernel died (the notebook exited or crashed it)")
