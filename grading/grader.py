@@ -27,20 +27,18 @@ records nothing half-done and exits within seconds; a second one exits at once.
 Statuses: `graded`, `error: <why>`, `timeout: <why>`, `limit: <what ran out>`.
 """
 import contextlib
-import multiprocessing
 import os
 import shutil
 import signal
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 
-from . import cells, course, records, reference, release, sandbox, status, verdict
+from . import cells, course, fanout, records, reference, release, sandbox, status, verdict
 from .sandbox import Limits
 
 
@@ -56,6 +54,7 @@ class Settings:
     preimport: bool = True          # fork kernels from a zygote that has imported torch (as root)
     limits: Limits = field(default_factory=Limits)   # disk, /tmp, processes, CPU
     scratch: str = None             # parent of the run's scratch folder (default: the temp dir)
+    scheduler: str = None           # a Dask scheduler's address: grade on its workers (grading/fanout.py)
 
     def kernel_limits(self):
         return replace(self.limits, memory_mb=self.memory_mb)
@@ -138,23 +137,62 @@ def _worker_init():
 
 
 def _hidden(root):
-    """What the sandbox hides: the course folder, this repository (helpers/ aside) and the home."""
-    return sorted({str(Path(root).resolve()), str(course.REPO), os.path.expanduser("~")})
+    """What the sandbox hides: the course folder, this repository (helpers/ aside) and the home
+    (those that exist where the kernel runs: a Dask worker may have no copy of the course)."""
+    return sorted(p for p in {str(Path(root).resolve()), str(course.REPO), os.path.expanduser("~")} if Path(p).is_dir())
+
+
+# Files beside the notebooks that a kernel finds in its working folder, at most this much in all.
+MAX_INPUT_BYTES = 50 * 2**20
+
+
+def input_files(*folders):
+    """{relative path: bytes} of the files (notebooks aside) of `folders`, later ones winning: what
+    a task carries to its worker, so that no worker needs the course folder."""
+    files, total = {}, 0
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb" \
+                    and ".ipynb_checkpoints" not in relative.parts:
+                total += path.stat().st_size
+                if total > MAX_INPUT_BYTES:
+                    raise course.GradingError(f"the files beside the notebooks in {folder} exceed "
+                                              f"{MAX_INPUT_BYTES // 2**20} MB")
+                files[str(relative)] = path.read_bytes()
+    return files
+
+
+_own_run_dir = None
+
+
+def _worker_run_dir(run_dir):
+    """`run_dir`, or (on a Dask worker, which has none from the grader) a scratch folder of this
+    worker process's own, created once."""
+    global _own_run_dir
+    if run_dir is not None:
+        return run_dir
+    if _own_run_dir is None or not Path(_own_run_dir).is_dir():
+        _own_run_dir = _run_dir(None)
+    return _own_run_dir
 
 
 PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader probe: ok')"
 
 
-def _run_sandboxed(nb, root, settings, run_dir, inputs_from=()):
-    """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds the
-    files (notebooks aside) of the folders `inputs_from`; return None or the problem (a Status)."""
-    scratch = Path(tempfile.mkdtemp(dir=run_dir))   # short: the kernel's sockets live below it
+def _run_sandboxed(nb, root, settings, run_dir, files=None):
+    """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds
+    `files` ({relative path: bytes}); return None or the problem (a Status)."""
+    scratch = Path(tempfile.mkdtemp(dir=_worker_run_dir(run_dir)))   # short: the kernel's sockets live below it
     try:
         inputs = scratch / "inputs"
         inputs.mkdir()
-        for folder in inputs_from:
-            shutil.copytree(folder, inputs, dirs_exist_ok=True,
-                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        for relative, data in (files or {}).items():
+            target = inputs / relative
+            if inputs.resolve() not in target.resolve().parents:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         os.chmod(scratch, 0o711)
         return sandbox.run_notebook(
             nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
@@ -179,29 +217,33 @@ def probe_kernel(root, settings, run_dir=None):
     return ""
 
 
-def run_reference(root, name, settings, run_dir=None):
-    """Worker: run the instructor's notebooks of `name` (solutions and hidden tests) in a sandbox
-    set up as a student's; return ({notebook: executed notebook}, [problems])."""
+def reference_notebooks(root, name):
+    """{notebook: the instructor's notebook with its outputs cleared}, as the reference run needs it."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
-    root = Path(root)
+    return {path.stem: dict(ClearOutputPreprocessor().preprocess(nbformat.read(path, as_version=4), {})[0])
+            for path in sorted((Path(root) / "source" / name).glob("*.ipynb"))}
+
+
+def run_reference(root, notebooks, files, settings, run_dir=None):
+    """Worker: run the instructor's notebooks (solutions and hidden tests) in a sandbox set up as a
+    student's; return ({notebook: executed notebook}, [problems])."""
     done, problems = {}, []
-    for path in sorted((root / "source" / name).glob("*.ipynb")):
-        nb, _ = ClearOutputPreprocessor().preprocess(nbformat.read(path, as_version=4), {})
-        problem = _run_sandboxed(nb, root, settings, run_dir, inputs_from=(root / "source" / name,))
+    for notebook, data in notebooks.items():
+        nb = nbformat.from_dict(data)
+        problem = _run_sandboxed(nb, root, settings, run_dir, files)
         if problem:
-            problems.append(f"{path.name}: {problem}")
-        done[path.stem] = nb
+            problems.append(f"{notebook}.ipynb: {problem}")
+        done[notebook] = nb
     return done, problems
 
 
-def execute(root, name, student, notebooks, settings, run_dir=None):
-    """Worker: run each prepared notebook in its own sandbox; return ({id: notebook}, {id: problem})."""
-    root = Path(root)
+def execute(root, notebooks, files, settings, run_dir=None):
+    """Worker: run each prepared notebook of one submission in its own sandbox, its working folder
+    holding `files`; return ({id: notebook}, {id: problem})."""
     done, problems = {}, {}
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
-        problem = _run_sandboxed(nb, root, settings, run_dir,
-                                 inputs_from=(root / "submitted" / student / name, root / "source" / name))
+        problem = _run_sandboxed(nb, root, settings, run_dir, files)
         done[notebook] = nb
         if problem:
             problems[notebook] = problem
@@ -383,52 +425,55 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     results = {}
     run_dir = _run_dir(settings.scratch)
     pool = None
+    # Local workers share this run's scratch folder; Dask workers use scratch folders of their own.
+    here = None if settings.scheduler else str(run_dir)
 
     def kill_workers():
-        """Stop every worker at once; bwrap's --die-with-parent takes each sandbox down with it."""
-        processes = (getattr(pool, "_processes", None) or {}) if pool is not None else {}
-        for process in list(processes.values()):
-            with contextlib.suppress(Exception):
-                process.kill()
+        """Stop every worker at once (local ones die, taking their sandboxes; Dask tasks are cancelled)."""
+        if pool is not None:
+            pool.kill()
         shutil.rmtree(run_dir, ignore_errors=True)
 
     started = time.perf_counter()
     bar = _progress(len(todo), progress, "preparing")
     try:
         with _Signals(kill_workers) as signals:
-            prepared, broken = {}, {}
+            pool = (fanout.DaskPool(settings.scheduler) if settings.scheduler
+                    else fanout.LocalPool(settings.workers, _worker_init))
+            probe = pool.submit(probe_kernel, str(root), settings, here)
+            source_files = input_files(root / "source" / name)
+            pending_ref = None if ref is not None else pool.submit(
+                run_reference, str(root), reference_notebooks(root, name), source_files, settings, here)
+            # Each student goes to the workers as soon as they are prepared.
+            futures, prepared, broken = {}, {}, {}
             for student in todo:
                 ready, problems = prepare(root, name, student, api)
+                if ready:
+                    try:
+                        files = input_files(root / "source" / name, root / "submitted" / student / name)
+                    except course.GradingError as err:
+                        ready, problems = {}, {**problems, **{k: status.error(str(err)) for k in ready}}
                 (prepared if ready else broken)[student] = (ready, problems)
+                if ready:
+                    futures[pool.submit(execute, str(root), {k: dict(v) for k, v in ready.items()},
+                                        files, settings, here)] = student
                 bar.update(1)
-            futures = {}
-            if prepared:
-                # Workers fork from a server that has imported the grader once, so a pool starts in
-                # milliseconds instead of re-importing nbgrader and nbclient in every worker.
-                ctx = multiprocessing.get_context("forkserver")
-                ctx.set_forkserver_preload(["grading.grader"])
-                pool = ProcessPoolExecutor(max_workers=max(1, settings.workers), mp_context=ctx, initializer=_worker_init)
-                probe = pool.submit(probe_kernel, str(root), settings, str(run_dir))
-                pending_ref = None if ref is not None else pool.submit(run_reference, str(root), name, settings, str(run_dir))
-                futures = {pool.submit(execute, str(root), name, student, {k: dict(v) for k, v in ready.items()},
-                                       settings, str(run_dir)): student
-                           for student, (ready, _) in prepared.items()}
-                why = probe.result()
-                if why:   # the grader's own failure: no student is blamed for it
-                    kill_workers()
-                    raise course.GradingError(
-                        f"the grader could not set up a working kernel, so no student was graded: {why}. "
-                        f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
-                        f"{settings.memory_mb}) leaves room for torch, and that the course environment "
-                        f"is installed from this checkout ({course.REPO}: `make venv`)")
-                if pending_ref is not None:
-                    ref = _reference_from(root, name, ref_key, *pending_ref.result(), kill_workers)
+            why = probe.result()
+            if why:   # the grader's own failure: no student is blamed for it
+                kill_workers()
+                raise course.GradingError(
+                    f"the grader could not set up a working kernel, so no student was graded: {why}. "
+                    f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
+                    f"{settings.memory_mb}) leaves room for torch, and that the course environment "
+                    f"is installed from this checkout ({course.REPO}: `make venv`)")
+            if pending_ref is not None:
+                ref = _reference_from(root, name, ref_key, *pending_ref.result(), kill_workers)
             for student, (_, problems) in broken.items():
                 with signals.hold():
                     results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])
             bar.reset(total=len(prepared))
             bar.set_description("grading")
-            for future in as_completed(futures):
+            for future in pool.as_completed(futures):
                 student = futures[future]
                 ready, problems = prepared[student]
                 with signals.hold():
@@ -450,7 +495,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             f"(without FORCE) to finish: students already graded are kept") from None
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown()
         shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
     graded = len(results)

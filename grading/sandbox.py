@@ -189,8 +189,8 @@ def data_folders():
 class Zygote:
     """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
 
-    def __init__(self):
-        self.home = Path(tempfile.mkdtemp(prefix="zyg-"))
+    def __init__(self, parent=None):
+        self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))
         ours, theirs = socket.socketpair()
         env = {**os.environ, **kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
                "MPLCONFIGDIR": str(self.home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
@@ -240,14 +240,14 @@ class Zygote:
 _zygote = None
 
 
-def zygote():
-    """This worker's zygote, started on first use (and again if it died)."""
+def zygote(parent=None):
+    """This worker's zygote, started on first use (and again if it died) with its home in `parent`."""
     global _zygote
-    if _zygote is None or not _zygote.alive():
+    if _zygote is None or not _zygote.alive() or not _zygote.home.is_dir():
         if _zygote is not None:
             _zygote.close()
         _zygote = None
-        _zygote = Zygote()
+        _zygote = Zygote(parent)
     return _zygote
 
 
@@ -284,7 +284,7 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.fork_request is not None:
             target = _placeholder_pid(self.provisioner.process.pid)
-            zygote().fork(target=target, connection_file=self.connection_file, **self.fork_request)
+            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
 
 
 class CappedClient(NotebookClient):

@@ -5,6 +5,7 @@ Each run goes through the instructor's command (`python -m grading grade`) in it
 group, with TMPDIR pointing at a folder of the test's own, so that its kernels and scratch
 folders can be told apart from those of tests running beside it.
 """
+import contextlib
 import os
 import shutil
 import signal
@@ -59,10 +60,21 @@ def start(root, tmpdir, *extra):
 
 
 def live_kernels(path):
-    """The connection files of the live kernels below `path`: one per kernel, however many
-    processes it has (a kernel that forks shows its command line in the child until it execs)."""
-    return {argv[argv.index("-f") + 1] for pid, argv in processes_naming(path)
-            if os.path.basename(argv[0]).startswith("python") and "ipykernel_launcher" in argv and "-f" in argv}
+    """The live kernels of a run whose scratch is below `path`: their sandboxes (a bwrap process
+    naming `path`, one or more per kernel), keyed by the kernel's connection file or working folder,
+    and any kernel forked from a zygote (a process of a sandbox uid running the zygote's code)."""
+    live = set()
+    for pid, argv in processes_naming(path):
+        if os.path.basename(argv[0]) == "bwrap" and "--chdir" in argv:
+            live.add(argv[argv.index("--chdir") + 1])
+        elif os.path.basename(argv[0]).startswith("python") and "ipykernel_launcher" in argv and "-f" in argv:
+            live.add(str(Path(argv[argv.index("-f") + 1]).parent.parent / "work"))
+    for entry in os.scandir("/proc"):
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
+                    b"grading.zygote" in Path(f"/proc/{entry.name}/cmdline").read_bytes():
+                live.add(os.readlink(f"/proc/{entry.name}/cwd"))   # its working folder, as bwrap's --chdir
+    return live
 
 
 def records(root):
