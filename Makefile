@@ -87,12 +87,16 @@ autograde: $(READY)
 
 # Parallel, sandboxed grading of a whole class:
 #   make grade A=01_tensor_basics [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]
+#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0]
 # SANDBOX=0 grades without bubblewrap (no isolation): only for notebooks you trust.
+# SCHEDULER sends the notebooks to the workers of a Dask cluster (grading/fanout.py says how to start
+# them); PREIMPORT=0 starts each kernel from scratch instead of forking it from a zygote.
 grade: $(READY)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]"; exit 2; }
 	$(ONE_THREAD) $(GRADING) grade $(ON_COURSE) $(A) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STUDENT),--student "$(STUDENT)") \
-	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox)
+	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox) \
+	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport)
 
 feedback: $(READY)
 	@test -n "$(A)" || { echo "usage: make feedback A=<assignment> [COURSE=folder]"; exit 2; }

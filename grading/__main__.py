@@ -47,6 +47,9 @@ def parser():
     c.add_argument("--student", help="regrade just these students (comma-separated ids)")
     c.add_argument("--force", action="store_true", help="regrade every student (resumable: a later run continues)")
     c.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not isolated)")
+    c.add_argument("--scheduler", help="grade on the workers of this Dask scheduler (tcp://host:8786)")
+    c.add_argument("--no-preimport", action="store_true",
+                   help="start every kernel from scratch instead of forking it from a template that has imported torch")
     c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
     c = sub.add_parser("demo", help="grade the embedded demo class and print its table")
     c.add_argument("names", nargs="*")
@@ -78,7 +81,8 @@ def run(args):
     elif args.command == "grade":
         settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
                                    notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                                   force=args.force, sandbox=not args.no_sandbox)
+                                   force=args.force, sandbox=not args.no_sandbox,
+                                   scheduler=args.scheduler, preimport=not args.no_preimport)
         only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
         if not settings.sandbox:
             print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")

@@ -6,8 +6,8 @@ process pool here. Either way the tasks only execute notebooks: their results co
 grading process, which alone judges them and writes the gradebook (grading/grader.py).
 
 On a Dask worker a task never runs a kernel in the worker process itself: it hands the task to a
-grading process of its own (a one-process pool, started once per worker, holding that worker's
-zygote and scratch folder), so a crash there cannot take the worker down. A worker lost mid-task
+grading process of its own (`TaskHost`, started once per worker, holding that worker's zygote and
+scratch folder), so a crash there cannot take the worker down. A worker lost mid-task
 is the scheduler's to handle: it runs the task again on another worker, so the student is graded
 there, neither lost nor zeroed; a task that keeps killing workers comes back as an error, which
 the grader reports as its own failure and retries on the next run.
@@ -17,9 +17,16 @@ Start workers with the course environment installed and bubblewrap on the PATH, 
     dask worker tcp://<host>:8786 --nthreads 1 --nworkers <cores>   # on each grading machine
 Workers read data folders (FASHION_MNIST_DIR) from their own environment.
 """
+import contextlib
 import multiprocessing
+import os
+import pickle
+import struct
+import subprocess
+import sys
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 
 # Attempts of a task on one Dask worker whose grading process died (the grader's own failure).
 LOCAL_ATTEMPTS = 2
@@ -79,7 +86,7 @@ class DaskPool:
 
     def as_completed(self, futures):
         from distributed import as_completed as dask_as_completed
-        return dask_as_completed(list(futures))
+        return dask_as_completed(list(futures), loop=self.client.loop)
 
     def kill(self):
         """Cancel what is queued or running; a worker's grading process drops its running kernel."""
@@ -96,22 +103,88 @@ class DaskPool:
             pass
 
 
-_local = None
+class TaskHost:
+    """A Dask worker's grading process (`python -m grading.fanout`): it runs the tasks handed to it
+    one at a time, over a pipe (a Dask worker is a daemonic process, so it cannot have a pool)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "grading.fanout"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, env=dict(os.environ, OMP_NUM_THREADS="1"))
+
+    def run(self, fn, args):
+        data = pickle.dumps((fn, args))
+        self.process.stdin.write(struct.pack("!Q", len(data)) + data)
+        self.process.stdin.flush()
+        ok, value = _read(self.process.stdout)
+        if not ok:
+            raise value
+        return value
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.wait(5)
+
+
+class HostDied(RuntimeError):
+    """The grading process of a Dask worker died (the grader's own failure: a kernel cannot reach it)."""
+
+
+def _read(stream):
+    header = stream.read(8)
+    if len(header) < 8:
+        raise HostDied("the worker's grading process exited")
+    (size,) = struct.unpack("!Q", header)
+    return pickle.loads(stream.read(size))
+
+
+_host = None
+_host_lock = threading.Lock()
 
 
 def in_grading_process(fn, *args):
     """On a Dask worker: run `fn(*args)` in this worker's own grading process (started once)."""
-    global _local
+    global _host
+    with _host_lock:
+        for attempt in range(1, LOCAL_ATTEMPTS + 1):
+            if _host is None or _host.process.poll() is not None:
+                _host = TaskHost()
+            try:
+                return _host.run(fn, args)
+            except (HostDied, BrokenPipeError):
+                _host.close()
+                _host = None
+                if attempt == LOCAL_ATTEMPTS:
+                    raise
+
+
+def _serve():
+    """The grading process: run each (function, arguments) read from stdin, answer on stdout; exit
+    when the Dask worker that started it is gone."""
     from . import grader
-    for attempt in range(1, LOCAL_ATTEMPTS + 1):
-        if _local is None:
-            _local = _pool(1, grader._worker_init)
+    grader._worker_init()
+    requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)   # what the tasks print goes to stderr, not into the answers
+    parent = os.getppid()
+
+    def orphaned():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)   # the sandboxes die with this process (bwrap --die-with-parent)
+
+    threading.Thread(target=orphaned, daemon=True).start()
+    while True:
         try:
-            return _local.submit(fn, *args).result()
-        except BrokenProcessPool:
-            _local = None
-            if attempt == LOCAL_ATTEMPTS:
-                raise
+            fn, args = _read(requests)
+        except HostDied:
+            return 0
+        try:
+            answer = (True, fn(*args))
+        except Exception as err:
+            answer = (False, err)
+        data = pickle.dumps(answer)
+        answers.write(struct.pack("!Q", len(data)) + data)
+        answers.flush()
 
 
 def worker_pids(client):
@@ -119,3 +192,7 @@ def worker_pids(client):
     import os
     return client.run(os.getpid)
 
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())

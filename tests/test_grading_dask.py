@@ -1,0 +1,99 @@
+"""Grading on a Dask cluster (`make grade SCHEDULER=...`): a LocalCluster of two worker processes
+gives the scores `make grade` gives on this machine, and losing a worker mid-class loses nobody."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from grading import demo, grades, sandbox
+from test_grading_faults import NAME, make_class, records
+
+distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
+                                reason="bubblewrap (bwrap) is not installed")
+
+
+@pytest.fixture
+def cluster():
+    """Two worker processes of one thread each, as `dask worker --nthreads 1 --nworkers 2` starts."""
+    tmpdir = Path(tempfile.mkdtemp(prefix="gd-", dir="/tmp"))
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(tmpdir)   # the workers' scratch folders (short: sockets live there)
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                      env={"OMP_NUM_THREADS": "1", "TMPDIR": str(tmpdir)}) as cluster, \
+                distributed.Client(cluster) as client:
+            yield cluster, client, tmpdir
+    finally:
+        if previous is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def grade(root, *extra):
+    """`make grade`'s command on `root`; return the process (started, in a group of its own)."""
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    return subprocess.Popen([sys.executable, "-m", "grading", "grade", "--course", str(root), NAME, *extra],
+                            env=env, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(proc, timeout=600):
+    output, _ = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, output
+    return output
+
+
+def scores_and_statuses(root):
+    scores = grades.scores(root, NAME)
+    return {s: (scores[s][0], r.status) for s, r in records(root).items()}
+
+
+@pytest.fixture(scope="module")
+def graded_here(tmp_path_factory, gradebook):
+    """The class of 8 graded on this machine (the scores the Dask path must match)."""
+    root = demo.make_course(tmp_path_factory.mktemp("here") / "course", [NAME], gradebook)
+    expected = make_class(root, copies=2)
+    finish(grade(root, "--workers", "2"))
+    return root, expected, scores_and_statuses(root)
+
+
+def class_like(graded, tmp_path, gradebook):
+    root, expected, _ = graded
+    copy = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    shutil.copytree(root / "submitted", copy / "submitted")
+    return copy
+
+
+def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade(graded_here, tmp_path, gradebook, cluster):
+    _, client, tmpdir = cluster
+    root = class_like(graded_here, tmp_path, gradebook)
+    output = finish(grade(root, "--scheduler", client.scheduler.address))
+    here = graded_here[2]
+    assert scores_and_statuses(root) == here, output
+    assert {s: here[s][0] for s in graded_here[1]} == graded_here[1]
+    # the tasks ran on both workers, each in a grading process of its own (not the worker's)
+    assert sum(1 for entry in tmpdir.iterdir() if entry.name.startswith("gr-")) == 2, list(tmpdir.iterdir())
+
+
+def test_a_worker_killed_mid_class_loses_nobody(graded_here, tmp_path, gradebook, cluster):
+    _, client, _ = cluster
+    root = class_like(graded_here, tmp_path, gradebook)
+    proc = grade(root, "--scheduler", client.scheduler.address)
+    # wait until the class is being graded (a student recorded), then kill one worker outright
+    deadline = time.monotonic() + 300
+    while not any(r.status == "graded" for r in records(root).values()):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.1)
+    victim = sorted(client.run(os.getpid).values())[0]
+    os.kill(victim, signal.SIGKILL)
+    output = finish(proc)
+    assert scores_and_statuses(root) == graded_here[2], output
+    assert not any(r.due for r in records(root).values())
