@@ -90,6 +90,8 @@ def _become_kernel(request, ns_fds):
         os.closerange(3, 65536)
         os.environ.clear()
         os.environ.update(request["env"])
+        for name in [m for m in sys.modules if m == "grading" or m.startswith("grading.")]:
+            del sys.modules[name]   # the template's own code: not the kernel's business
         if sys.path and sys.path[0] == ZYGOTE_CWD:   # as ipykernel_launcher, which drops its own
             del sys.path[0]
         sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
