@@ -47,7 +47,7 @@ def test_make_demo_grades_without_bubblewrap_and_says_so(tmp_path, no_bwrap_env)
     assert [line for line in lines if line == demo.NO_SANDBOX_NOTICE], result.stdout
     table = lines.index(next(line for line in lines if line.startswith("assignment ")))
     rows = {line.split()[1]: line for line in lines[table + 2: table + 6]}
-    assert "8 / 8" in rows["alice"] and "graded" in rows["alice"], rows
+    assert "11 / 11" in rows["alice"] and "graded" in rows["alice"], rows
     assert "ERROR: " in rows["dave"] and "not valid JSON" in rows["dave"], rows
     assert (target / "grades.csv").exists() and not (target / "build").exists()
 

@@ -121,4 +121,52 @@ ALTERNATIVES = {
     (t ** 2 + t3).sum().backward()
     return full, t.grad.to(x.dtype)""",
     },
+    "broadcast: zip_longest from the right, filled with 1": {
+        "cell": "broadcast_shape",
+        "code": """from itertools import zip_longest
+
+
+def broadcast_shape(a, b):
+    out = []
+    for x, y in zip_longest(reversed(a), reversed(b), fillvalue=1):
+        if x == 1:
+            out.append(int(y))
+        elif y == 1 or x == y:
+            out.append(int(x))
+        else:
+            raise ValueError(f"cannot broadcast {a} with {b}")
+    return tuple(reversed(out))""",
+    },
+    "broadcast: indices from the right in a while loop": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    result = []
+    i = 1
+    while i <= max(len(a), len(b)):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != 1 and y != 1 and x != y:
+            raise ValueError("shapes %s and %s are not broadcastable" % (a, b))
+        result.insert(0, y if x == 1 else x)
+        i += 1
+    return tuple(result)""",
+    },
+    "broadcast: data-less meta tensors do the work": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    try:
+        return tuple((torch.empty(a, device="meta") + torch.empty(b, device="meta")).shape)
+    except RuntimeError as err:
+        raise ValueError(f"{a} and {b} do not broadcast: {err}") from None""",
+    },
+    "broadcast: recursion on the last sizes": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    if not a or not b:
+        return tuple(a) + tuple(b)
+    x, y = a[-1], b[-1]
+    if x != y and x != 1 and y != 1:
+        raise ValueError(f"{a} and {b}: {x} against {y}")
+    return broadcast_shape(a[:-1], b[:-1]) + (y if x == 1 else x,)""",
+    },
 }

@@ -236,4 +236,74 @@ def sgd(params, lr, batch_size):
             steps += 1
     return net""",
     },
+    'bug hunt: y viewed as y_hat, grad set to None at the top of the loop': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        w.grad = b.grad = None
+        y_hat = X @ w + b
+        loss = ((y_hat - y.view_as(y_hat)) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+    },
+    'bug hunt: both flattened, float(loss), torch.autograd.grad': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(num_epochs):
+        residual = (X @ w + b).flatten() - y.flatten()
+        loss = (0.5 * residual ** 2).mean()
+        gw, gb = torch.autograd.grad(loss, [w, b])
+        with torch.no_grad():
+            w.sub_(lr * gw)
+            b.sub_(lr * gb)
+        losses.append(float(loss))
+    return w.detach(), b.detach(), losses""",
+    },
+    'bug hunt: float64 inside, mse_loss halved, back to float32': {
+        "cell": "fixed_fit",
+        "code": """import torch.nn.functional as F
+
+
+def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    X64, y64 = X.double(), y.double().reshape(-1, 1)
+    w = torch.zeros(X.shape[1], 1, dtype=torch.float64, requires_grad=True)
+    b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        loss = F.mse_loss(X64 @ w + b, y64) / 2
+        loss.backward()
+        with torch.no_grad():
+            for p in (w, b):
+                p -= lr * p.grad
+                p.grad = None
+        losses.append(loss.item())
+    return w.detach().float(), b.detach().float(), losses""",
+    },
+    'bug hunt: nn.Linear with zero start and optim.SGD': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    net = nn.Linear(X.shape[1], 1)
+    nn.init.zeros_(net.weight)
+    nn.init.zeros_(net.bias)
+    opt = optim.SGD(net.parameters(), lr=lr)
+    target = y.reshape(-1, 1)
+    losses = []
+    for epoch in range(num_epochs):
+        opt.zero_grad()
+        loss = ((net(X) - target) ** 2 / 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return net.weight.detach().T.clone(), net.bias.detach().clone(), losses""",
+    },
 }

@@ -225,4 +225,70 @@ ALTERNATIVES = {
             opt.step()
     return net""",
     },
+    "gradient: the assignment's own stable sigmoid, mean of the residual": {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    p = sigmoid(X @ w + b).reshape(-1)
+    r = p - y.to(p.dtype)
+    return (X.T @ r / len(r)).reshape(-1, 1), r.mean().reshape(1)""",
+    },
+    'gradient: a loop over the examples': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    dw, db = torch.zeros_like(w), torch.zeros_like(b)
+    for x_i, y_i in zip(X, y):
+        r = torch.sigmoid(x_i @ w + b) - y_i
+        dw += x_i.reshape(-1, 1) * r
+        db += r
+    return dw / len(X), db / len(X)""",
+    },
+    'gradient: einsum, computed in float64 and cast back': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    X64 = X.double()
+    r = torch.sigmoid(X64 @ w.double() + b.double()).squeeze(1) - y.double()
+    dw = torch.einsum("nd,n->d", X64, r).unsqueeze(1) / X.shape[0]
+    return dw.to(w.dtype), r.mean(dim=0, keepdim=True).to(b.dtype)""",
+    },
+    'numerical: one-hot basis tensors, no in-place change of x': {
+        "cell": 'numerical_gradient',
+        "code": """def numerical_gradient(f, x, h=1e-5):
+    grad = torch.empty_like(x)
+    for i in range(x.numel()):
+        e = torch.zeros(x.numel(), dtype=x.dtype)
+        e[i] = h
+        e = e.reshape(x.shape)
+        grad.view(-1)[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return grad""",
+    },
+    'numerical: itertools over the indices, a copy perturbed': {
+        "cell": 'numerical_gradient',
+        "code": """import itertools
+
+
+def numerical_gradient(f, x, h=1e-5):
+    grad = torch.zeros_like(x)
+    for index in itertools.product(*[range(s) for s in x.shape]):
+        plus, minus = x.clone(), x.clone()
+        plus[index] += h
+        minus[index] -= h
+        grad[index] = (float(f(plus)) - float(f(minus))) / (2 * h)
+    return grad""",
+    },
+    'numerical: a list of differences, reshaped (it warns on torch.tensor of tensors)': {
+        "cell": 'numerical_gradient',
+        "code": """import warnings
+
+
+def numerical_gradient(f, x, h=1e-5):
+    diffs = []
+    flat = x.reshape(-1)
+    for i in range(len(flat)):
+        step = torch.zeros_like(flat)
+        step[i] = h
+        up, down = f((flat + step).reshape(x.shape)), f((flat - step).reshape(x.shape))
+        diffs.append(torch.tensor((up - down) / (2 * h)))
+    warnings.warn("building the gradient from a list")
+    return torch.stack(diffs).reshape(x.shape).to(x.dtype)""",
+    },
 }

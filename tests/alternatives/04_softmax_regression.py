@@ -223,4 +223,68 @@ def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
             step += 1
     return model""",
     },
+    'sanity: a loop over the classes, math only': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return -math.log(1 / num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    labels = y.tolist()
+    return torch.tensor([1 / num_classes - labels.count(c) / len(labels) for c in range(num_classes)])
+
+
+def best_constant_loss(y, num_classes):
+    labels = y.tolist()
+    total = 0.0
+    for c in range(num_classes):
+        f = labels.count(c) / len(labels)
+        if f > 0:
+            total -= f * math.log(f)
+    return total""",
+    },
+    'sanity: one-hot means, torch.special.xlogy, a 0-d log': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return torch.log(torch.tensor(float(num_classes))).item()
+
+
+def zero_model_bias_grad(y, num_classes):
+    onehot = torch.nn.functional.one_hot(y, num_classes).float()
+    return (torch.full((len(y), num_classes), 1.0 / num_classes) - onehot).mean(dim=0)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.nn.functional.one_hot(y, num_classes).double().mean(dim=0)
+    return -torch.special.xlogy(f, f).sum().item()""",
+    },
+    "sanity: the best bias plugged into the lesson's log-sum-exp by hand (it warns)": {
+        "cell": "sanity_numbers",
+        "code": """import math
+import warnings
+
+
+def zero_model_loss(num_classes):
+    return float(math.log(num_classes))
+
+
+def zero_model_bias_grad(y, num_classes):
+    counts = torch.zeros(num_classes).index_add_(0, y, torch.ones(len(y)))
+    return (1 / num_classes - counts / len(y)).to(torch.float32)
+
+
+def best_constant_loss(y, num_classes):
+    counts = torch.bincount(y, minlength=num_classes).double()
+    b = torch.where(counts > 0, counts.log(), torch.tensor(-1e300, dtype=torch.float64))
+    log_norm = b.max() + (b - b.max()).exp().sum().log()
+    picked = b[y]
+    warnings.warn("using the closed-form best bias b_c = log(count_c)")
+    return float((log_norm - picked).mean())""",
+    },
 }

@@ -123,4 +123,37 @@ def build_mlp(n_features, n_hidden, n_classes):
     criterion = nn.CrossEntropyLoss()
     return list(map(lambda _: train_step(model, optimizer, criterion, X, y), range(epochs)))""",
     },
+    'weight decay: a loop adding p·p, times 0.5': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    total = torch.zeros(())
+    for p in model.parameters():
+        total = total + (p * p).sum()
+    return 0.5 * lam * total""",
+    },
+    'weight decay: parameters_to_vector and a dot product': {
+        "cell": "l2_penalty",
+        "code": """from torch.nn.utils import parameters_to_vector
+
+
+def l2_penalty(model, lam):
+    v = parameters_to_vector(model.parameters())
+    return lam * torch.dot(v, v) / 2""",
+    },
+    'weight decay: squared vector norms of named parameters, in float64 then back': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    squares = [torch.linalg.vector_norm(p.double()) ** 2 for _, p in model.named_parameters()]
+    return (torch.stack(squares).sum() * (lam / 2)).float()""",
+    },
+    'weight decay: the state is read from model.modules() (it warns)': {
+        "cell": "l2_penalty",
+        "code": """import warnings
+
+
+def l2_penalty(model, lam):
+    warnings.warn("summing over the modules' own parameters")
+    terms = [p.pow(2).sum() for m in model.modules() for p in m.parameters(recurse=False)]
+    return sum(terms) * lam / 2""",
+    },
 }

@@ -211,4 +211,69 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     sizes = torch.tensor([n * k, k * m, n * m], dtype=torch.float64)
     return (matmul_flops(n, k, m) / (sizes.sum() * bytes_per_element)).item()""",
     },
+    "roofline: exercise 3's functions, an exact search bounded by the formula": {
+        "cell": "roofline",
+        "code": """def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    flops = matmul_flops(n, k, m)
+    moved = flops / arithmetic_intensity(n, k, m, bytes_per_element)
+    return max(flops / peak_flops, moved / bandwidth)
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    ridge = peak_flops / bandwidth
+    limit = 2 * d_in * d_out / (bytes_per_element * (d_in + d_out))
+    if limit <= ridge:
+        return None
+    lo, hi = 1, 1
+    while arithmetic_intensity(hi, d_in, d_out, bytes_per_element) < ridge:
+        hi *= 2
+    while lo < hi:                     # binary search: the intensity grows with B
+        mid = (lo + hi) // 2
+        if arithmetic_intensity(mid, d_in, d_out, bytes_per_element) >= ridge:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo""",
+    },
+    'roofline: exact fractions': {
+        "cell": "roofline",
+        "code": """from fractions import Fraction
+import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    compute = 2 * n * k * m / peak_flops
+    memory = bytes_per_element * (n * k + k * m + n * m) / bandwidth
+    return compute if compute >= memory else memory
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r = Fraction(peak_flops) / Fraction(bandwidth)
+    k, m, s = d_in, d_out, bytes_per_element
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1, math.ceil(r * s * k * m / slope))""",
+    },
+    'roofline: numpy floats, ceiling by integer division (it warns)': {
+        "cell": "roofline",
+        "code": """import warnings
+
+import numpy as np
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    times = np.array([2.0 * n * k * m / peak_flops, bytes_per_element * (n * k + k * m + n * m) / bandwidth])
+    return float(times.max())
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    warnings.warn("the ridge point is a float: B is rounded up from it")
+    ridge = peak_flops / bandwidth
+    gain = 2 * d_in * d_out - ridge * bytes_per_element * (d_in + d_out)
+    if not gain > 0:
+        return None
+    need = ridge * bytes_per_element * d_in * d_out
+    return int(max(1, -(-need // gain)))""",
+    },
 }

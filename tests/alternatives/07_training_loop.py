@@ -247,4 +247,79 @@ def train_iris(X_train, y_train, seed=0):
     model.eval()
     return model""",
     },
+    'early stopping: your train_loop for each epoch, cloned tensors, a counter': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    history, best, best_epoch, saved, waited = [], float("inf"), -1, None, 0
+    for epoch in range(max_epochs):
+        train_loop(model, loss_fn, optimizer, loader, 1)
+        model.eval()
+        with torch.no_grad():
+            val = float(loss_fn(model(X_val), y_val))
+        history.append(val)
+        if val < best:
+            best, best_epoch, waited = val, epoch, 0
+            saved = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        else:
+            waited += 1
+            if waited == patience:
+                break
+    model.load_state_dict(saved)
+    return history, best_epoch""",
+    },
+    'early stopping: a deep copy of the whole model, torch.inference_mode': {
+        "cell": "train_early_stopping",
+        "code": """import copy
+
+
+def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    val_losses, best_model = [], None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model.forward(xb), yb).backward()
+            optimizer.step()
+        model.eval()
+        with torch.inference_mode():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        best_epoch = min(range(len(val_losses)), key=val_losses.__getitem__)
+        if best_epoch == epoch:
+            best_model = copy.deepcopy(model)
+        if epoch - best_epoch == patience:
+            break
+    model.load_state_dict(best_model.state_dict())
+    model.eval()
+    return val_losses, best_epoch""",
+    },
+    'early stopping: parameters copied back in place with copy_ (it warns)': {
+        "cell": "train_early_stopping",
+        "code": """import warnings
+
+
+def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    val_losses = []
+    best_epoch = 0
+    kept = [p.detach().clone() for p in model.parameters()]
+    for epoch in range(max_epochs):
+        model.train(True)
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        model.train(False)
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if epoch == 0 or val_losses[-1] < min(val_losses[:-1]):
+            best_epoch = epoch
+            kept = [p.detach().clone() for p in model.parameters()]
+        if len(val_losses) - 1 - best_epoch >= patience:
+            break
+    with torch.no_grad():
+        for p, q in zip(model.parameters(), kept):
+            p.copy_(q)
+    warnings.warn(f"restored epoch {best_epoch}")
+    return val_losses, best_epoch""",
+    },
 }

@@ -174,9 +174,83 @@ MISTAKES = {
     return 2 * x + 3 * x ** 2, 2 * x""",
         "fails": {"test_gradient_full"},
     },
+    "broadcast: shapes lined up from the left": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = tuple(a) + (1,) * (n - len(a)), tuple(b) + (1,) * (n - len(b))
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"{a} and {b} cannot broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(out)""",
+        "fails": {"test_broadcast_shapes", "test_broadcast_errors"},
+    },
+    "broadcast: zip drops the leading sizes of the longer shape": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    out = []
+    for x, y in zip(reversed(a), reversed(b)):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"{a} and {b} cannot broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(reversed(out))""",
+        "fails": {"test_broadcast_shapes", "test_broadcast_errors"},
+    },
+    "broadcast: the larger size wins, never an error": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    return tuple(max(x, y) for x, y in zip(a, b))""",
+        "fails": {"test_broadcast_shapes", "test_broadcast_errors"},
+    },
+    "broadcast: a size 1 against 0 taken as an error": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x == y:
+            out.append(x)
+        elif min(x, y) == 1:
+            out.append(max(x, y))
+        else:
+            raise ValueError(f"{a} and {b} cannot broadcast")
+    return tuple(out)""",
+        "fails": {"test_broadcast_shapes"},
+    },
+    "broadcast: RuntimeError instead of ValueError": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"{a} and {b} cannot broadcast")
+        out.append(y if x == 1 else x)
+    return tuple(out)""",
+        "fails": {"test_broadcast_errors"},
+    },
+    "broadcast: a list instead of a tuple": {
+        "cell": "broadcast_shape",
+        "code": """def broadcast_shape(a, b):
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + list(a), [1] * (n - len(b)) + list(b)
+    out = []
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise ValueError(f"{a} and {b} cannot broadcast")
+        out.append(y if x == 1 else x)
+    return out""",
+        "fails": {"test_broadcast_shapes"},
+    },
 }
 
 DEMO = {
     "wrong": "forgot to zero the gradient",
-    "scores": {"alice": 8, "bob": 0, "carol": 7},
+    "scores": {"alice": 11, "bob": 0, "carol": 10},
 }

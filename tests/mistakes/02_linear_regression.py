@@ -365,9 +365,142 @@ MISTAKES = {
     return (y_hat.squeeze() - y.squeeze()) ** 2 / 2""",
         "fails": {"test_squared_loss_shape", "test_squared_loss_values"},
     },
+    'bug hunt: only the shape fixed (gradients still accumulate)': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y.reshape(-1, 1)) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses', 'test_fixed_fit_recovers'},
+    },
+    'bug hunt: only the gradients reset (the loss still broadcasts)': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses', 'test_fixed_fit_recovers'},
+    },
+    'bug hunt: losses kept as tensors': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y.reshape(-1, 1)) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss)
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses'},
+    },
+    'bug hunt: predictions flattened, so y of shape (n, 1) broadcasts': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat.reshape(-1) - y) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses', 'test_fixed_fit_recovers'},
+    },
+    'bug hunt: gradients zeroed between backward and the update': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y.reshape(-1, 1)) ** 2 / 2).mean()
+        loss.backward()
+        w.grad.zero_()
+        b.grad.zero_()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses', 'test_fixed_fit_recovers'},
+    },
+    'bug hunt: the loss summed instead of averaged': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y.reshape(-1, 1)) ** 2 / 2).sum()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(loss.item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses', 'test_fixed_fit_recovers'},
+    },
+    'bug hunt: the loss recorded after the update': {
+        "cell": "fixed_fit",
+        "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for epoch in range(num_epochs):
+        y_hat = X @ w + b
+        loss = ((y_hat - y.reshape(-1, 1)) ** 2 / 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+        losses.append(((X @ w + b - y.reshape(-1, 1)) ** 2 / 2).mean().item())
+    return w.detach(), b.detach(), losses""",
+        "fails": {'test_fixed_fit_losses'},
+    },
 }
 
 DEMO = {
     "wrong": "sgd forgets to zero the gradients",
-    "scores": {"alice": 16, "bob": 0, "carol": 10},
+    "scores": {"alice": 19, "bob": 0, "carol": 13},
 }

@@ -378,9 +378,101 @@ def sigmoid(z):
     return ((X @ w + b).reshape(-1) >= 0).long()""",
         "fails": {"test_predict"},
     },
+    'gradient: summed over the examples, not averaged': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    r = torch.sigmoid(X @ w + b) - y.reshape(-1, 1)
+    return X.T @ r, r.sum(dim=0)""",
+        "fails": {'test_bce_gradients'},
+    },
+    'gradient: sign flipped, y - p': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    r = y.reshape(-1, 1) - torch.sigmoid(X @ w + b)
+    return X.T @ r / len(X), r.mean(dim=0)""",
+        "fails": {'test_bce_gradients'},
+    },
+    'gradient: dw of shape (1, d)': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    r = torch.sigmoid(X @ w + b) - y.reshape(-1, 1)
+    return r.T @ X / len(X), r.mean(dim=0)""",
+        "fails": {'test_bce_gradients'},
+    },
+    'gradient: by autograd after all': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
+    p = torch.sigmoid(X @ w + b).reshape(-1)
+    (-(y * p.log() + (1 - y) * (1 - p).log()).mean()).backward()
+    return w.grad, b.grad""",
+        "fails": {'test_bce_gradients'},
+    },
+    'gradient: chain rule through the clipped probability (0 where sigma saturates)': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    s = torch.sigmoid(X @ w + b)
+    p = s.clamp(1e-7, 1 - 1e-7)
+    y = y.reshape(-1, 1)
+    dz = (-y / p + (1 - y) / (1 - p)) * s * (1 - s)
+    return X.T @ dz / len(X), dz.mean(dim=0)""",
+        "fails": {'test_bce_gradients'},
+    },
+    'gradient: y (n,) against p (n, 1) broadcast to (n, n)': {
+        "cell": 'bce_gradients',
+        "code": """def bce_gradients(X, y, w, b):
+    r = torch.sigmoid(X @ w + b) - y
+    return (X.T @ r).mean(dim=1, keepdim=True) / len(X), r.mean().reshape(1)""",
+        "fails": {'test_bce_gradients'},
+    },
+    'numerical: one-sided difference': {
+        "cell": 'numerical_gradient',
+        "code": """def numerical_gradient(f, x, h=1e-5):
+    grad = torch.zeros_like(x)
+    base = float(f(x))
+    for i in range(x.numel()):
+        e = torch.zeros_like(x).view(-1)
+        e[i] = h
+        grad.view(-1)[i] = (float(f(x + e.view(x.shape))) - base) / h
+    return grad""",
+        "fails": {'test_numerical_gradient'},
+    },
+    'numerical: divided by h instead of 2h': {
+        "cell": 'numerical_gradient',
+        "code": """def numerical_gradient(f, x, h=1e-5):
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        e = torch.zeros_like(x).view(-1)
+        e[i] = h
+        e = e.view(x.shape)
+        grad.view(-1)[i] = (float(f(x + e)) - float(f(x - e))) / h
+    return grad""",
+        "fails": {'test_numerical_gradient'},
+    },
+    'numerical: x left perturbed': {
+        "cell": 'numerical_gradient',
+        "code": """def numerical_gradient(f, x, h=1e-5):
+    grad = torch.zeros_like(x)
+    flat = x.view(-1)
+    for i in range(flat.numel()):
+        flat[i] += h
+        up = float(f(x))
+        flat[i] -= 2 * h
+        down = float(f(x))
+        grad.view(-1)[i] = (up - down) / (2 * h)
+    return grad""",
+        "fails": {'test_numerical_gradient'},
+    },
+    'numerical: every entry perturbed at once': {
+        "cell": 'numerical_gradient',
+        "code": """def numerical_gradient(f, x, h=1e-5):
+    slope = (float(f(x + h)) - float(f(x - h))) / (2 * h)
+    return torch.full_like(x, slope)""",
+        "fails": {'test_numerical_gradient'},
+    },
 }
 
 DEMO = {
     "wrong": "naive sigmoid 1/(1+exp(-z)): NaN gradient at z = -1000",
-    "scores": {"alice": 16, "bob": 0, "carol": 14},
+    "scores": {"alice": 19, "bob": 0, "carol": 17},
 }

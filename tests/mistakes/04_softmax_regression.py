@@ -416,9 +416,158 @@ MISTAKES = {
     return model""",
         "fails": {"test_train_model"},
     },
+    "sanity: the zero model's loss as 1/C": {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return 1.0 / num_classes
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-(f * f.log()).sum())""",
+        "fails": {'test_zero_model'},
+    },
+    "sanity: the zero model's loss in log base 10": {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log10(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-(f * f.log()).sum())""",
+        "fails": {'test_zero_model'},
+    },
+    'sanity: bias gradient with the sign flipped': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return torch.bincount(y, minlength=num_classes).float() / len(y) - 1.0 / num_classes
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-(f * f.log()).sum())""",
+        "fails": {'test_zero_model'},
+    },
+    'sanity: bias gradient from counts, not frequencies': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 - torch.bincount(y, minlength=num_classes).float()
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-(f * f.log()).sum())""",
+        "fails": {'test_zero_model'},
+    },
+    'sanity: best constant loss taken as log C': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    return math.log(num_classes)""",
+        "fails": {'test_best_constant_loss'},
+    },
+    'sanity: 0 log 0 left as NaN for absent classes': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    return float(-(f * f.log()).sum())""",
+        "fails": {'test_best_constant_loss'},
+    },
+    'sanity: best constant loss in bits': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-(f * f.log2()).sum())""",
+        "fails": {'test_best_constant_loss'},
+    },
+    'sanity: best constant loss over the classes, not weighted by frequency': {
+        "cell": "sanity_numbers",
+        "code": """import math
+
+
+def zero_model_loss(num_classes):
+    return math.log(num_classes)
+
+
+def zero_model_bias_grad(y, num_classes):
+    return 1.0 / num_classes - torch.bincount(y, minlength=num_classes).float() / len(y)
+
+
+def best_constant_loss(y, num_classes):
+    f = torch.bincount(y, minlength=num_classes).double() / len(y)
+    f = f[f > 0]
+    return float(-f.log().mean())""",
+        "fails": {'test_best_constant_loss'},
+    },
 }
 
 DEMO = {
     "wrong": "naive softmax: exp overflows",
-    "scores": {"alice": 17, "bob": 0, "carol": 15},
+    "scores": {"alice": 20, "bob": 0, "carol": 18},
 }

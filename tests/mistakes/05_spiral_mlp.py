@@ -174,9 +174,45 @@ MISTAKES = {
         "code": _FIT.replace(", weight_decay=1e-4", ""),
         "fails": {"test_fit"},
     },
+    'weight decay: lam · sum of squares, without the 1/2': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return lam * sum((p ** 2).sum() for p in model.parameters())""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
+    'weight decay: the weights only, biases left out': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return lam / 2 * sum((p ** 2).sum() for name, p in model.named_parameters() if name.endswith("weight"))""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
+    'weight decay: the norm, not its square': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return lam / 2 * torch.cat([p.flatten() for p in model.parameters()]).norm()""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
+    'weight decay: returned as a Python float': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return lam / 2 * sum((p ** 2).sum().item() for p in model.parameters())""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
+    'weight decay: the mean of the squares': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return lam / 2 * torch.cat([p.flatten() for p in model.parameters()]).pow(2).mean()""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
+    'weight decay: built from detached parameters': {
+        "cell": "l2_penalty",
+        "code": """def l2_penalty(model, lam):
+    return torch.tensor(lam / 2 * sum((p.detach() ** 2).sum() for p in model.parameters()), requires_grad=True)""",
+        "fails": {'test_l2_gradient', 'test_l2_matches_weight_decay'},
+    },
 }
 
 DEMO = {
     "wrong": "forgot optimizer.zero_grad()",
-    "scores": {"alice": 9, "bob": 0, "carol": 6},
+    "scores": {"alice": 12, "bob": 0, "carol": 9},
 }

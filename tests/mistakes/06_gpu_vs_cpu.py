@@ -374,9 +374,146 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     return matmul_flops(n, k, m) // (bytes_per_element * (n * k + k * m + n * m))""",
         "fails": {"test_intensity"},
     },
+    'roofline: compute time plus memory time': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(2 * n * k * m / peak_flops + moved / bandwidth)
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1, math.ceil(r * s * k * m / slope))""",
+        "fails": {'test_roofline_time'},
+    },
+    'roofline: compute time only': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    return float(2 * n * k * m / peak_flops)
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1, math.ceil(r * s * k * m / slope))""",
+        "fails": {'test_roofline_time'},
+    },
+    "roofline: the output's bytes forgotten": {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1, math.ceil(r * s * k * m / slope))""",
+        "fails": {'test_roofline_time'},
+    },
+    'batch: the saturation missed, a negative B returned as if it were one': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    return max(1, math.ceil(r * s * k * m / (2 * k * m - r * s * (k + m))))""",
+        "fails": {'test_compute_bound_batch'},
+    },
+    'batch: rounded down': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1, int(r * s * k * m / slope))""",
+        "fails": {'test_compute_bound_batch'},
+    },
+    "batch: the weights' bytes ignored (intensity taken as 2km / (s(k + m)))": {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    if 2 * d_in * d_out / (bytes_per_element * (d_in + d_out)) >= peak_flops / bandwidth:
+        return 1
+    return None""",
+        "fails": {'test_compute_bound_batch'},
+    },
+    'batch: a search that gives up at 10,000': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    for B in range(1, 10_001):
+        if 2 * B * d_in * d_out / (bytes_per_element * (B * d_in + d_in * d_out + B * d_out)) >= peak_flops / bandwidth:
+            return B
+    return None""",
+        "fails": {'test_compute_bound_batch'},
+    },
+    'batch: the ceiling returned as a float': {
+        "cell": "roofline",
+        "code": """import math
+
+
+def roofline_time(n, k, m, peak_flops, bandwidth, bytes_per_element=4):
+    moved = bytes_per_element * (n * k + k * m + n * m)
+    return float(max(2 * n * k * m / peak_flops, moved / bandwidth))
+
+
+def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_element=4):
+    r, s, k, m = peak_flops / bandwidth, bytes_per_element, d_in, d_out
+    slope = 2 * k * m - r * s * (k + m)
+    if slope <= 0:
+        return None
+    return max(1.0, float(math.ceil(r * s * k * m / slope)))""",
+        "fails": {'test_compute_bound_batch'},
+    },
 }
 
 DEMO = {
     "wrong": "no synchronize",
-    "scores": {"alice": 8, "bob": 0, "carol": 7},
+    "scores": {"alice": 11, "bob": 0, "carol": 10},
 }

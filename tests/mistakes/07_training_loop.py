@@ -309,9 +309,182 @@ def interpolation_split(n, n_test=20, generator=None):
                                 "batch_size=len(X_train))"),
         "fails": _IRIS_TESTS,
     },
+    'early stopping: state_dict kept without a copy': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = model.state_dict()
+        elif epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores'},
+    },
+    'early stopping: the best parameters never put back': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= patience:
+            break
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores'},
+    },
+    'early stopping: one epoch too many before stopping': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch > patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores', 'test_early_stopping_when'},
+    },
+    'early stopping: validation in training mode (dropout on)': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores', 'test_early_stopping_when'},
+    },
+    'early stopping: best epoch counted from 1': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch + 1""",
+        "fails": {'test_early_stopping_restores', 'test_early_stopping_when'},
+    },
+    "early stopping: the last training batch's loss recorded instead of the validation loss": {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss.item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        elif epoch - best_epoch >= patience:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores', 'test_early_stopping_when'},
+    },
+    'early stopping: patience counted from the first epoch, not from the best': {
+        "cell": "train_early_stopping",
+        "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
+    import copy
+    val_losses, best_epoch, best_state = [], 0, None
+    for epoch in range(max_epochs):
+        model.train()
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(loss_fn(model(X_val), y_val).item())
+        if best_state is None or val_losses[-1] < val_losses[best_epoch]:
+            best_epoch = epoch
+            best_state = copy.deepcopy(model.state_dict())
+        if epoch >= patience and val_losses[-1] >= val_losses[-1 - patience]:
+            break
+    model.load_state_dict(best_state)
+    model.eval()
+    return val_losses, best_epoch""",
+        "fails": {'test_early_stopping_restores', 'test_early_stopping_when'},
+    },
 }
 
 DEMO = {
     "wrong": "forgot optimizer.zero_grad()",
-    "scores": {"alice": 16, "bob": 0, "carol": 7},
+    "scores": {"alice": 19, "bob": 0, "carol": 10},
 }
