@@ -3,6 +3,12 @@
 Every path is relative to this file, so the course works from any clone (and from the
 scratch copies the demo and the tests make). Working folders (submitted/, autograded/,
 feedback/, exchange/) and gradebook.db are git-ignored.
+
+The gradebook is gradebook.db (sqlite) beside this file unless the environment names a database
+server: COURSE_DB_URL=postgresql://user:password@host:5432/dbname (what a class with several
+graders needs: nbgrader's FAQ advises against sqlite there). The URL is handed to SQLAlchemy with
+the psycopg 3 driver (requirements.txt). COURSE_EXCHANGE overrides the exchange folder (a hub's
+shared /srv/nbgrader/exchange).
 """
 import os
 
@@ -11,8 +17,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 c.CourseDirectory.course_id = "dl-course"
 c.CourseDirectory.root = HERE
-c.CourseDirectory.db_url = "sqlite:///" + os.path.join(HERE, "gradebook.db")
-c.Exchange.root = os.path.join(HERE, "exchange")
+
+
+def sqlalchemy_url(url):
+    """postgresql://... (as libpq and cloud consoles write it) -> SQLAlchemy's psycopg 3 URL."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+_db = os.environ.get("COURSE_DB_URL", "").strip()
+c.CourseDirectory.db_url = sqlalchemy_url(_db) if _db else "sqlite:///" + os.path.join(HERE, "gradebook.db")
+c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "").strip() or os.path.join(HERE, "exchange")
 c.Exchange.path_includes_course = True
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
