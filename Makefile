@@ -3,6 +3,7 @@
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
 # Pipeline: make release | check-release | grade A=.. | feedback A=.. | export | notebooks
+# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | lms-export LMS=canvas|moodle (README)
 # Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
 SHELL := /bin/bash
@@ -29,7 +30,8 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean
+.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean \
+	roster due lms-export hub hub-deps
 
 help:
 	@sed -n '1,6p' Makefile
@@ -100,6 +102,22 @@ feedback: $(READY)
 
 export: $(READY)
 	$(GRADING) export $(ON_COURSE)
+
+# Rosters and grades to and from the LMS (grading/lms.py): a Canvas gradebook export or a Moodle
+# export adds its students to the gradebook; lms-export writes the CSV each of them imports
+# (Canvas: ROSTER=<its gradebook export>, whose identity columns and assignment ids it keeps;
+# Moodle: BY=email|username|idnumber, the column its import maps users by).
+roster: $(READY)
+	@test -n "$(FILE)" || { echo "usage: make roster FILE=<canvas or moodle export.csv> [LMS=canvas|moodle] [COURSE=folder]"; exit 2; }
+	$(GRADING) roster $(ON_COURSE) "$(FILE)" $(if $(LMS),--lms $(LMS))
+
+due: $(READY)
+	@test -n "$(A)" -a -n "$(WHEN)" || { echo 'usage: make due A=<assignment> WHEN="2026-03-01 23:59:00 UTC"'; exit 2; }
+	$(GRADING) due $(ON_COURSE) $(A) "$(WHEN)"
+
+LMS ?= canvas
+lms-export: $(READY)
+	$(GRADING) lms-export $(ON_COURSE) $(LMS) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
 
 # Re-execute the lecture notebooks in place (their committed outputs are what nbval compares).
 notebooks: $(READY)

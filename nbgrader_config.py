@@ -37,6 +37,14 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# Late submissions (grading/late.py): a submission's time is its timestamp.txt, the due date the
+# gradebook's (`make due A=<name> WHEN="2026-03-01 23:59:00 UTC"` or Formgrader). nbgrader's
+# AssignLatePenalties plugin decides the penalty, in `make grade` as in `nbgrader autograde`:
+# here 10 % of a notebook's score per started day late. nbgrader's own LateSubmissionPlugin with
+# penalty_method "none" takes nothing off, "zero" takes everything.
+c.AssignLatePenalties.plugin_class = "grading.late.PercentPerDay"
+c.PercentPerDay.percent_per_day = 10
+
 # Autograding: bounded cells, deleted test cells put back, hidden tests kept out of feedback.
 c.Execute.timeout = 120
 c.OverwriteCells.add_missing_cells = True

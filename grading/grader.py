@@ -40,7 +40,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, records, reference, release, sandbox, status, verdict
+from . import cells, course, late, records, reference, release, sandbox, status, verdict
 from .sandbox import Limits
 
 
@@ -288,6 +288,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                 cell = by_id.get(comment.name)
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
+        late.apply(api, gb, submission)   # issue 17: the configured late penalty, same transaction
         if final:
             records.write(gb.db, name, student, outcome, *hashes)
         gb.db.commit()
