@@ -115,9 +115,8 @@ due: $(READY)
 	@test -n "$(A)" -a -n "$(WHEN)" || { echo 'usage: make due A=<assignment> WHEN="2026-03-01 23:59:00 UTC"'; exit 2; }
 	$(GRADING) due $(ON_COURSE) $(A) "$(WHEN)"
 
-LMS ?= canvas
 lms-export: $(READY)
-	$(GRADING) lms-export $(ON_COURSE) $(LMS) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
+	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
 
 # Re-execute the lecture notebooks in place (their committed outputs are what nbval compares).
 notebooks: $(READY)
