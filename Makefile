@@ -18,6 +18,7 @@ STUDENT ?=
 SANDBOX ?= 1
 GRADING := $(BIN)/python -m grading
 ON_COURSE := --course "$(COURSE)"
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
 
 # Tests and grading run one torch/BLAS thread per process: two busy processes sharing two cores
 # with two threads each ran a small matmul 40x slower.
@@ -53,7 +54,7 @@ $(READY): requirements.txt pyproject.toml
 # Two runs: the suite on $(TEST_WORKERS) xdist workers with one torch thread each, then, alone on the
 # machine so that it oversubscribes nothing, the check that lectures print their committed numbers
 # with two torch threads too (tests/test_threads.py, marker `threads`).
-test: $(READY)
+test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
 
@@ -117,6 +118,20 @@ due: $(READY)
 
 lms-export: $(READY)
 	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
+
+# The course hub on this machine (deploy/jupyterhub_config.py; README, "Running the course for a
+# class"): JupyterHub from requirements.txt, configurable-http-proxy from deploy/package.json
+# (pinned by its lock file, installed in deploy/node_modules/ by npm ci). As root, e.g.
+#   sudo make hub COURSE_DB_URL=postgresql://grader:...@localhost/dlcourse COURSE_INSTRUCTORS=ada
+# Settings are environment variables, listed at the top of deploy/jupyterhub_config.py.
+$(HUB_PROXY): deploy/package.json deploy/package-lock.json
+	cd deploy && npm ci --no-audit --no-fund
+	@touch $@
+
+hub-deps: $(READY) $(HUB_PROXY)
+
+hub: hub-deps
+	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 # Re-execute the lecture notebooks in place (their committed outputs are what nbval compares).
 notebooks: $(READY)
