@@ -5,7 +5,7 @@ with the test-only dummy authenticator) starts each student's server as a throwa
 The instructor releases lesson 1 through nbgrader's exchange; three students log in through the
 hub's REST API (user name and password for a token), start their servers and fetch and submit
 through nbgrader's Assignments handlers there (what the Assignments tab calls): one correct, one
-blank, one hostile. The instructor collects, grades with `python -m grading grade` (make grade)
+blank, one hostile. The instructor collects, grades with `make grade`
 into PostgreSQL, generates and releases feedback; each student fetches their own feedback, and
 cannot read another's submission, feedback or home. Formgrader (the grader service) answers the
 instructor and refuses the students.
@@ -138,8 +138,8 @@ def test_a_class_on_the_hub(scratch):
             # The instructor collects, grades into PostgreSQL, and returns feedback.
             instructor([BIN / "nbgrader", "collect", NAME], root, course_env)
             assert sorted(course.students(root, NAME)) == sorted(students)
-            grade = [sys.executable, "-m", "grading", "grade", "--course", str(root), NAME, "--workers", "2"]
-            instructor(grade + ([] if sandbox.bwrap_available() else ["--no-sandbox"]), root, course_env)
+            instructor(["make", "-C", str(REPO), "grade", f"A={NAME}", f"COURSE={root}", "WORKERS=2",
+                        f"SANDBOX={int(sandbox.bwrap_available())}"], root, course_env)
             instructor([sys.executable, "-m", "grading", "feedback", "--course", str(root), NAME], root, course_env)
             instructor([BIN / "nbgrader", "release_feedback", NAME], root, course_env)
 
