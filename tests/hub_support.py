@@ -173,13 +173,15 @@ class Hub:
 
 
 @contextlib.contextmanager
-def running_hub(state, env_extra, timeout=90):
-    """Start `make hub`'s command (jupyterhub -f deploy/jupyterhub_config.py) with the dummy
-    authenticator and free ports; yield a Hub; stop it and its proxy and servers."""
+def running_hub(state, env_extra, timeout=90, dummy=True):
+    """Start `make hub`'s command (jupyterhub -f deploy/jupyterhub_config.py) with free ports and
+    the dummy authenticator (or, with dummy=False, the default NativeAuthenticator); yield a Hub;
+    stop it and its proxy and servers."""
     require_hub_tools()
     public, api, proxy, grader = free_ports(4)
     password = secrets.token_hex(12)
-    env = dict(os.environ, COURSE_HUB_TESTING="1", COURSE_HUB_AUTH="dummy", COURSE_HUB_TEST_PASSWORD=password,
+    auth = dict(COURSE_HUB_TESTING="1", COURSE_HUB_AUTH="dummy", COURSE_HUB_TEST_PASSWORD=password) if dummy else {}
+    env = dict({k: v for k, v in os.environ.items() if not k.startswith("COURSE_HUB_")}, **auth,
                COURSE_HUB_STATE=str(state), COURSE_HUB_BIND_URL=f"http://127.0.0.1:{public}",
                COURSE_HUB_API_PORT=str(api), COURSE_HUB_PROXY_API_PORT=str(proxy),
                COURSE_HUB_GRADER_PORT=str(grader), COURSE_STUDENTS_FILE="/nonexistent", **env_extra)
