@@ -35,7 +35,6 @@ Everything is set by the environment (defaults in brackets):
 """
 import os
 import pwd
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -86,8 +85,6 @@ c.JupyterHub.db_url = env("COURSE_HUB_DB_URL", f"sqlite:///{STATE / 'jupyterhub.
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
-# The proxy's token, shared with the proxy process through the environment, never on disk.
-os.environ.setdefault("CONFIGPROXY_AUTH_TOKEN", secrets.token_hex(32))
 
 # --- who may log in ----------------------------------------------------------------------------
 AUTH = env("COURSE_HUB_AUTH", "native")

@@ -1,6 +1,5 @@
 """The Kubernetes deployment (deploy/k8s/, Zero to JupyterHub) cannot run here: check that its
 files parse and name the image, the services and the database settings README describes."""
-from pathlib import Path
 
 import yaml
 

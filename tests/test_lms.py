@@ -8,14 +8,13 @@ One small class is graded once (sandboxed where bubblewrap exists): an on-time f
 same solution 2.5 days late, and a blank copy; the course's policy takes 10 % per started day.
 """
 import csv
-import shutil
 import subprocess
 import sys
 
 import nbformat
 import pytest
 
-from grading import course, demo, grader, grades, late, lms, sandbox
+from grading import demo, grader, grades, late, lms, sandbox
 
 NAME = "01_tensor_basics"
 DUE = "2026-03-01 23:59:00 UTC"
