@@ -8,7 +8,7 @@ through nbgrader's Assignments handlers there (what the Assignments tab calls): 
 blank, one hostile. The instructor collects, grades with `make grade`
 into PostgreSQL, generates and releases feedback; each student fetches their own feedback, and
 cannot read another's submission, feedback or home. Formgrader (the grader service) answers the
-instructor and refuses the students.
+instructor, shows the scores it reads from PostgreSQL, and refuses the students.
 """
 import os
 import shutil
@@ -152,6 +152,12 @@ def test_a_class_on_the_hub(scratch):
             full = demo.expected_scores(NAME)["alice"]
             assert scores[correct][0] == full and scores[blank][0] == 0 and scores[hostile][0] == 0, scores
             assert not Path("/etc/hostile-e2e").exists()
+
+            # Formgrader (the service, on COURSE_DB_URL) shows the same scores from PostgreSQL.
+            r = hub.api("GET", f"/services/{COURSE_ID}/formgrader/api/submissions/{NAME}", token=teacher_token)
+            assert r.status_code == 200, f"Formgrader's submissions: {r.status_code} {r.text[:300]}"
+            shown = {sub["student"]: sub["score"] for sub in r.json()}
+            assert shown == {correct: full, blank: 0, hostile: 0}, shown
 
             # Each student fetches their own feedback.
             pages = {}
