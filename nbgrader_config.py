@@ -15,7 +15,8 @@ import os
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-c.CourseDirectory.course_id = "dl-course"
+# COURSE_ID: the id the hub's groups use (deploy/jupyterhub_config.py), the same default.
+c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "").strip() or "dl-course"
 c.CourseDirectory.root = HERE
 
 

@@ -5,7 +5,8 @@ with the test-only dummy authenticator) starts each student's server as a throwa
 The instructor releases lesson 1 through nbgrader's exchange; three students log in through the
 hub's REST API (user name and password for a token), start their servers and fetch and submit
 through nbgrader's Assignments handlers there (what the Assignments tab calls): one correct, one
-blank, one hostile. The instructor collects, grades with `make grade`
+blank, one hostile. The course has an id of its own, and its grader service runs as a throwaway
+grader account that owns the course folder. The instructor collects, grades with `make grade`
 into PostgreSQL, generates and releases feedback; each student fetches their own feedback, and
 cannot read another's submission, feedback or home. Formgrader (the grader service) answers the
 instructor, shows the scores it reads from PostgreSQL, and refuses the students.
@@ -23,11 +24,10 @@ import pytest
 
 import hub_support
 import postgres_support
-from conftest import REPO
+from conftest import REPO, processes_naming
 from grading import course, demo, grades, sandbox
 
 NAME = "01_tensor_basics"
-COURSE_ID = "dl-course"
 BIN = Path(sys.executable).parent
 
 HOSTILE = """import helpers.checks as hc
@@ -73,6 +73,8 @@ def test_a_class_on_the_hub(scratch):
     postgres_support.require_binaries()
     started = time.monotonic()
     tag = os.urandom(3).hex()
+    course_id = f"c{tag}"                      # a course of its own: its groups, service, grader
+    grader = f"grader-{course_id}"
     correct, blank, hostile = (f"e2e{tag}{x}" for x in "abc")
     teacher = f"e2e{tag}t"
     students = [correct, blank, hostile]
@@ -81,12 +83,14 @@ def test_a_class_on_the_hub(scratch):
     root = demo.make_course(scratch / "course", [NAME])
     (filename, source_nb, release_nb), = demo.notebooks(root, NAME)
 
-    with postgres_support.running() as pg, hub_support.unix_users(students, homes) as accounts:
+    with postgres_support.running() as pg, hub_support.unix_users(students + [grader], homes) as accounts:
+        for path in [root, *root.rglob("*")]:   # the grader account owns the course folder
+            os.chown(path, accounts[grader].pw_uid, accounts[grader].pw_gid)
         db_url = pg.create_database()
-        course_env = dict(os.environ, COURSE_DB_URL=db_url, COURSE_EXCHANGE=str(exchange), OMP_NUM_THREADS="1",
-                          TMPDIR=str(scratch), PATH=f"{BIN}:{os.environ.get('PATH', '')}")
+        course_env = dict(os.environ, COURSE_ID=course_id, COURSE_DB_URL=db_url, COURSE_EXCHANGE=str(exchange),
+                          OMP_NUM_THREADS="1", TMPDIR=str(scratch), PATH=f"{BIN}:{os.environ.get('PATH', '')}")
         hub_env = dict(COURSE_ROOT=str(root), COURSE_EXCHANGE=str(exchange), COURSE_DB_URL=db_url,
-                       COURSE_INSTRUCTORS=teacher, COURSE_STUDENTS=",".join(students), COURSE_ID=COURSE_ID,
+                       COURSE_INSTRUCTORS=teacher, COURSE_STUDENTS=",".join(students), COURSE_ID=course_id,
                        COURSE_HUB_USER_PYTHON=hub_support.user_python(scratch))
         (scratch / "state").mkdir()
         with hub_support.running_hub(scratch / "state", hub_env) as hub:
@@ -97,13 +101,16 @@ def test_a_class_on_the_hub(scratch):
             teacher_token = hub.login(teacher)
             tokens = {s: hub.login(s) for s in students}
             deadline = time.monotonic() + 60
-            while hub.api("GET", f"/services/{COURSE_ID}/api/status", token=teacher_token).status_code != 200:
+            while hub.api("GET", f"/services/{course_id}/api/status", token=teacher_token).status_code != 200:
                 assert time.monotonic() < deadline, f"the grader service did not answer:\n{hub.tail()}"
                 time.sleep(0.5)
-            page = hub.api("GET", f"/services/{COURSE_ID}/formgrader", token=teacher_token)
+            service = [pid for pid, argv in processes_naming(f"--ServerApp.root_dir={root}") if "-m" in argv]
+            assert service and all(Path(f"/proc/{pid}").stat().st_uid == accounts[grader].pw_uid for pid in service), \
+                "Formgrader does not run as the grader account"
+            page = hub.api("GET", f"/services/{course_id}/formgrader", token=teacher_token)
             assert page.status_code == 200 and "formgrade" in page.text.lower(), (page.status_code, page.url)
             for path in ("api/status", "formgrader"):
-                refused = hub.api("GET", f"/services/{COURSE_ID}/{path}", token=tokens[blank], allow_redirects=False)
+                refused = hub.api("GET", f"/services/{course_id}/{path}", token=tokens[blank], allow_redirects=False)
                 assert refused.status_code == 403, f"a student reached Formgrader's {path}: {refused.status_code}"
 
             # Each student: their own server (as their unix account), fetch, work, submit.
@@ -117,7 +124,7 @@ def test_a_class_on_the_hub(scratch):
                 assert env["OMP_NUM_THREADS"] == "1" and env["JUPYTERHUB_USER"] == student
                 user = f"/user/{student}"
                 r = hub.api("POST", f"{user}/assignments/fetch", token=tokens[student],
-                            data={"course_id": COURSE_ID, "assignment_id": NAME})
+                            data={"course_id": course_id, "assignment_id": NAME})
                 assert r.status_code == 200, f"{student} fetch: {r.status_code} {r.text[:500]}"
                 fetched = [p for p in Path(accounts[student].pw_dir).rglob(filename) if "feedback" not in p.parts]
                 assert len(fetched) == 1, f"{student} fetched {fetched}"
@@ -125,7 +132,7 @@ def test_a_class_on_the_hub(scratch):
                     nbformat.write(answers[student], fetched[0])
                     shutil.chown(fetched[0], accounts[student].pw_uid, accounts[student].pw_gid)
                 r = hub.api("POST", f"{user}/assignments/submit", token=tokens[student],
-                            data={"course_id": COURSE_ID, "assignment_id": NAME})
+                            data={"course_id": course_id, "assignment_id": NAME})
                 assert r.status_code == 200 and "success\": false" not in r.text, f"{student} submit: {r.text[:500]}"
 
             # The course environment in a student's server: helpers imports, one torch thread.
@@ -154,7 +161,7 @@ def test_a_class_on_the_hub(scratch):
             assert not Path("/etc/hostile-e2e").exists()
 
             # Formgrader (the service, on COURSE_DB_URL) shows the same scores from PostgreSQL.
-            r = hub.api("GET", f"/services/{COURSE_ID}/formgrader/api/submissions/{NAME}", token=teacher_token)
+            r = hub.api("GET", f"/services/{course_id}/formgrader/api/submissions/{NAME}", token=teacher_token)
             assert r.status_code == 200, f"Formgrader's submissions: {r.status_code} {r.text[:300]}"
             shown = {sub["student"]: sub["score"] for sub in r.json()}
             assert shown == {correct: full, blank: 0, hostile: 0}, shown
@@ -163,7 +170,7 @@ def test_a_class_on_the_hub(scratch):
             pages = {}
             for student in students:
                 r = hub.api("POST", f"/user/{student}/assignments/fetch_feedback", token=tokens[student],
-                            data={"course_id": COURSE_ID, "assignment_id": NAME})
+                            data={"course_id": course_id, "assignment_id": NAME})
                 assert r.status_code == 200, f"{student} fetch_feedback: {r.text[:500]}"
                 found = list(Path(accounts[student].pw_dir).rglob(f"feedback/*/{NAME}.html"))
                 assert len(found) == 1, f"{student}'s feedback: {found}"
@@ -173,8 +180,8 @@ def test_a_class_on_the_hub(scratch):
             # model: a student cannot list the submissions or the released feedback, and each is
             # under a name they cannot guess (the submission's 72 random bits; the feedback's hash
             # of the submission's secret), so another's cannot be found.
-            inbound = exchange / COURSE_ID / "inbound"
-            released = exchange / COURSE_ID / "feedback"
+            inbound = exchange / course_id / "inbound"
+            released = exchange / course_id / "feedback"
             theirs = [p.name for p in inbound.iterdir() if p.name.startswith(correct + "+")]
             assert len(theirs) == 1 and len(theirs[0].rsplit("+", 1)[1]) == 12, theirs
             for other in (blank, hostile):
