@@ -150,11 +150,11 @@ def test_a_class_on_the_hub(scratch):
             instructor([sys.executable, "-m", "grading", "feedback", "--course", str(root), NAME], root, course_env)
             instructor([BIN / "nbgrader", "release_feedback", NAME], root, course_env)
 
-            os.environ["COURSE_DB_URL"] = db_url
+            os.environ.update(COURSE_DB_URL=db_url, COURSE_ID=course_id)
             try:
                 scores = grades.scores(root, NAME)
             finally:
-                del os.environ["COURSE_DB_URL"]
+                del os.environ["COURSE_DB_URL"], os.environ["COURSE_ID"]
             assert not (root / "gradebook.db").exists(), "grading wrote sqlite, not PostgreSQL"
             full = demo.expected_scores(NAME)["alice"]
             assert scores[correct][0] == full and scores[blank][0] == 0 and scores[hostile][0] == 0, scores
