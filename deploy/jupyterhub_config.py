@@ -30,8 +30,10 @@ Everything is set by the environment (defaults in brackets):
     COURSE_HUB_SPAWNER [localprocess]  localprocess | simple (everyone as the hub's user: no file
                                    isolation between students; for a trial on a laptop only)
     COURSE_HUB_USER_PYTHON [the course environment's python]  what runs the students' servers and
-                                   kernels: it must be readable by every student (a python under
-                                   /root, as pyenv installs it, is not: see README)
+                                   kernels: it must be readable by every student; where the
+                                   environment's python is private (pyenv under /root), a view of it
+                                   through the system's python of the same version is made beside
+                                   COURSE_HUB_STATE (deploy/user_env.py)
 """
 import os
 import pwd
@@ -45,7 +47,6 @@ DEPLOY = Path(__file__).resolve().parent
 REPO = DEPLOY.parent
 env = os.environ.get
 ENV_PREFIX = Path(sys.prefix)               # the course environment JupyterHub runs from
-USER_PYTHON = Path(env("COURSE_HUB_USER_PYTHON", str(ENV_PREFIX / "bin" / "python")))
 
 COURSE = env("COURSE_ID", "dl-course")
 COURSE_ROOT = Path(env("COURSE_ROOT", str(REPO))).resolve()
@@ -73,6 +74,21 @@ STUDENTS = [s for s in _students() if s not in INSTRUCTORS]
 # --- where it listens -------------------------------------------------------------------------
 STATE.mkdir(parents=True, exist_ok=True)
 os.chmod(STATE, 0o700)
+
+# --- the python of the students' servers (deploy/user_env.py) ---------------------------------
+if env("COURSE_HUB_USER_PYTHON"):
+    USER_PYTHON = Path(env("COURSE_HUB_USER_PYTHON"))
+else:
+    sys.path.insert(0, str(DEPLOY))
+    import user_env
+    try:
+        _python, _note = user_env.user_python(STATE.parent / f"{STATE.name}-user-env")
+    except RuntimeError as err:
+        sys.exit(f"students could not run the course environment: {err}. Install the course where every "
+                 f"account can read it (README, \"Running the course for a class\")")
+    USER_PYTHON = Path(_python)
+    if _note:
+        print(f"course hub: {_note}", file=sys.stderr)
 c.JupyterHub.bind_url = env("COURSE_HUB_BIND_URL", "http://127.0.0.1:8000")
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = int(env("COURSE_HUB_API_PORT", "8081"))

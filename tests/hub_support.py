@@ -39,35 +39,6 @@ def require_hub_tools():
         pytest.skip(message)
 
 
-def closed_to_others(path):
-    """The first folder or file on the way to `path` (links followed) other users cannot enter."""
-    real = Path(os.path.realpath(path))
-    for part in [*reversed(real.parents), real]:
-        if not os.stat(part).st_mode & 0o001:
-            return part
-    return None
-
-
-def user_python(folder):
-    """A python every account can run that sees the course environment: the environment's own,
-    or, where its interpreter lives in a private folder (pyenv under /root, as on CI machines),
-    a small venv of the system's python of the same version that adds the environment's
-    site-packages (`site.addsitedir`, so the editable install of helpers/ works too)."""
-    if closed_to_others(sys.executable) is None and closed_to_others(Path(sys.base_prefix) / "lib") is None:
-        return sys.executable
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    system = Path("/usr/bin") / version
-    if not system.exists():
-        pytest.skip(f"the course environment's python is private ({closed_to_others(sys.executable)}) "
-                    f"and there is no /usr/bin/{version} to stand in for it")
-    view = Path(folder) / "user-env"
-    subprocess.run([str(system), "-m", "venv", "--without-pip", str(view)], check=True)
-    site = [p for p in Path(sys.prefix).glob("lib/python3.*/site-packages")][0]
-    (view / "lib" / version / "site-packages" / "course-env.pth").write_text(
-        f"import site; site.addsitedir({str(site)!r})\n")
-    return str(view / "bin" / "python")
-
-
 def free_ports(n):
     socks, ports = [], []
     for _ in range(n):

@@ -73,6 +73,29 @@ def test_defaults_real_authenticator_groups_roles_and_student_servers(tmp_path):
     assert (tmp_path / "exchange").stat().st_mode & 0o1777 == 0o1777
 
 
+def test_students_python_is_the_environments_or_a_readable_view_of_it(tmp_path):
+    if os.getuid() != 0:
+        pytest.skip("checked where the hub runs: as root")
+    sys.path.insert(0, str(REPO / "deploy"))
+    import user_env
+    base = Path(tempfile.mkdtemp(prefix="hubcfg-", dir="/tmp"))
+    try:
+        base.chmod(0o755)
+        done, c = load(tmp_path, COURSE_HUB_USER_PYTHON="", COURSE_HUB_STATE=str(base / "hub"))
+        assert done.returncode == 0, done.stderr
+        python = c["Spawner"]["cmd"][0]
+        if user_env.is_private():
+            assert python == str(base / "hub-user-env" / "bin" / "python") and "is private" in done.stderr
+            assert user_env.closed_to_others(python) is None
+            check = subprocess.run([python, "-c", "import helpers, torch, nbgrader, jupyterhub.singleuser"],
+                                   capture_output=True, text=True, timeout=120)
+            assert check.returncode == 0, check.stderr[-2000:]
+        else:
+            assert python == str(Path(sys.prefix) / "bin" / "python")
+    finally:
+        shutil.rmtree(base)
+
+
 def test_dummy_authenticator_only_for_tests(tmp_path):
     done, _ = load(tmp_path, COURSE_HUB_AUTH="dummy", COURSE_HUB_TEST_PASSWORD="x", COURSE_HUB_SPAWNER="simple")
     assert done.returncode != 0 and "for the tests only" in done.stderr

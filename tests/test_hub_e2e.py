@@ -90,8 +90,7 @@ def test_a_class_on_the_hub(scratch):
         course_env = dict(os.environ, COURSE_ID=course_id, COURSE_DB_URL=db_url, COURSE_EXCHANGE=str(exchange),
                           OMP_NUM_THREADS="1", TMPDIR=str(scratch), PATH=f"{BIN}:{os.environ.get('PATH', '')}")
         hub_env = dict(COURSE_ROOT=str(root), COURSE_EXCHANGE=str(exchange), COURSE_DB_URL=db_url,
-                       COURSE_INSTRUCTORS=teacher, COURSE_STUDENTS=",".join(students), COURSE_ID=course_id,
-                       COURSE_HUB_USER_PYTHON=hub_support.user_python(scratch))
+                       COURSE_INSTRUCTORS=teacher, COURSE_STUDENTS=",".join(students), COURSE_ID=course_id)
         (scratch / "state").mkdir()
         with hub_support.running_hub(scratch / "state", hub_env) as hub:
             # The instructor releases lesson 1 through the exchange.

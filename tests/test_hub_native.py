@@ -39,7 +39,7 @@ def token_status(hub, name, password):
 
 def test_sign_up_then_log_in_with_the_real_authenticator(scratch):
     env = dict(COURSE_INSTRUCTORS="ada", COURSE_STUDENTS="jdoe", COURSE_EXCHANGE=str(scratch / "exchange"),
-               COURSE_ROOT=str(scratch), COURSE_HUB_USER_PYTHON=hub_support.user_python(scratch))
+               COURSE_ROOT=str(scratch))
     with hub_support.running_hub(scratch / "state", env, dummy=False) as hub:
         assert "NativeAuthenticator" in hub.tail(100_000)
         good = "correct-horse-battery-staple"
