@@ -11,7 +11,7 @@ The layouts are the ones the LMSs document:
   `Section`, then one column per assignment named "<title> (<Canvas assignment id>)"; the export's
   second row is "Points Possible". An import needs one of Student / ID / SIS User ID, plus SIS Login
   ID, Section and the assignment columns; a column without a Canvas id creates a new assignment.
-  (Canvas export layout: https://nemogb-dev.github.io/nemogb-r/articles/detailed-canvas-export-info.html;
+  (Canvas export columns and "<title> (<id>)": https://nemogb-dev.github.io/nemogb-r/articles/detailed-canvas-export-info.html;
   import requirements: https://teaching.resources.osu.edu/toolsets/carmencanvas/guides/calculating-final-grades/import-csv-file-carmen-grades;
   read-only columns ignored on re-upload: https://ts.vcu.edu/askit/teaching-and-learning/canvas/faculty/grading-faculty/gradebook-action-menu-faculty/)
   The roster is that export: the nbgrader student id is the SIS Login ID (the university login,
