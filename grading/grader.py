@@ -261,10 +261,11 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
     api = api or course.nbgrader_api(root)
     hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
     verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
-    _write_autograded(root, name, student, notebooks)
     timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
     outcome = str(status.combine(problems))
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with records.exclusive(api.coursedir.db_url, records.student_key(name, student)), \
+            Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:   # issue 17: graders at once
+        _write_autograded(root, name, student, notebooks)
         gb.update_or_create_student(student)
         if timestamp:
             submission = gb.update_or_create_submission(name, student, timestamp=timestamp)

@@ -88,23 +88,32 @@ def ensure_tables(session):
         _READY.add(key)
 
 
+def student_key(name, student):
+    """The advisory lock key of one student's result of assignment `name` (a signed 64-bit int)."""
+    digest = hashlib.sha256(f"{name}\0{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
 @contextlib.contextmanager
-def exclusive(db_url):
-    """Hold the course's advisory lock on PostgreSQL for the duration (a no-op on sqlite, whose
-    writers lock the whole file anyway): for steps that create rows several graders may create
-    at once (the gradebook's schema, its course and assignment rows)."""
+def exclusive(db_url, key=LOCK_KEY):
+    """Hold an advisory lock on PostgreSQL for the duration (a no-op on sqlite, whose writers
+    lock the whole file anyway): `LOCK_KEY` for steps that create rows several graders may create
+    at once (the gradebook's schema, its course and assignment rows), `student_key` for recording
+    one student (nbgrader creates the student and submission rows, committing as it goes, so two
+    graders of the same student at once would both try to create them). It is held on a
+    connection of its own, so the commits inside do not release it."""
     if not db_url.startswith("postgresql"):
         yield
         return
     engine = create_engine(db_url, future=True, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
             conn.commit()
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
     finally:
         engine.dispose()

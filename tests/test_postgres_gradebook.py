@@ -1,5 +1,6 @@
 """The gradebook on PostgreSQL (COURSE_DB_URL): the same scores as on sqlite, two graders writing
-at once lose nothing, and feedback and export read it back.
+at once lose nothing (halves of a class; the same students recorded by two graders at once), and
+feedback and export read it back.
 
 A throwaway PostgreSQL server (tests/postgres_support.py) runs for this module; the test is skipped
 only where PostgreSQL is not installed outside CI (in CI, which installs it, it must run).
@@ -46,7 +47,7 @@ def make_class(root, copies=2):
     return sorted(p.name for p in (root / "submitted").iterdir())
 
 
-def grade_command(root, tmpdir, db_url=None, students=None, workers=1):
+def grade_command(root, tmpdir, db_url=None, students=None, workers=1, extra=()):
     env = dict(os.environ, TMPDIR=str(tmpdir), OMP_NUM_THREADS="1")
     env.pop("COURSE_DB_URL", None)
     if db_url:
@@ -56,6 +57,7 @@ def grade_command(root, tmpdir, db_url=None, students=None, workers=1):
         argv += ["--student", ",".join(students)]
     if not SANDBOXED:
         argv.append("--no-sandbox")
+    argv += list(extra)
     return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 
@@ -174,3 +176,40 @@ def test_concurrent_record_writes_lose_nothing(server):
         found = records.read(s, "a1")["a1"]
     engine.dispose()
     assert len(found) == 401 and found["shared"].status in ("x", "y")
+
+
+RECORD_RACE = """
+import os, sys, time
+from pathlib import Path
+from grading import grader, status
+root, name, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+while time.time() < start:   # both processes begin together
+    time.sleep(0.001)
+for i in range(25):
+    grader.record(root, name, f"s{i:02d}", {}, {name: status.error("missing notebook")}, hashes=("sub", "tests"))
+"""
+
+
+def test_two_graders_recording_the_same_new_students_at_once(server, tmp_path, monkeypatch):
+    """nbgrader creates a new student's rows (student, submission) committing as it goes; two
+    graders recording the same new students at the same moment both succeed, one row each."""
+    import time
+    url = server.create_database()
+    root = demo.make_course(tmp_path / "c", [NAME])
+    monkeypatch.setenv("COURSE_DB_URL", url)
+    from grading import release
+    release.ensure_in_gradebook(root, NAME)
+    env = dict(os.environ, COURSE_DB_URL=url, OMP_NUM_THREADS="1")
+    start = time.time() + 8    # after both have imported nbgrader
+    procs = [subprocess.Popen([sys.executable, "-c", RECORD_RACE, str(root), NAME, str(start)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300)[0] for p in procs]
+    for p, out in zip(procs, outs):
+        assert p.returncode == 0, out[-3000:]
+    import sqlalchemy as sa
+    engine = sa.create_engine(course.db_url(root))
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM student")).scalar() == 25
+        assert conn.execute(sa.text("SELECT count(*) FROM submitted_assignment")).scalar() == 25
+        assert conn.execute(sa.text("SELECT count(*) FROM course_grading")).scalar() == 25
+    engine.dispose()
