@@ -3,6 +3,7 @@
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
 # Pipeline: make release | check-release | grade A=.. | feedback A=.. | export | notebooks
+# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | lms-export LMS=canvas|moodle (README)
 # Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
 SHELL := /bin/bash
@@ -17,6 +18,7 @@ STUDENT ?=
 SANDBOX ?= 1
 GRADING := $(BIN)/python -m grading
 ON_COURSE := --course "$(COURSE)"
+HUB_PROXY := deploy/node_modules/.bin/configurable-http-proxy
 
 # Tests and grading run one torch/BLAS thread per process: two busy processes sharing two cores
 # with two threads each ran a small matmul 40x slower.
@@ -29,7 +31,8 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean
+.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean \
+	roster due lms-export hub hub-deps
 
 help:
 	@sed -n '1,6p' Makefile
@@ -51,7 +54,7 @@ $(READY): requirements.txt pyproject.toml
 # Two runs: the suite on $(TEST_WORKERS) xdist workers with one torch thread each, then, alone on the
 # machine so that it oversubscribes nothing, the check that lectures print their committed numbers
 # with two torch threads too (tests/test_threads.py, marker `threads`).
-test: $(READY)
+test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
 
@@ -104,6 +107,35 @@ feedback: $(READY)
 
 export: $(READY)
 	$(GRADING) export $(ON_COURSE)
+
+# Rosters and grades to and from the LMS (grading/lms.py): a Canvas gradebook export or a Moodle
+# export adds its students to the gradebook; lms-export writes the CSV each of them imports
+# (Canvas: ROSTER=<its gradebook export>, whose identity columns and assignment ids it keeps;
+# Moodle: BY=email|username|idnumber, the column its import maps users by).
+roster: $(READY)
+	@test -n "$(FILE)" || { echo "usage: make roster FILE=<canvas or moodle export.csv> [LMS=canvas|moodle] [COURSE=folder]"; exit 2; }
+	$(GRADING) roster $(ON_COURSE) "$(FILE)" $(if $(LMS),--lms $(LMS))
+
+due: $(READY)
+	@test -n "$(A)" -a -n "$(WHEN)" || { echo 'usage: make due A=<assignment> WHEN="2026-03-01 23:59:00 UTC"'; exit 2; }
+	$(GRADING) due $(ON_COURSE) $(A) "$(WHEN)"
+
+lms-export: $(READY)
+	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
+
+# The course hub on this machine (deploy/jupyterhub_config.py; README, "Running the course for a
+# class"): JupyterHub from requirements.txt, configurable-http-proxy from deploy/package.json
+# (pinned by its lock file, installed in deploy/node_modules/ by npm ci). As root, e.g.
+#   sudo make hub COURSE_DB_URL=postgresql://grader:...@localhost/dlcourse COURSE_INSTRUCTORS=ada
+# Settings are environment variables, listed at the top of deploy/jupyterhub_config.py.
+$(HUB_PROXY): deploy/package.json deploy/package-lock.json
+	cd deploy && npm ci --no-audit --no-fund
+	@touch $@
+
+hub-deps: $(READY) $(HUB_PROXY)
+
+hub: hub-deps
+	$(BIN)/jupyterhub -f deploy/jupyterhub_config.py
 
 # Re-execute the lecture notebooks in place (their committed outputs are what nbval compares).
 notebooks: $(READY)

@@ -21,7 +21,7 @@ def pytest_collectstart(collector):
 # --no-loadscope-reorder: by default `--dist loadscope` hands out the scopes with the most tests
 # first, which put these few-but-long tests last. The sort is stable: notebook cells keep their order.
 LONG_FIRST = ("tests/test_redteam.py", "tests/test_grading_faults.py", "tests/test_browser.py",
-              "tests/test_grading_e2e.py")
+              "tests/test_hub_e2e.py", "tests/test_postgres_gradebook.py", "tests/test_grading_e2e.py")
 
 
 def pytest_collection_modifyitems(items):

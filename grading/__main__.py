@@ -8,7 +8,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import autograde, course, demo, feedback, grader, grades, release, report
+from . import autograde, course, demo, feedback, grader, grades, late, lms, release, report
 
 
 def _course(value):
@@ -51,6 +51,18 @@ def parser():
     c.add_argument("--no-preimport", action="store_true",
                    help="start every kernel from scratch instead of forking it from a template that has imported torch")
     c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
+    c = command("roster", "add the students of a Canvas or Moodle roster export (CSV) to the gradebook")
+    c.add_argument("file", type=Path)
+    c.add_argument("--lms", choices=("canvas", "moodle"), help="the roster's layout (default: from its columns)")
+    c.add_argument("--id-column", help="the column holding the student id (default: SIS Login ID / Username)")
+    c = command("lms-export", "write the grades in the CSV layout Canvas or Moodle imports")
+    c.add_argument("lms", choices=("canvas", "moodle"))
+    c.add_argument("--roster", type=Path, help="Canvas: the gradebook export to fill in (identity columns kept)")
+    c.add_argument("--by", default="email", choices=sorted(lms.MOODLE_IDS), help="Moodle: the identifying column")
+    c.add_argument("--to", type=Path, help="the CSV to write (default: <lms>_grades.csv in the course)")
+    c = command("due", "set an assignment's due date (late penalties: nbgrader_config.py)")
+    c.add_argument("name")
+    c.add_argument("when", help='e.g. "2026-03-01 23:59:00 UTC"')
     c = sub.add_parser("demo", help="grade the embedded demo class and print its table")
     c.add_argument("names", nargs="*")
     c.add_argument("--to", type=Path, default=course.REPO / "build" / "demo", help="the demo course folder (replaced)")
@@ -95,6 +107,24 @@ def run(args):
         print(report.format_table(results))
         print(report.summary(results))
         print(f"grades written to {root / args.csv}")
+    elif args.command == "roster":
+        students = lms.import_roster(root, args.file, args.lms, args.id_column)
+        print(f"{len(students)} {course.plural(len(students), 'student')} in the gradebook from {args.file}: "
+              + ", ".join(s.id for s in students[:10]) + (" ..." if len(students) > 10 else ""))
+    elif args.command == "lms-export":
+        target = args.to or root / f"{args.lms}_grades.csv"
+        if args.lms == "canvas":
+            if not args.roster:
+                raise course.GradingError("Canvas needs --roster: its gradebook export (Grades > Export), "
+                                          "whose identity columns and assignment ids the import matches")
+            count, unknown = lms.canvas_export(root, args.roster, target)
+            if unknown:
+                print(f"not in the Canvas roster, left out: {', '.join(unknown)}")
+        else:
+            count = lms.moodle_export(root, target, args.by)
+        print(f"wrote {count} {course.plural(count, 'student')} to {target} ({args.lms} grade import layout)")
+    elif args.command == "due":
+        print(f"{args.name} is due {late.set_due_date(root, args.name, args.when)} (UTC)")
     elif args.command == "demo":
         demo.run(args.names or None, target=args.to)
     return 0

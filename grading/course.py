@@ -77,6 +77,38 @@ def nbgrader_api(root=REPO, **overrides):
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
+def db_url(root=REPO):
+    """The gradebook's SQLAlchemy URL for the course at `root`: sqlite:///<root>/gradebook.db, or
+    the server named by COURSE_DB_URL (nbgrader_config.py reads it; postgresql://... becomes
+    postgresql+psycopg://..., the psycopg 3 driver)."""
+    return nbgrader_api(root).coursedir.db_url
+
+
+def db_label(url):
+    """`url` with its password hidden, for messages and logs."""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:   # not a URL SQLAlchemy can parse: say nothing of it
+        return "<unparsable database URL>"
+
+
+def check_database(url):
+    """Stop with a clear message when a database server named by COURSE_DB_URL cannot be reached;
+    return whether it already holds a gradebook (nbgrader's tables)."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.pool import NullPool
+    try:
+        engine = create_engine(url, future=True, poolclass=NullPool)
+        try:
+            return "submitted_assignment" in inspect(engine).get_table_names()
+        finally:
+            engine.dispose()
+    except Exception as err:
+        raise GradingError(f"cannot reach the gradebook database {db_label(url)} (COURSE_DB_URL): "
+                           f"{str(err).splitlines()[0]}") from None
+
+
 def check_result(result, what):
     if not result["success"]:
         raise GradingError(f"{what} failed:\n{result.get('error') or ''}\n{result.get('log') or ''}")

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, fanout, records, reference, release, sandbox, status, verdict
+from . import cells, course, fanout, late, records, reference, release, sandbox, status, verdict
 from .sandbox import Limits
 
 
@@ -305,10 +305,11 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
     api = api or course.nbgrader_api(root)
     hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
     verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
-    _write_autograded(root, name, student, notebooks)
     timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
     outcome = str(status.combine(problems))
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with records.exclusive(api.coursedir.db_url, records.student_key(name, student)), \
+            Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:   # issue 17: graders at once
+        _write_autograded(root, name, student, notebooks)
         gb.update_or_create_student(student)
         if timestamp:
             submission = gb.update_or_create_submission(name, student, timestamp=timestamp)
@@ -332,6 +333,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                 cell = by_id.get(comment.name)
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
+        late.apply(api, gb, submission)   # issue 17: the configured late penalty, same transaction
         if final:
             records.write(gb.db, name, student, outcome, *hashes)
         gb.db.commit()

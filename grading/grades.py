@@ -5,15 +5,21 @@ import tempfile
 from pathlib import Path
 
 from . import records
-from .course import GradingError, nbgrader_api
+from .course import GradingError, check_database, db_label, nbgrader_api
 
 
 def require_gradebook(root):
-    """Stop with a clear message when the course has no gradebook yet (nothing was graded)."""
+    """Stop with a clear message when the course has no gradebook yet (nothing was graded), or
+    its database server (COURSE_DB_URL) cannot be reached."""
     api = nbgrader_api(root)
     url = api.coursedir.db_url
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
-        raise GradingError(f"no gradebook at {url[len('sqlite:///'):]}: grade a class first "
+    if url.startswith("sqlite:///"):
+        missing = not Path(url[len("sqlite:///"):]).exists()
+        where = url[len("sqlite:///"):]
+    else:
+        missing, where = not check_database(url), db_label(url)
+    if missing:
+        raise GradingError(f"no gradebook at {where}: grade a class first "
                            f"(`make grade A=<assignment> COURSE={root}`); nothing was written")
     return api
 

@@ -7,14 +7,18 @@ never disagree. `make grade` regrades a student whose submission or tests change
 regrade is due (FORCE=1 and STUDENT= mark it due first, so an interrupted regrade resumes).
 The reference observations of each assignment's solution (grading/reference.py) are kept beside
 them, under the key of the tests and environment they were computed with.
-The same tables work on sqlite and PostgreSQL.
+The same tables and upserts (INSERT ... ON CONFLICT DO UPDATE) work on sqlite and PostgreSQL;
+on PostgreSQL, where several graders may write at once, creating the tables and recording an
+assignment's cells are serialised by an advisory lock (`exclusive`).
 """
+import contextlib
 import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 SKIP = {".ipynb_checkpoints", "__pycache__"}
 _TABLES = (
@@ -58,9 +62,61 @@ def submission_hash(root, name, student):
     return tree_hash(Path(root) / "submitted" / student / name)
 
 
+# Arbitrary 64-bit keys of the course's advisory locks (PostgreSQL's pg_advisory_lock): one for
+# `exclusive`, one for creating the tables (taken inside it, from another connection).
+LOCK_KEY = 0x646C636F75727365   # "dlcourse"
+TABLES_KEY = LOCK_KEY + 1
+_READY = set()   # databases whose tables this process has created or seen
+
+
 def ensure_tables(session):
-    for statement in _TABLES:
-        session.execute(text(statement))
+    """Create the course's tables if missing. Two PostgreSQL sessions running CREATE TABLE IF NOT
+    EXISTS at once can both try to create the type (a unique violation): there, the first call of
+    each process creates them in a transaction of its own, under the advisory lock."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":   # sqlite: cheap, and a test may delete the file
+        for statement in _TABLES:
+            session.execute(text(statement))
+        return
+    engine = bind.engine
+    key = str(engine.url)
+    if key not in _READY:
+        with engine.begin() as conn:   # committed at once, whatever the caller's transaction does
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TABLES_KEY})
+            for statement in _TABLES:
+                conn.execute(text(statement))
+        _READY.add(key)
+
+
+def student_key(name, student):
+    """The advisory lock key of one student's result of assignment `name` (a signed 64-bit int)."""
+    digest = hashlib.sha256(f"{name}\0{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@contextlib.contextmanager
+def exclusive(db_url, key=LOCK_KEY):
+    """Hold an advisory lock on PostgreSQL for the duration (a no-op on sqlite, whose writers
+    lock the whole file anyway): `LOCK_KEY` for steps that create rows several graders may create
+    at once (the gradebook's schema, its course and assignment rows), `student_key` for recording
+    one student (nbgrader creates the student and submission rows, committing as it goes, so two
+    graders of the same student at once would both try to create them). It is held on a
+    connection of its own, so the commits inside do not release it."""
+    if not db_url.startswith("postgresql"):
+        yield
+        return
+    engine = create_engine(db_url, future=True, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+    finally:
+        engine.dispose()
 
 
 def write(session, name, student, status, submission, tests):

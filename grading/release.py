@@ -64,11 +64,14 @@ def ensure_in_gradebook(root, name):
     """Record `name`'s source cells in the gradebook if they are not there yet, or were recorded
     from another version of source/ (the tests the grader restores come from there).
 
-    Generates into a scratch folder so the committed release/ is never rewritten here."""
+    Generates into a scratch folder so the committed release/ is never rewritten here. On
+    PostgreSQL two graders starting at once take turns (records.exclusive): nbgrader creates the
+    schema and the course and assignment rows without expecting a second writer."""
     api = nbgrader_api(root)
-    if not _gradebook_is_current(api, root, name):
-        scratch = tempfile.mkdtemp(prefix="regen-")
-        try:
-            generate(root, [name], release_dir=scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with records.exclusive(api.coursedir.db_url):
+        if not _gradebook_is_current(api, root, name):
+            scratch = tempfile.mkdtemp(prefix="regen-")
+            try:
+                generate(root, [name], release_dir=scratch)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,221 @@
+"""The course hub on one machine: `make hub` (JupyterHub from requirements.txt, the proxy from
+deploy/package.json). README, "Running the course for a class", says how to run it for a class.
+
+    students    log in (NativeAuthenticator by default: they sign up, an instructor approves them
+                at /hub/authorize; or PAM with COURSE_HUB_AUTH=pam) and get their own server as
+                their own unix user (LocalProcessSpawner), with the course environment (`import
+                helpers` works), one torch/BLAS thread, and nbgrader's Assignments tab, which
+                fetches and submits through the exchange (nbgrader's JupyterHubAuthPlugin: the
+                groups below say who takes which course).
+    instructors the hub's admins; members of formgrade-<course>, the only ones who may open the
+                grader service at /services/<course>/ (Formgrader, on the course folder).
+    grader      the service <course> runs as the unix user grader-<course> where it exists (the
+                account that owns the course folder), with the gradebook at COURSE_DB_URL.
+
+Several courses can share one hub: path_includes_course keeps their exchange folders apart, and
+each course has its own two groups and its own service (add a block per course below).
+
+Everything is set by the environment (defaults in brackets):
+    COURSE_ID [dl-course]          the nbgrader course id (nbgrader_config.py's)
+    COURSE_ROOT [this repository]  the course folder the grader works in
+    COURSE_EXCHANGE [/srv/nbgrader/exchange]  nbgrader's exchange (created world-writable, sticky)
+    COURSE_DB_URL [sqlite in the course folder]  the gradebook: postgresql://... for a class
+    COURSE_INSTRUCTORS [instructor]  comma-separated logins
+    COURSE_STUDENTS / COURSE_STUDENTS_FILE [deploy/students.txt]  logins, comma- or line-separated
+    COURSE_HUB_BIND_URL [http://127.0.0.1:8000]  where students connect (TLS: see README)
+    COURSE_HUB_SSL_CERT, COURSE_HUB_SSL_KEY  TLS served by the proxy itself
+    COURSE_HUB_API_PORT [8081], COURSE_HUB_PROXY_API_PORT [8001], COURSE_HUB_GRADER_PORT [9999]
+    COURSE_HUB_STATE [build/hub]   the hub's database and cookie secret
+    COURSE_HUB_AUTH [native]       native | pam (| dummy, tests only: COURSE_HUB_TESTING=1)
+    COURSE_HUB_SPAWNER [localprocess]  localprocess | simple (everyone as the hub's user: no file
+                                   isolation between students; for a trial on a laptop only)
+    COURSE_HUB_USER_PYTHON [the course environment's python]  what runs the students' servers and
+                                   kernels: it must be readable by every student; where the
+                                   environment's python is private (pyenv under /root), a view of it
+                                   through the system's python of the same version is made beside
+                                   COURSE_HUB_STATE (deploy/user_env.py)
+"""
+import os
+import pwd
+import stat
+import sys
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+DEPLOY = Path(__file__).resolve().parent
+REPO = DEPLOY.parent
+env = os.environ.get
+ENV_PREFIX = Path(sys.prefix)               # the course environment JupyterHub runs from
+
+COURSE = env("COURSE_ID", "dl-course")
+COURSE_ROOT = Path(env("COURSE_ROOT", str(REPO))).resolve()
+EXCHANGE = Path(env("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
+STATE = Path(env("COURSE_HUB_STATE", str(REPO / "build" / "hub")))
+TESTING = env("COURSE_HUB_TESTING") == "1"
+GRADER = f"grader-{COURSE}"
+
+
+def _logins(value):
+    return [x.strip() for x in value.replace("\n", ",").split(",") if x.strip() and not x.strip().startswith("#")]
+
+
+def _students():
+    names = _logins(env("COURSE_STUDENTS", ""))
+    path = Path(env("COURSE_STUDENTS_FILE", str(DEPLOY / "students.txt")))
+    if path.exists():
+        names += _logins(path.read_text())
+    return sorted(set(names))
+
+
+INSTRUCTORS = _logins(env("COURSE_INSTRUCTORS", "instructor"))
+STUDENTS = [s for s in _students() if s not in INSTRUCTORS]
+
+# --- where it listens -------------------------------------------------------------------------
+STATE.mkdir(parents=True, exist_ok=True)
+os.chmod(STATE, 0o700)
+
+# --- the python of the students' servers (deploy/user_env.py) ---------------------------------
+if env("COURSE_HUB_USER_PYTHON"):
+    USER_PYTHON = Path(env("COURSE_HUB_USER_PYTHON"))
+else:
+    sys.path.insert(0, str(DEPLOY))
+    import user_env
+    try:
+        _python, _note = user_env.user_python(STATE.parent / f"{STATE.name}-user-env")
+    except RuntimeError as err:
+        sys.exit(f"students could not run the course environment: {err}. Install the course where every "
+                 f"account can read it (README, \"Running the course for a class\")")
+    USER_PYTHON = Path(_python)
+    if _note:
+        print(f"course hub: {_note}", file=sys.stderr)
+c.JupyterHub.bind_url = env("COURSE_HUB_BIND_URL", "http://127.0.0.1:8000")
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(env("COURSE_HUB_API_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{env('COURSE_HUB_PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.command = [str(DEPLOY / "node_modules" / ".bin" / "configurable-http-proxy")]
+if env("COURSE_HUB_SSL_CERT"):
+    c.JupyterHub.ssl_cert = env("COURSE_HUB_SSL_CERT")
+    c.JupyterHub.ssl_key = env("COURSE_HUB_SSL_KEY")
+c.JupyterHub.db_url = env("COURSE_HUB_DB_URL", f"sqlite:///{STATE / 'jupyterhub.sqlite'}")
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+
+# --- who may log in ----------------------------------------------------------------------------
+AUTH = env("COURSE_HUB_AUTH", "native")
+if AUTH == "dummy":
+    if not TESTING:
+        sys.exit("COURSE_HUB_AUTH=dummy lets anyone in with a shared password: it is for the tests "
+                 "only (COURSE_HUB_TESTING=1). Use native (the default) or pam.")
+    c.JupyterHub.authenticator_class = "dummy"
+    c.DummyAuthenticator.password = env("COURSE_HUB_TEST_PASSWORD") or sys.exit("COURSE_HUB_TEST_PASSWORD is not set")
+elif AUTH == "pam":
+    c.JupyterHub.authenticator_class = "pam"     # the machine's unix accounts and passwords
+elif AUTH == "native":
+    # Students sign up at /hub/signup with their university login as user name; an instructor
+    # (a hub admin) approves each at /hub/authorize. Only the logins listed here may sign up.
+    c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
+    c.NativeAuthenticator.open_signup = False
+    c.NativeAuthenticator.minimum_password_length = 10
+    c.NativeAuthenticator.check_common_password = True
+    c.NativeAuthenticator.allowed_failed_logins = 5
+    c.NativeAuthenticator.seconds_before_next_try = 60
+    c.JupyterHub.template_paths = [f"{os.path.dirname(__import__('nativeauthenticator').__file__)}/templates/"]
+else:
+    sys.exit(f"COURSE_HUB_AUTH={AUTH!r}: expected native or pam")
+c.Authenticator.admin_users = set(INSTRUCTORS)
+c.Authenticator.allowed_users = set(INSTRUCTORS) | set(STUDENTS) | {GRADER}
+
+# --- groups and roles: nbgrader's JupyterHubAuthPlugin reads the groups -----------------------
+c.JupyterHub.load_groups = {
+    f"formgrade-{COURSE}": {"users": sorted(set(INSTRUCTORS) | {GRADER})},
+    f"nbgrader-{COURSE}": {"users": STUDENTS},
+}
+c.JupyterHub.load_roles = [
+    # A user's server asks the hub which groups (courses) its user is in.
+    {"name": "server", "scopes": ["inherit"]},
+    # Formgrader (the service) is for the course's instructors and grader only.
+    {"name": f"formgrade-{COURSE}", "groups": [f"formgrade-{COURSE}"],
+     "scopes": [f"access:services!service={COURSE}", f"read:services!service={COURSE}", "list:services"]},
+    {"name": f"nbgrader-{COURSE}", "groups": [f"nbgrader-{COURSE}"],
+     "scopes": ["list:services", f"read:services!service={COURSE}"]},
+    # The service adds students to nbgrader-<course> when an instructor adds them in Formgrader.
+    {"name": f"service-{COURSE}", "services": [COURSE],
+     "scopes": ["list:users", "read:users", "read:groups", "list:groups", "groups"]},
+]
+
+# --- every student's server: the course environment, one thread, nbgrader's student side -----
+THREADS = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+COMMON_ENV = {
+    **THREADS,
+    "PATH": f"{USER_PYTHON.parent}:{ENV_PREFIX / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    "JUPYTER_PATH": str(ENV_PREFIX / "share" / "jupyter"),   # JupyterLab's and nbgrader's extensions
+    "COURSE_EXCHANGE": str(EXCHANGE),
+    "PYTHONNOUSERSITE": "1",     # a student's ~/.local must not shadow the course's packages
+}
+ENV_CONFIG = str(ENV_PREFIX / "etc" / "jupyter")
+if env("FASHION_MNIST_DIR"):
+    COMMON_ENV["FASHION_MNIST_DIR"] = env("FASHION_MNIST_DIR")
+c.Spawner.cmd = [str(USER_PYTHON), "-m", "jupyterhub.singleuser"]
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+c.Spawner.environment = {**COMMON_ENV, "JUPYTER_CONFIG_PATH": f"{DEPLOY / 'config' / 'student'}:{ENV_CONFIG}"}
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 120
+SPAWNER = env("COURSE_HUB_SPAWNER", "localprocess")
+if SPAWNER == "simple":
+    print("course hub: COURSE_HUB_SPAWNER=simple runs every server as the hub's own user: no file "
+          "isolation between students (a trial only)", file=sys.stderr)
+    c.JupyterHub.spawner_class = "simple"
+else:
+    # Each student's server runs as their own unix account (`useradd -m <login>`), so nbgrader's
+    # exchange permissions keep one student's submissions and feedback from the others.
+    c.JupyterHub.spawner_class = "localprocess"
+    if os.getuid() != 0:
+        sys.exit("the course hub starts each student's server as that student's unix account, which "
+                 "needs root (sudo make hub); for a one-user trial: COURSE_HUB_SPAWNER=simple make hub")
+
+    def _closed_to_others(path):
+        """The first folder or file on the way to `path` (links followed) others cannot enter."""
+        real = Path(os.path.realpath(path))
+        for part in [*reversed(real.parents), real]:
+            if not os.stat(part).st_mode & stat.S_IXOTH:
+                return part
+        return None
+
+    for needed in (USER_PYTHON, Path(os.path.realpath(USER_PYTHON)).parent.parent / "lib", ENV_PREFIX, REPO / "helpers"):
+        closed = _closed_to_others(needed)
+        if closed:
+            sys.exit(f"students could not run the course environment: {closed} (on the way to {needed}) is "
+                     f"closed to other users. Install the course where every account can read it, e.g. "
+                     f"`git clone ... /opt/dl-course && cd /opt/dl-course && make venv PYTHON=/usr/bin/python3`, "
+                     f"or point COURSE_HUB_USER_PYTHON at a world-readable python that sees this environment "
+                     f"(README, \"Running the course for a class\")")
+
+# --- the exchange: world-writable and sticky, as nbgrader expects ------------------------------
+EXCHANGE.mkdir(parents=True, exist_ok=True)
+if os.stat(EXCHANGE).st_uid == os.getuid():
+    os.chmod(EXCHANGE, 0o777 | stat.S_ISVTX)
+
+# --- the grader service: Formgrader on the course folder, for formgrade-<course> only ----------
+try:
+    pwd.getpwnam(GRADER)
+    grader_user = {"user": GRADER}
+except KeyError:   # no grader account on this machine: the service runs as the hub's user
+    grader_user = {}
+GRADER_PORT = int(env("COURSE_HUB_GRADER_PORT", "9999"))
+grader_env = {**COMMON_ENV, "JUPYTER_CONFIG_PATH": f"{DEPLOY / 'config' / 'grader'}:{ENV_CONFIG}",
+              "JUPYTERHUB_USER": GRADER, "JUPYTERHUB_DEFAULT_URL": "/lab"}
+if env("COURSE_DB_URL"):
+    grader_env["COURSE_DB_URL"] = env("COURSE_DB_URL")
+c.JupyterHub.services = [{
+    "name": COURSE,
+    "url": f"http://127.0.0.1:{GRADER_PORT}",
+    "command": [str(USER_PYTHON), "-m", "jupyterhub.singleuser", f"--ServerApp.root_dir={COURSE_ROOT}",
+                "--ServerApp.allow_root=True"],
+    "cwd": str(COURSE_ROOT),
+    "environment": grader_env,
+    "oauth_no_confirm": True,
+    **grader_user,
+}]
