@@ -460,7 +460,10 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                     futures[pool.submit(execute, str(root), {k: dict(v) for k, v in ready.items()},
                                         files, settings, here)] = student
                 bar.update(1)
-            why = probe.result()
+            try:
+                why = probe.result()
+            except Exception as err:   # the probe itself could not run: the grader's failure too
+                why = f"{type(err).__name__}: {err}"
             if why:   # the grader's own failure: no student is blamed for it
                 kill_workers()
                 raise course.GradingError(
@@ -469,7 +472,11 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                     f"{settings.memory_mb}) leaves room for torch, and that the course environment "
                     f"is installed from this checkout ({course.REPO}: `make venv`)")
             if pending_ref is not None:
-                ref = _reference_from(root, name, ref_key, *pending_ref.result(), kill_workers)
+                try:
+                    ran = pending_ref.result()
+                except Exception as err:
+                    ran = ({}, [f"the reference run failed: {type(err).__name__}: {err}"])
+                ref = _reference_from(root, name, ref_key, *ran, kill_workers)
             for student, (_, problems) in broken.items():
                 with signals.hold():
                     results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student])

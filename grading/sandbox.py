@@ -38,7 +38,7 @@ from jupyter_core.utils import run_sync
 from . import status
 from .cells import is_test
 from helpers.checks import OBSERVE_ENV
-from .zygote import INLINE_BACKEND
+from .zygote import INLINE_BACKEND, SETUP_FAILED
 
 REPO = Path(__file__).resolve().parent.parent
 # Data folders a notebook may read, exposed read-only inside the sandbox: the repository's data/
@@ -465,7 +465,13 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]
+    if preimport and status_file.exists() and status_file.read_text() == SETUP_FAILED:
+        raise KernelSetupError("a kernel forked from the template could not be set up in its sandbox")
     return problem
+
+
+class KernelSetupError(RuntimeError):
+    """The grader could not set up a kernel: its own failure, never the student's."""
 
 
 def _death(km, watchdog, limits, status_file):
@@ -480,7 +486,7 @@ def _death(km, watchdog, limits, status_file):
                 break
             time.sleep(0.05)
         with contextlib.suppress(OSError, ValueError):
-            wait_status = int(status_file.read_text())
+            wait_status = int(status_file.read_text())   # (not SETUP_FAILED: raised by run_notebook)
             code = 128 + os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)
     if code == XCPU_EXIT:
         return status.limit(f"used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)")

@@ -62,7 +62,10 @@ def _limit(name, soft, hard=None):
     resource.setrlimit(name, (soft, soft if hard is None else hard))
 
 
-def _become_kernel(request, ns_fds):
+SETUP_FAILED = "setup failed"   # the status file's text when a kernel could not be set up
+
+
+def _become_kernel(request, ns_fds, ready):
     """In the kernel process (root, still outside the sandbox's mounts): enter the sandbox, take the
     limits, drop to the kernel's uid, and run ipykernel. Never returns."""
     code = 1
@@ -87,6 +90,7 @@ def _become_kernel(request, ns_fds):
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        os.write(ready, b"ok")   # set up: from here on, whatever happens is the notebook's doing
         os.closerange(3, 65536)
         os.environ.clear()
         os.environ.update(request["env"])
@@ -117,15 +121,22 @@ def _serve_one(request):
         pid_ns = os.open(f"/proc/{target}/ns/pid", os.O_RDONLY)
         _setns(pid_ns)
         os.close(pid_ns)
+        ready, done = os.pipe()
         kernel = os.fork()
         if kernel == 0:
-            _become_kernel(request, ns_fds)
+            os.close(ready)
+            _become_kernel(request, ns_fds, done)
+        os.close(done)
         for fd in ns_fds:
             os.close(fd)
+        set_up = os.read(ready, 2) == b"ok"
         _, wait_status = os.waitpid(kernel, 0)
         with open(request["status_file"], "w") as out:
-            out.write(str(wait_status))
+            out.write(str(wait_status) if set_up else SETUP_FAILED)
         code = 0
+    except Exception:
+        with open(request["status_file"], "w") as out:
+            out.write(SETUP_FAILED)
     finally:
         try:
             os.kill(request["target"], signal.SIGKILL)   # the placeholder: the sandbox ends with it

@@ -211,3 +211,18 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
     finally:
         runner.join(60)
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_a_kernel_the_grader_cannot_set_up_is_the_graders_failure(tmp_path):
+    """A forked kernel that fails before its notebook runs (here: an impossible process cap) raises
+    for the grader (the student is retried on the next run), instead of reading as a dead kernel."""
+    run_dir = Path(tempfile.mkdtemp(prefix="rs-", dir="/tmp"))
+    os.chmod(run_dir, 0o711)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+    broken = dataclasses.replace(SETTINGS, limits=dataclasses.replace(SETTINGS.limits, max_tasks=-5))
+    try:
+        with pytest.raises(sandbox.KernelSetupError):
+            grader._run_sandboxed(nb, tmp_path, broken, run_dir)
+        assert grader._run_sandboxed(nb, tmp_path, SETTINGS, run_dir) is None   # the template still works
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
