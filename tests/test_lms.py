@@ -85,7 +85,9 @@ def test_canvas_roster_then_canvas_grade_import_file(graded, tmp_path):
         rows = list(csv.reader(f))
     # Canvas's identity columns, then the assignment under the export's own "<title> (<id>)".
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "01_tensor_basics (4242)"]
-    assert rows[1][0] == "Points Possible" and rows[1][5] == "10"
+    source = nbformat.read(graded / "source" / NAME / f"{NAME}.ipynb", as_version=4)
+    possible = sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in source.cells)   # all points, written ones too
+    assert rows[1][0] == "Points Possible" and float(rows[1][5]) == possible == 15
     by_login = {r[3]: r for r in rows[2:]}
     full = demo.expected_scores(NAME)["alice"]
     assert by_login["jdoe"][:5] == ["Doe, Jane", "1001", "U1001", "jdoe", "DL-01"]

@@ -204,13 +204,13 @@ for _ in range(5000):
     fill_ipc = "import os, sys\nos.chdir(os.path.dirname(sys.argv[sys.argv.index('-f') + 1]))\n" + write_3gb("fill")
     limits = SETTINGS.limits
     resources = {
-        "fills_tmp": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("/tmp/fill")))}, 7,
+        "fills_tmp": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("/tmp/fill")))}, 10,
                       f"limit: used all {limits.tmp_mb} MB of /tmp"),
-        "fills_working_folder": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("fill")))}, 7,
+        "fills_working_folder": ({FILE: fill(prefixed(full, "pairwise_dots", write_3gb("fill")))}, 10,
                                  f"limit: used all {limits.disk_mb} MB of its working folder"),
-        "fork_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", fork_bomb))}, 7,
+        "fork_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", fork_bomb))}, 10,
                       f"limit: reached its cap of {limits.max_tasks} processes and threads"),
-        "thread_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", thread_bomb))}, 7,
+        "thread_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", thread_bomb))}, 10,
                         f"limit: reached its cap of {limits.max_tasks} processes and threads"),
         "fills_ipc_folder": ({FILE: fill(prefixed(full, "pairwise_dots", fill_ipc))}, 5,
                              f"limit: wrote more than {limits.file_mb} MB outside its working folder"),
@@ -219,30 +219,30 @@ for _ in range(5000):
     }
     return resources | {
         # name: (files {filename: notebook or raw text}, expected score, expected status prefix)
-        "alice_honest": ({FILE: fill(full)}, 8, "graded"),
-        "carol_honest": ({FILE: fill(wrong)}, 7, "graded"),
+        "alice_honest": ({FILE: fill(full)}, 11, "graded"),
+        "carol_honest": ({FILE: fill(wrong)}, 10, "graded"),
         "invalid_json": ({FILE: nbformat.writes(fill(full))[:500]}, 0, "error: 01_tensor_basics.ipynb is not valid JSON"),
         "empty_notebook": ({FILE: empty(fill(full))}, 0, "error: 01_tensor_basics.ipynb is the notebook has no cells"),
         "renamed_notebook": ({"my_homework.ipynb": fill(full)}, 0, "error: missing notebook 01_tensor_basics.ipynb"),
-        "deleted_tests": ({FILE: without_tests(fill(full))}, 8, "graded"),
-        "edited_tests": ({FILE: edited_tests(fill(wrong))}, 7, "graded"),
-        "reordered_tests": ({FILE: tests_first(fill(full))}, 8, "graded"),
+        "deleted_tests": ({FILE: without_tests(fill(full))}, 11, "graded"),
+        "edited_tests": ({FILE: edited_tests(fill(wrong))}, 10, "graded"),
+        "reordered_tests": ({FILE: tests_first(fill(full))}, 11, "graded"),
         "infinite_loop": ({FILE: fill(suffixed(full, "subtract_three_ways", "import time\nwhile True:\n    time.sleep(0.01)"))}, 0, "timeout"),
-        "memory_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", "hog = bytearray(64 * 2**30)"))}, 7, "graded"),
-        "huge_output": ({FILE: fill(suffixed(full, "subtract_three_ways", "print('x' * (100 * 2**20))"))}, 8, "graded"),
+        "memory_bomb": ({FILE: fill(prefixed(full, "pairwise_dots", "hog = bytearray(64 * 2**30)"))}, 10, "graded"),
+        "huge_output": ({FILE: fill(suffixed(full, "subtract_three_ways", "print('x' * (100 * 2**20))"))}, 11, "graded"),
         "os_exit": ({FILE: fill(prefixed(full, "normal_matrix", "import os\nos._exit(0)"))}, 3, "error: the kernel died"),
-        "exception": ({FILE: fill(prefixed(full, "pairwise_dots", "raise ValueError('broken')"))}, 7, "graded"),
-        "patch_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.allclose = lambda *a, **k: True"))}, 7, "graded"),
-        "patch_equal": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.equal = lambda *a, **k: True"))}, 7, "graded"),
-        "patch_assert_close": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.testing.assert_close = lambda *a, **k: None"))}, 7, "graded"),
-        "patch_numpy_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import numpy\nnumpy.allclose = lambda *a, **k: True"))}, 7, "graded"),
-        "patch_math_isclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import math\nmath.isclose = lambda *a, **k: True"))}, 7, "graded"),
+        "exception": ({FILE: fill(prefixed(full, "pairwise_dots", "raise ValueError('broken')"))}, 10, "graded"),
+        "patch_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.allclose = lambda *a, **k: True"))}, 10, "graded"),
+        "patch_equal": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.equal = lambda *a, **k: True"))}, 10, "graded"),
+        "patch_assert_close": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "torch.testing.assert_close = lambda *a, **k: None"))}, 10, "graded"),
+        "patch_numpy_allclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import numpy\nnumpy.allclose = lambda *a, **k: True"))}, 10, "graded"),
+        "patch_math_isclose": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import math\nmath.isclose = lambda *a, **k: True"))}, 10, "graded"),
         # Disabling the course's own checks only loses their observations: the tests that use them fail.
-        "patch_course_checks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None"))}, 2, "graded"),
-        "always_equal_object": ({FILE: fill(dict(full, pairwise_dots=always_equal))}, 7, "graded"),
-        "hidden_tracebacks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", hide_traceback))}, 7, "graded"),
-        "writes_course_files": ({FILE: fill(prefixed(full, "subtract_three_ways", writes))}, 8, "graded"),
-        "reads_hidden_tests": ({FILE: fill(prefixed(full, "subtract_three_ways", reads))}, 8, "graded"),
+        "patch_course_checks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", "import helpers.checks\nhelpers.checks.assert_close = lambda *a, **k: None"))}, 5, "graded"),
+        "always_equal_object": ({FILE: fill(dict(full, pairwise_dots=always_equal))}, 10, "graded"),
+        "hidden_tracebacks": ({FILE: fill(prefixed(wrong, "subtract_three_ways", hide_traceback))}, 10, "graded"),
+        "writes_course_files": ({FILE: fill(prefixed(full, "subtract_three_ways", writes))}, 11, "graded"),
+        "reads_hidden_tests": ({FILE: fill(prefixed(full, "subtract_three_ways", reads))}, 11, "graded"),
         "forge_fake_cell_runner": ({FILE: fill(suffixed(full, "subtract_three_ways", fake_runner))}, 0, ""),
         "forge_execute_handler": ({FILE: forge(fake_execute_handler)}, 0, ""),
         "forge_substitute_checks_module": ({FILE: forge(substitute_checks)}, 0, ""),
@@ -275,9 +275,10 @@ def tree_hash(*folders):
     return digest.hexdigest()
 
 
-# A CPU cap below the cell timeout, so that a CPU burner meets the cap before the timeout.
-SETTINGS = grader.Settings(workers=2, cell_timeout=12, notebook_timeout=120, memory_mb=3072,
-                           limits=sandbox.Limits(cpu_seconds=9))
+# A CPU cap well below the cell timeout, so that a CPU burner meets the cap before the timeout
+# even when it gets only half a core (2 cores shared by the suite's two workers and their kernels).
+SETTINGS = grader.Settings(workers=2, cell_timeout=20, notebook_timeout=120, memory_mb=3072,
+                           limits=sandbox.Limits(cpu_seconds=6))
 
 
 def tmpfs_memory():

@@ -121,7 +121,7 @@ def class_cases():
         "b_uses_leftovers": (demo.fill(release, {c: FIND.replace("{cell}", c) for c in ANSWERS}), 0, "graded"),
         "c_kills_everything": (only(KILL_ALL), 0, "error: the kernel died"),
         "d_probes_parent": (only(PROBE_PARENT), 0, "graded"),
-        "e_alice_honest": (demo.fill(release, full), 8, "graded"),
+        "e_alice_honest": (demo.fill(release, full), 11, "graded"),
     }
 
 
@@ -188,7 +188,8 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
             for entry in os.scandir("/proc"):
                 try:
                     if entry.name.isdigit() and entry.stat().st_uid >= 200_000 and \
-                            b"grading.zygote" in Path(f"/proc/{entry.name}/cmdline").read_bytes():
+                            b"grading.zygote" in Path(f"/proc/{entry.name}/cmdline").read_bytes() and \
+                            os.readlink(f"/proc/{entry.name}/cwd").startswith(str(run_dir)):   # ours
                         kernel = int(entry.name)
                 except OSError:
                     pass
