@@ -14,11 +14,12 @@ minibatches of the lesson's size (512), four ways:
 * slices:   the tensor is shuffled once (helpers.shuffle_rows); each epoch visits its contiguous
             blocks X[a:b], views without a copy, in a new random order (minibatches="slices");
 * lesson:   the slices, and the SGD step with the gradient written out (sgd_step_by_hand, the
-            lecture's section 6): no autograd graph and no optimizer object per minibatch.
+            lecture's section 7): no autograd graph and no optimizer object per minibatch.
 
-Two more lines put the lesson's epoch in context: the same step with the images as rows
-(Z = X W^T + b: the same numbers through differently shaped products), and the two matrix products
-of each step alone, the floor under any way of doing this epoch.
+Two more lines put the lesson's epoch in context: the same step with the weights stored transposed
+and the images as columns (Z = W X^T + b: the same numbers through differently shaped products,
+which the matrix library may run at another speed), and the two matrix products of each step
+alone, the floor under any way of doing this epoch.
 
 The data are the real Fashion-MNIST training set when load_fashion_mnist() finds all 60,000 images,
 else random images of the same shape (an epoch's time does not depend on the pixel values). Torch
@@ -26,10 +27,10 @@ runs on the number of threads given (default 1: torch.set_num_threads, printed),
 every way; the DataLoader uses no worker processes. Wall-clock and process CPU times are printed,
 the median of --repeats epochs each, the ways interleaved so that a busy spell hits them alike.
 
-Then the lesson's whole training run (the recipe of the lecture's section 6: EPOCHS epochs, batch
-BATCH_SIZE, lr LR decaying linearly to 0, the step by hand) on the Fashion-MNIST data found, timed
+Then a whole training run with the lecture's step (EPOCHS epochs, batch BATCH_SIZE, the rows shuffled
+once and taken as views, lr LR decaying linearly to 0) on the Fashion-MNIST data found, timed
 without the evaluation, with its test accuracy. Targets (exit status 1 if one is missed, unless
---no-check): the lesson's epoch <= 0.15 s and >= 20x faster than per-item; with the full data,
+--no-check): the lesson's epoch <= 0.2 s and >= 5x faster than per-item; with the full data,
 test accuracy >= 0.84 within <= 10 s of training. Without the full data the accuracy target is not
 checked, and the script says so.
 """
@@ -48,8 +49,8 @@ from helpers import load_fashion_mnist, minibatch_slices, shuffle_rows, train_ep
 from helpers.fashion import FashionMNISTError
 
 N, D = 60_000, 784
-EPOCHS, BATCH_SIZE, LR = 30, 512, 1.0          # the lesson's recipe (section 6 of the lecture)
-EPOCH_TARGET_S, RATIO_TARGET = 0.15, 20.0
+EPOCHS, BATCH_SIZE, LR = 30, 512, 1.0          # the training run's recipe
+EPOCH_TARGET_S, RATIO_TARGET = 0.2, 5.0
 ACCURACY_TARGET, TRAINING_TARGET_S = 0.84, 10.0
 
 
@@ -100,41 +101,41 @@ def timed(fn):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-# The lecture's function (notebooks/04_softmax_regression.ipynb, section 6), copied verbatim:
+# The lecture's function (notebooks/04_softmax_regression.ipynb, section 7), copied verbatim:
 # tests/test_softmax_fast.py fails if the two drift apart.
 @torch.no_grad()
 def sgd_step_by_hand(W, b, X, y, lr):
-    """One SGD step of softmax regression on a minibatch X (n, 784), y (n,), updating W (10, 784) and
+    """One SGD step of softmax regression on a minibatch X (n, 784), y (n,), updating W (784, 10) and
     b (10,) in place, with the gradient of the mean cross-entropy written out."""
-    Z = W @ X.T + b[:, None]                  # (10, n): column i holds image i's logits, z = W x + b
-    G = torch.softmax(Z, dim=0)               # each column: the predicted probabilities
-    G[y, torch.arange(len(y))] -= 1           # minus the one-hot labels
+    G = torch.softmax(X @ W + b, dim=1)       # (n, 10): row i holds image i's predicted probabilities
+    G[torch.arange(len(y)), y] -= 1           # minus the one-hot labels
     G /= len(y)                               # = d(mean loss) / dZ
-    W -= lr * (G @ X)                         # (10, n) @ (n, 784) = d(mean loss) / dW
-    b -= lr * G.sum(dim=1)
+    W -= lr * (X.T @ G)                       # (784, n) @ (n, 10) = d(mean loss) / dW
+    b -= lr * G.sum(dim=0)
 
 
 @torch.no_grad()
-def sgd_step_by_hand_rows(W, b, X, y, lr):
-    """sgd_step_by_hand with the images as rows, Z = X W^T + b: the same numbers, other products."""
-    G = torch.softmax(X @ W.T + b, dim=1)
-    G[torch.arange(len(y)), y] -= 1
+def sgd_step_by_hand_columns(Wt, b, X, y, lr):
+    """sgd_step_by_hand with the weights stored transposed, Wt (10, 784), and the images as columns,
+    Z = Wt X^T + b: the same numbers through other products."""
+    G = torch.softmax(Wt @ X.T + b[:, None], dim=0)
+    G[y, torch.arange(len(y))] -= 1
     G /= len(y)
-    W -= lr * (G.T @ X)
-    b -= lr * G.sum(dim=0)
+    Wt -= lr * (G @ X)
+    b -= lr * G.sum(dim=1)
 
 
 def two_products(W, b, X, y, lr):
     """Only the two matrix products of sgd_step_by_hand: the floor under any way of this epoch."""
-    (W @ X.T) @ X
+    X.T @ (X @ W)
 
 
 def train_lesson(X, y, epochs=EPOCHS, lr=LR, batch_size=BATCH_SIZE, seed=0):
-    """The lecture's train_fast without its progress bar: shuffle once, views, the step by hand, the
-    learning rate decaying linearly from lr to 0. Returns W (10, 784), b (10,)."""
+    """Train with the lecture's step: shuffle once, views, the step by hand, the learning rate
+    decaying linearly from lr to 0. Returns W (784, 10), b (10,)."""
     g = torch.Generator().manual_seed(seed)
     X, y = shuffle_rows(X, y, generator=g)                  # one copy, once
-    W, b = torch.zeros(10, X.shape[1]), torch.zeros(10)
+    W, b = torch.zeros(X.shape[1], 10), torch.zeros(10)
     steps, step = epochs * -(-len(X) // batch_size), 0      # -(-a // b): a / b rounded up
     for epoch in range(epochs):
         for s in minibatch_slices(len(X), batch_size, generator=g):
@@ -175,9 +176,9 @@ def main():
             loss.backward()
             optimizer.step()
 
-    W, b = torch.zeros(10, D), torch.zeros(10)
+    def slices_epoch(step, weight_shape=(D, 10)):
+        W, b = torch.zeros(weight_shape), torch.zeros(10)
 
-    def slices_epoch(step):
         def epoch():
             for s in minibatch_slices(len(X_once), args.batch_size, generator=g):
                 step(W, b, X_once[s], y_once[s], 0.1)
@@ -190,7 +191,7 @@ def main():
         "shuffled once, X[a:b] views": lambda: train_epoch(
             model, loss_fn, optimizer, X_once, y_once, args.batch_size, g, minibatches="slices"),
         "lesson: views + the step by hand": slices_epoch(sgd_step_by_hand),
-        "(the same, images as rows: Z = X W^T)": slices_epoch(sgd_step_by_hand_rows),
+        "(the same, images as columns: Z = Wt X^T)": slices_epoch(sgd_step_by_hand_columns, (10, D)),
         "(only the two matrix products)": slices_epoch(two_products),
     }
     for fn in list(ways.values())[1:]:
@@ -200,14 +201,14 @@ def main():
         for name, fn in ways.items():
             runs[name].append(timed(fn))
     medians = {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
-    (item_wall, item_cpu), (index_wall, _), (slices_wall, _), (lesson_wall, lesson_cpu), (rows_wall, _), \
+    (item_wall, item_cpu), (index_wall, _), (slices_wall, _), (lesson_wall, lesson_cpu), (columns_wall, _), \
         (products_wall, _) = medians.values()
     for name, (wall, cpu) in medians.items():
         print(f"{name:40s} epoch: {wall:7.3f} s wall, {cpu:7.3f} s CPU, {item_wall / wall:6.1f}x "
               f"(median of {args.repeats})")
     print(f"ratio per-item / lesson: {item_wall / lesson_wall:.1f}x wall, {item_cpu / lesson_cpu:.1f}x CPU; "
           f"X[idx] / lesson: {index_wall / lesson_wall:.2f}x; slices / lesson: {slices_wall / lesson_wall:.2f}x; "
-          f"rows / lesson: {rows_wall / lesson_wall:.2f}x; the products are {products_wall / lesson_wall:.0%} of the lesson's epoch")
+          f"columns / lesson: {columns_wall / lesson_wall:.2f}x; the products are {products_wall / lesson_wall:.0%} of the lesson's epoch")
 
     missed = []
     if lesson_wall > EPOCH_TARGET_S:
@@ -221,7 +222,7 @@ def main():
         started = time.perf_counter()
         W, b = train_lesson(d.X_train, d.y_train)
         seconds = time.perf_counter() - started
-        accuracy = float(((W @ d.X_test.T + b[:, None]).argmax(dim=0) == d.y_test).float().mean())
+        accuracy = float(((d.X_test @ W + b).argmax(dim=1) == d.y_test).float().mean())
         print(f"training run on {found}: {EPOCHS} epochs (batch {BATCH_SIZE}, lr {LR} decaying to 0) "
               f"in {seconds:.2f} s, test accuracy {accuracy:.4f}")
         if len(d.X_train) == N:

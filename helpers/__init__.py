@@ -13,7 +13,7 @@ from .fashion import CLASSES as FASHION_CLASSES, FashionMNISTError, load_fashion
 from .softmax import confusion_matrix, evaluate, minibatch_indices, minibatch_slices, shuffle_rows, train_epoch
 from .plot import plot_data, plot_model, set_default
 from .spiral import make_spiral
-from .devices import Timing, best_device, format_seconds, time_median, to_device
+from .devices import Timing, best_device, device_name, format_seconds, time_median, to_device
 from .train import fit, plot_history, target_function  # lesson 7
 
 from types import ModuleType as _ModuleType

@@ -4,6 +4,7 @@ Used in lesson 6. Nothing here touches a device or a thread setting until it is 
 """
 import copy
 import os
+import platform
 from typing import NamedTuple
 
 import torch
@@ -19,6 +20,28 @@ def best_device():
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def device_name(device="cpu", cpuinfo="/proc/cpuinfo"):
+    """Return a label for the hardware behind `device`, for plot legends and titles.
+
+    CUDA: the GPU's name (e.g. 'NVIDIA H100 80GB HBM3'); MPS: 'Apple GPU (MPS)'; CPU: the model
+    name from `cpuinfo` (Linux), else platform.processor(), with the core count, e.g.
+    'AMD EPYC (2 cores)'. Used in lesson 6."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return "Apple GPU (MPS)"
+    model = ""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as lines:
+            model = next((line.split(":", 1)[1].strip() for line in lines
+                          if line.lower().startswith("model name") and ":" in line), "")
+    except OSError:
+        pass
+    cores = os.cpu_count() or 1
+    return f"{model or platform.processor() or platform.machine() or 'CPU'} ({cores} core{'s' * (cores != 1)})"
 
 
 def to_device(obj, device):

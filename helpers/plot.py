@@ -20,9 +20,9 @@ def set_default(figsize=(5, 5), dpi=100):
 
 
 def plot_data(X, y, ax=None, size=8):
-    """Scatter X (N, 2) coloured by integer labels y (N,) on square axes; return the axes.
+    """Scatter X (N, 2) coloured by integer labels y (N,) on square axes labelled x₁ and x₂; return the axes.
 
-    Used in lesson 5."""
+    Axis labels already set are kept. Used in lesson 5."""
     ax = _axes(ax)
     X, y = X.detach().cpu(), y.detach().cpu()
     ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), c=y.numpy(), s=size, cmap="Spectral",
@@ -30,6 +30,10 @@ def plot_data(X, y, ax=None, size=8):
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.set_aspect("equal")
+    if not ax.get_xlabel():
+        ax.set_xlabel("$x_1$")
+    if not ax.get_ylabel():
+        ax.set_ylabel("$x_2$")
     return ax
 
 

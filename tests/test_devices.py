@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from helpers import Timing, best_device, format_seconds, time_median, to_device
+from helpers import Timing, best_device, device_name, format_seconds, time_median, to_device
 
 
 @pytest.mark.parametrize("cuda,mps,expected", [
@@ -118,3 +118,22 @@ def test_timing_prints_its_threads():
 
 def test_format_seconds():
     assert [format_seconds(s) for s in (1.5, 0.0123, 4.56e-6, 7e-9)] == ["1.5 s", "12.3 ms", "4.56 µs", "7 ns"]
+
+
+def test_device_name_reads_the_cpu_model_and_counts_cores(tmp_path, monkeypatch):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n")
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert device_name("cpu", cpuinfo=info) == "AMD EPYC 7B13 (2 cores)"
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert device_name(torch.device("cpu"), cpuinfo=info) == "AMD EPYC 7B13 (1 core)"
+
+
+def test_device_name_without_cpuinfo_falls_back_and_names_gpus(tmp_path, monkeypatch):
+    import platform
+    monkeypatch.setattr(platform, "processor", lambda: "arm")
+    assert device_name("cpu", cpuinfo=tmp_path / "missing").startswith("arm (")
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=None: "NVIDIA Test GPU")
+    assert device_name("cuda") == "NVIDIA Test GPU"
+    assert device_name("mps") == "Apple GPU (MPS)"
+    assert isinstance(device_name(), str) and device_name()

@@ -103,6 +103,10 @@ def test_plot_model_on_the_models_device_and_plot_data():
     plot_data(X, y, ax=axes[0])
     plot_model(X, y, model, ax=axes[1], steps=10)
     assert len(axes[0].collections) == 1 and len(axes[1].collections) >= 2
+    assert [(ax.get_xlabel(), ax.get_ylabel()) for ax in axes] == [("$x_1$", "$x_2$")] * 2
+    fig.clf()
+    ax = fig.add_subplot(xlabel="radius")
+    assert plot_data(X, y, ax=ax).get_xlabel() == "radius", "a label the caller set is kept"
     plt.close(fig)
     if torch.cuda.is_available():
         model = model.cuda()
