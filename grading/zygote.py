@@ -34,7 +34,8 @@ import sys
 
 # What a kernel imports for every assignment (about 4 s when imported in the kernel itself).
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
-           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "sklearn.datasets", "tqdm", "tqdm.auto",
+           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sklearn.datasets",
+           "tqdm", "tqdm.auto",
            "helpers", "helpers.checks")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 ZYGOTE_CWD = os.getcwd()   # `python -m` put it first on sys.path
