@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
+from grading.sandbox import _pids_of
 
 CHP = REPO / "deploy" / "node_modules" / ".bin" / "configurable-http-proxy"
 
@@ -63,14 +64,6 @@ def _retry(argv, attempts=20):
     raise RuntimeError(f"{' '.join(argv)} failed: {done.stderr.strip()}")
 
 
-def _pids_of(uid):
-    pids = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if entry.stat().st_uid == uid:
-                    pids.append(int(entry.name))
-    return pids
 
 
 @contextlib.contextmanager

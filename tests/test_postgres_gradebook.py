@@ -17,6 +17,7 @@ import pytest
 
 import postgres_support
 from conftest import REPO
+from test_grading_faults import tmpdir_short  # noqa: F401 (a fixture)
 from grading import course, demo, feedback, grades, records, sandbox
 
 NAME = "01_tensor_basics"
@@ -29,11 +30,6 @@ def server():
         yield s
 
 
-@pytest.fixture
-def tmpdir_short():
-    path = Path(tempfile.mkdtemp(prefix="gp-", dir="/tmp"))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 def make_class(root, copies=2):
