@@ -153,7 +153,10 @@ def kernel_argv(scratch, work, inputs, hide, limits, uid, placeholder=False):
         if any(Path(h) in path.parents or Path(h) == path for h in hide):
             argv += reachable(path) + ["--ro-bind", str(path), str(path)]
     for path in data_folders():
-        argv += reachable(path) + ["--ro-bind", str(path.resolve()), str(path)]
+        real = path.resolve()   # bwrap cannot mount onto a path through a symlink: mount where it leads
+        argv += reachable(real) + ["--ro-bind", str(real), str(real)]
+        if real != path and any(root in path.parents for root in tmpfs):   # the link itself is hidden
+            argv += reachable(path) + ["--symlink", str(real), str(path)]
     for path in hide:
         argv += ["--remount-ro", str(path)]
     ipc = Path(scratch) / "ipc"
@@ -260,10 +263,13 @@ def preimport_available():
     return os.getuid() == 0 and sys.platform.startswith("linux")
 
 
-def _placeholder_pid(bwrap_pid, timeout=30):
+def _placeholder_pid(process, timeout=30):
     """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
+    bwrap_pid = process.pid
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bubblewrap could not set up the sandbox (exit code {process.returncode})")
         for pid in _descendants(bwrap_pid):
             with contextlib.suppress(OSError):
                 if Path(f"/proc/{pid}/comm").read_text().strip() == "sleep":
@@ -331,7 +337,7 @@ class SandboxKernelManager(AsyncKernelManager):
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.fork_request is not None:
-            target = _placeholder_pid(self.provisioner.process.pid)
+            target = _placeholder_pid(self.provisioner.process)
             zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
 
 

@@ -310,3 +310,18 @@ def test_a_sandbox_that_cannot_import_helpers_blames_no_student(tmp_path, gradeb
     assert records(root) == {}
     assert grades.scores(root, NAME) == {}
     assert not (root / "autograded").exists()
+
+
+def test_a_data_folder_reached_through_a_symlink_is_readable_in_the_sandbox(tmp_path, monkeypatch, tmpdir_short):
+    """FASHION_MNIST_DIR through a symlink (a shared folder linked beside the clone): bwrap cannot
+    mount onto a path through a link, so the grader mounts the folder where it leads."""
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "train-images-idx3-ubyte.gz").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(real)
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "link"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nprint(sorted(os.listdir(os.environ['FASHION_MNIST_DIR'])))")])
+    os.chmod(tmpdir_short, 0o711)
+    assert grader._run_sandboxed(nb, tmp_path / "course", grader.Settings(), tmpdir_short) is None
+    assert "train-images-idx3-ubyte.gz" in nb.cells[0].outputs[0]["text"]
