@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grading.sandbox import _pids_of
+from grading.sandbox import reap
 
 CHP = REPO / "deploy" / "node_modules" / ".bin" / "configurable-http-proxy"
 
@@ -81,15 +81,7 @@ def unix_users(names, home_base):
     finally:
         for name in created:
             with contextlib.suppress(KeyError):
-                uid = pwd.getpwnam(name).pw_uid
-                for _ in range(20):
-                    pids = _pids_of(uid)
-                    if not pids:
-                        break
-                    for pid in pids:
-                        with contextlib.suppress(ProcessLookupError):
-                            os.kill(pid, signal.SIGKILL)
-                    time.sleep(0.1)
+                reap(pwd.getpwnam(name).pw_uid, timeout=2)   # the user's processes, then the user
             with contextlib.suppress(RuntimeError):
                 _retry(["userdel", "--remove", name])
 
