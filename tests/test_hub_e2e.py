@@ -51,7 +51,7 @@ def server_env(pid):
 
 
 def server_pid(uid):
-    for pid in hub_support._pids_of(uid):
+    for pid in sandbox._pids_of(uid):
         try:
             if "jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
                 return pid
