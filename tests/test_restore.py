@@ -1,0 +1,99 @@
+"""`make grade` prepares submissions with grading/restore.py: nbgrader's OverwriteCells answered
+from a snapshot of the gradebook read once per run, and its CheckCellMetadata with the schema
+checked once. Both must do exactly what nbgrader's own preprocessors do, on honest and tampered
+submissions of every assignment: the same restored notebook, or the same refusal."""
+import copy
+
+import nbformat
+import pytest
+from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
+
+from conftest import ASSIGNMENTS
+from grading import course, demo, restore
+
+
+def graded(nb):
+    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+
+def locked(nb):
+    return [c for c in graded(nb) if c.metadata.nbgrader.get("locked")]
+
+
+def tampered(release_nb, source_nb):
+    """(what, notebook) pairs: honest copies and the tamperings a submission can try."""
+    out = [("untouched", release_nb), ("solved", demo.fill(release_nb, demo.solution_cells(source_nb)))]
+
+    def variant(what, change):
+        nb = copy.deepcopy(release_nb)
+        change(nb)
+        out.append((what, nb))
+
+    def set_meta(key, value, cells_of=locked):
+        return lambda nb: [c.metadata.nbgrader.__setitem__(key, value) for c in cells_of(nb)[:2]]
+
+    variant("graded cells deleted", lambda nb: setattr(nb, "cells", [c for c in nb.cells if c not in graded(nb)]))
+    variant("every other graded cell deleted",
+            lambda nb: setattr(nb, "cells", [c for c in nb.cells if c not in graded(nb)[::2]]))
+    variant("locked cells edited", lambda nb: [setattr(c, "source", c.source + "\npass") for c in locked(nb)])
+    variant("points raised", set_meta("points", 99, lambda nb: [c for c in graded(nb) if "points" in c.metadata.nbgrader]))
+    variant("unlocked", set_meta("locked", False))
+    variant("cell type changed", lambda nb: [setattr(c, "cell_type", "markdown") or c.pop("outputs", None)
+                                             or c.pop("execution_count", None) for c in locked(nb)[:1]])
+    variant("unknown grade id", set_meta("grade_id", "not-in-the-gradebook"))
+    variant("duplicate grade id", lambda nb: nb.cells.append(copy.deepcopy(graded(nb)[0])))
+    variant("schema too new", set_meta("schema_version", 99))
+    variant("schema too old", set_meta("schema_version", 1))
+    variant("points not a number", set_meta("points", "many", lambda nb: [c for c in graded(nb) if c.metadata.nbgrader.get("grade")]))
+    variant("grade flag a string", set_meta("grade", "yes"))
+    variant("extra metadata key", set_meta("secret", 1))
+    variant("grade cell without points", lambda nb: [c.metadata.nbgrader.pop("points", None)
+                                                     for c in graded(nb) if c.metadata.nbgrader.get("grade")][:1])
+    return out
+
+
+def run(preprocessors, nb, resources):
+    nb = copy.deepcopy(nb)
+    try:
+        for pp in preprocessors:
+            nb, resources = pp.preprocess(nb, resources)
+    except Exception as err:
+        return ("refused", type(err).__name__, str(err).splitlines()[0])
+    for i, cell in enumerate(nb.cells):
+        cell.setdefault("id", f"added-{i}")   # a cell added back has no id; writing would draw one
+    return ("prepared", nbformat.writes(nb))
+
+
+@pytest.fixture(scope="module")
+def course_root(tmp_path_factory, gradebook):
+    return demo.make_course(tmp_path_factory.mktemp("restore") / "course", ASSIGNMENTS, gradebook=gradebook)
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_restoring_from_the_snapshot_is_nbgraders_restoring(course_root, name):
+    api = course.nbgrader_api(course_root)
+    snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
+    kinds = set()
+    for filename, source_nb, release_nb in demo.notebooks(course_root, name):
+        resources = {"nbgrader": {"student": "s", "assignment": name, "notebook": filename[:-len(".ipynb")],
+                                  "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
+        for what, nb in tampered(release_nb, source_nb):
+            theirs = run([OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()], nb, resources)
+            ours = run([restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
+                        restore.CheckMetadata()], nb, resources)
+            assert ours == theirs, f"{name}, {what}"
+            kinds.add(theirs[0])
+    assert kinds == {"prepared", "refused"}   # the cases reach both outcomes
+
+
+def test_the_snapshot_answers_unknown_names_as_the_gradebook_does(course_root):
+    api = course.nbgrader_api(course_root)
+    name = ASSIGNMENTS[0]
+    snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
+    (filename, _, _), = demo.notebooks(course_root, name)
+    for call in (lambda: snapshot.find_notebook("nope", name), lambda: snapshot.find_notebook(filename[:-6], "other"),
+                 lambda: snapshot.find_source_cell("nope", filename[:-6], name),
+                 lambda: snapshot.find_graded_cell("nope", filename[:-6], name)):
+        with pytest.raises(MissingEntry):
+            call()
