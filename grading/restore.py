@@ -20,6 +20,10 @@ from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor, Over
 _SOURCE = ("name", "cell_type", "locked", "checksum", "source")
 
 
+def _plain(cells, *fields):
+    return [SimpleNamespace(**{f: getattr(c, f) for f in fields}) for c in cells]
+
+
 class Snapshot:
     """The gradebook's record of one assignment's notebooks and cells, as plain values, with the
     `find_*` methods `OverwriteCells` calls on a Gradebook (same answers, same `MissingEntry`)."""
@@ -29,19 +33,11 @@ class Snapshot:
         self.notebooks = {}
         with Gradebook(db_url, course_id) as gb:
             for nb in gb.find_assignment(assignment).notebooks:
-                def plain(cells, *fields):
-                    return [SimpleNamespace(**{f: getattr(c, f) for f in fields}) for c in cells]
                 self.notebooks[nb.name] = SimpleNamespace(
-                    source_cells=plain(nb.source_cells, *_SOURCE),   # in the gradebook's order
-                    grade_cells=plain(nb.grade_cells, "name", "max_score"),
-                    solution_cells=plain(nb.solution_cells, "name"),
-                    task_cells=plain(nb.task_cells, "name", "max_score"))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
+                    source_cells=_plain(nb.source_cells, *_SOURCE),   # in the gradebook's order
+                    grade_cells=_plain(nb.grade_cells, "name", "max_score"),
+                    solution_cells=_plain(nb.solution_cells, "name"),
+                    task_cells=_plain(nb.task_cells, "name", "max_score"))
 
     def find_notebook(self, name, assignment):
         if assignment != self.assignment or name not in self.notebooks:
@@ -80,15 +76,13 @@ class RestoreCells(OverwriteCells):
         return nb, resources
 
 
-@functools.cache
-def _schema_validator(schema_version):
-    schema = MetadataValidator().schema
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)   # once, where jsonschema.validate checks it for every cell
-    return cls(schema)
-
-
 class _SchemaOnce(BaseMetadataValidator):
+    def __init__(self):
+        super().__init__()   # reads the schema
+        cls = jsonschema.validators.validator_for(self.schema)
+        cls.check_schema(self.schema)   # once, where jsonschema.validate checks it for every cell
+        self.checked = cls(self.schema)
+
     def validate_cell(self, cell):   # BaseMetadataValidator.validate_cell with the checked schema
         if "nbgrader" not in cell.metadata:
             return
@@ -99,7 +93,7 @@ class _SchemaOnce(BaseMetadataValidator):
         if version > self.schema_version:
             raise SchemaTooNewError(f"Schema version is too new: {version} (expected {self.schema_version})",
                                     version, self.schema_version)
-        error = jsonschema.exceptions.best_match(_schema_validator(self.schema_version).iter_errors(cell.metadata["nbgrader"]))
+        error = jsonschema.exceptions.best_match(self.checked.iter_errors(cell.metadata["nbgrader"]))
         if error is not None:
             raise error
 
@@ -108,12 +102,17 @@ class _Validator(MetadataValidator, _SchemaOnce):
     """nbgrader's metadata validator: its own checks, after the schema (`super()` is `_SchemaOnce`)."""
 
 
+@functools.cache
+def _validator():
+    return _Validator()   # stateless: one per process, not one per notebook
+
+
 class CheckMetadata(CheckCellMetadata):
     """`CheckCellMetadata` with the schema checked once per process."""
 
     def preprocess(self, nb, resources):
         try:
-            _Validator().validate_nb(nb)
+            _validator().validate_nb(nb)
         except ValidationError as err:
             raise ValidationError("Notebook failed to validate; the nbgrader metadata may be corrupted.") from err
         return nb, resources

@@ -3,6 +3,7 @@ from a snapshot of the gradebook read once per run, and its CheckCellMetadata wi
 checked once. Both must do exactly what nbgrader's own preprocessors do, on honest and tampered
 submissions of every assignment: the same restored notebook, or the same refusal."""
 import copy
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,11 +11,11 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from conftest import ASSIGNMENTS
-from grading import course, demo, restore
+from grading import cells, course, demo, grader, restore
 
 
 def graded(nb):
-    return [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+    return [c for c in nb.cells if cells.grade_id(c)]
 
 
 def locked(nb):
@@ -49,7 +50,7 @@ def tampered(release_nb, source_nb):
     variant("grade flag a string", set_meta("grade", "yes"))
     variant("extra metadata key", set_meta("secret", 1))
     variant("grade cell without points", lambda nb: [c.metadata.nbgrader.pop("points", None)
-                                                     for c in graded(nb) if c.metadata.nbgrader.get("grade")][:1])
+                                                     for c in [c for c in graded(nb) if c.metadata.nbgrader.get("grade")][:1]])
     return out
 
 
@@ -76,8 +77,7 @@ def test_restoring_from_the_snapshot_is_nbgraders_restoring(course_root, name):
     snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
     kinds = set()
     for filename, source_nb, release_nb in demo.notebooks(course_root, name):
-        resources = {"nbgrader": {"student": "s", "assignment": name, "notebook": filename[:-len(".ipynb")],
-                                  "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
+        resources = grader._resources(api, name, "s", Path(filename).stem)
         for what, nb in tampered(release_nb, source_nb):
             theirs = run([OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()], nb, resources)
             ours = run([restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
@@ -92,8 +92,9 @@ def test_the_snapshot_answers_unknown_names_as_the_gradebook_does(course_root):
     name = ASSIGNMENTS[0]
     snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
     (filename, _, _), = demo.notebooks(course_root, name)
-    for call in (lambda: snapshot.find_notebook("nope", name), lambda: snapshot.find_notebook(filename[:-6], "other"),
-                 lambda: snapshot.find_source_cell("nope", filename[:-6], name),
-                 lambda: snapshot.find_graded_cell("nope", filename[:-6], name)):
+    notebook = Path(filename).stem
+    for call in (lambda: snapshot.find_notebook("nope", name), lambda: snapshot.find_notebook(notebook, "other"),
+                 lambda: snapshot.find_source_cell("nope", notebook, name),
+                 lambda: snapshot.find_graded_cell("nope", notebook, name)):
         with pytest.raises(MissingEntry):
             call()
