@@ -276,9 +276,11 @@ def tree_hash(*folders):
 
 
 # A CPU cap well below the cell timeout, so that a CPU burner meets the cap before the timeout
-# even when it gets only half a core (2 cores shared by the suite's two workers and their kernels).
-SETTINGS = grader.Settings(workers=2, cell_timeout=20, notebook_timeout=120, memory_mb=3072,
-                           limits=sandbox.Limits(cpu_seconds=6))
+# even when it gets only half a core (2 cores shared by the suite's two workers and their kernels),
+# and well above what the fork bomb spends reaching the process cap: 250 forks of a kernel with
+# torch loaded cost 3.4 s of CPU on a quiet machine, and went past a 6 s cap on a busy one.
+SETTINGS = grader.Settings(workers=2, cell_timeout=30, notebook_timeout=120, memory_mb=3072,
+                           limits=sandbox.Limits(cpu_seconds=12))
 
 
 def tmpfs_memory():
