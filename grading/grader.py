@@ -142,12 +142,6 @@ def _worker_init():
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _hidden(root):
-    """What the sandbox hides: the course folder, this repository (helpers/ aside) and the home
-    (those that exist where the kernel runs: a Dask worker may have no copy of the course)."""
-    return sorted(p for p in {str(Path(root).resolve()), str(course.REPO), os.path.expanduser("~")} if Path(p).is_dir())
-
-
 # Files beside the notebooks that a kernel finds in its working folder, at most this much in all.
 MAX_INPUT_BYTES = 50 * 2**20
 
@@ -201,7 +195,7 @@ def _run_sandboxed(nb, root, settings, run_dir, files=None):
             target.write_bytes(data)
         os.chmod(scratch, 0o711)
         return sandbox.run_notebook(
-            nb, scratch, inputs, _hidden(root), cell_timeout=settings.cell_timeout,
+            nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox,
             preimport=settings.preimport and sandbox.preimport_available())

@@ -1,21 +1,36 @@
 """Execute one prepared submission notebook with its kernel locked in a bubblewrap sandbox.
 
 The executor (this module, run in a trusted worker process) drives the kernel over IPC sockets in
-a scratch folder. The kernel runs under `bwrap` as a uid of its own: read-only file system, the
-course folder and the repository hidden except helpers/ and the Python environment, no network,
-its own PID namespace (it cannot see or signal the executor), one torch/BLAS thread, and the caps
-of `Limits`: address space, a size-limited in-memory working folder and /tmp, processes and
-threads, CPU time, file size. Its kernel is shut down as soon as its notebook is done.
+a scratch folder. The kernel runs under `bwrap`, and nothing is visible, inherited or reachable
+unless it is named here:
+
+* files: an empty root with, read-only, the system's programs and libraries (`SYSTEM_PATHS`), the
+  Python environment, helpers/, the data folders, a passwd file of two lines, and the notebook's
+  declared input files in a size-limited in-memory working folder; no other host path (no home,
+  no course folder, no /run with its sockets, no /sys beyond the CPU list, a /proc of its own);
+* environment: exactly `kernel_env()` (the grader's own variables, a database URL among them,
+  never reach it);
+* identity: a uid of its own per kernel, never shared with another student's; a seccomp filter
+  takes away the kernel keyring, the one store Linux does not namespace (grading/seccomp.py);
+  its own network (none), PID, IPC and UTS namespaces;
+* limits: a cgroup per sandbox caps the memory and the processes of all its processes together
+  (grading/cgroup.py), beside per-process caps of `Limits` (address space, CPU time, file size);
+  the tmpfs mounts are size-limited.
+
+Its kernel is shut down as soon as its notebook is done.
 The kernel publishes its test cells' observations (COURSE_OBSERVE=1, helpers/checks.py); the
 verdicts are decided afterwards, outside it (grading/verdict.py). Here, outside the kernel too:
 
 * each cell has a timeout and the notebook a total budget; after a timeout or a dead kernel the
   remaining test cells are marked as not run (an error output, so they fail);
 * a cell whose reply is an error counts as an error even when the submission hid the traceback;
-* captured output is capped per cell.
+* captured output is capped per cell and per notebook, display updates and widget (comm) state
+  included, and one message's size is capped on the socket: the worker's and the grading
+  process's memory stay bounded whatever a notebook prints. A test cell that lost output fails.
 """
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -39,7 +54,7 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
-from . import status
+from . import cgroup, seccomp, status
 from .cells import is_test
 from helpers.checks import OBSERVE_ENV
 from .zygote import INLINE_BACKEND, SETUP_FAILED
@@ -76,11 +91,21 @@ class Limits:
 XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as 128 + signal
 
 
+KERNEL_UID_BASE = 2**24
+_kernel_count = itertools.count()
+
+
 def sandbox_uid():
-    """The uid the kernel runs as: one of its own per worker process when the grader is root (so
-    RLIMIT_NPROC, which root ignores, caps it; live pids are unique, so two workers never share
-    one), else the grader's own uid."""
-    return 200_000 + os.getpid() if os.getuid() == 0 else os.getuid()
+    """A uid for the next kernel: a new one for every kernel when the grader is root (worker pid
+    and a counter: two live workers never share one, and a worker reuses one only 256 kernels
+    later, after `reap` has ended all its processes), else the grader's own uid."""
+    if os.getuid() != 0:
+        return os.getuid()
+    return KERNEL_UID_BASE + os.getpid() * 256 + next(_kernel_count) % 256
+
+
+def is_kernel_uid(uid):
+    return KERNEL_UID_BASE <= uid < KERNEL_UID_BASE + 2**22 * 256
 
 
 def _pids_of(uid):
@@ -118,67 +143,135 @@ def reap(uid, timeout=10):
 
 
 def kernel_env():
-    """The environment a kernel runs with, inside its sandbox."""
-    return {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
-            "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", OBSERVE_ENV: "1"}
+    """The whole environment of a kernel, inside its sandbox: an allow-list, nothing copied from
+    the grader's own (which may hold a database URL or a token) but the data folders' variables."""
+    env = {"HOME": "/tmp/home", "IPYTHONDIR": "/tmp/home/ipython", "MPLCONFIGDIR": "/tmp/home/mpl",
+           "JUPYTER_RUNTIME_DIR": "/tmp/home/runtime", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1", OBSERVE_ENV: "1",
+           "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "student",
+           "LOGNAME": "student"}
+    env.update({name: os.environ[name] for name in DATA_ENV_VARS if os.environ.get(name)})
+    return env
 
 
-def kernel_argv(scratch, work, inputs, hide, limits, uid, placeholder=False):
-    """Return the kernel command: ipykernel inside bubblewrap, as `uid`, under `limits`.
+# The host paths a sandbox sees besides the Python environment, helpers/ and the data folders: the
+# system's programs and libraries (symlinks such as Debian's /lib -> usr/lib are recreated as
+# links), the loader's cache, the time zone, and the CPU list (torch and OpenMP read it).
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
+                "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime",
+                "/etc/nsswitch.conf", "/sys/devices/system/cpu")
+
+
+def exposed_paths():
+    """Every host path a sandbox sees read-only (those that exist here)."""
+    paths = [Path(p) for p in SYSTEM_PATHS]
+    paths += [Path(sys.base_prefix), Path(sys.prefix), Path(helpers_folder())] + data_folders()
+    return [p for p in dict.fromkeys(p.absolute() for p in paths) if os.path.lexists(p)]
+
+
+def helpers_folder():
+    """Where the kernels' `helpers` package is imported from (the repository's, when installed
+    in editable mode, as `make venv` does)."""
+    import helpers
+    return Path(helpers.__file__).resolve().parent
+
+
+def _passwd(scratch, uid):
+    """A passwd and a group file naming only root and the kernel's own uid (for getpass, pwd)."""
+    etc = Path(scratch) / "etc"
+    etc.mkdir(exist_ok=True)
+    (etc / "passwd").write_text(f"root:x:0:0::/root:/usr/sbin/nologin\nstudent:x:{uid}:{uid}::/tmp/home:/usr/sbin/nologin\n")
+    (etc / "group").write_text(f"root:x:0:\nstudent:x:{uid}:\n")
+    return etc
+
+
+class _Mounts:
+    """bwrap arguments on an empty root: parents of mount points are created 0755 once."""
+
+    def __init__(self):
+        self.argv, self.made, self.bound = [], {Path("/")}, set()
+
+    def covered(self, path):
+        return path in self.bound or any(parent in self.bound for parent in path.parents)
+
+    def parents(self, target):
+        for parent in reversed(Path(target).parents):
+            if parent not in self.made:
+                self.argv += ["--perms", "0755", "--dir", str(parent)]
+                self.made.add(parent)
+
+    def add(self, *args, target):
+        self.parents(target)
+        self.argv += [*args]
+        self.made.add(Path(target))
+
+    def expose(self, path):
+        """`path` read-only at the same place; a symlink becomes the same link, and what it leads
+        to is exposed too (bwrap cannot mount through a link)."""
+        path = Path(path)
+        if self.covered(path):
+            return
+        if path.is_symlink():
+            target = os.readlink(path)
+            self.add("--symlink", target, str(path), target=path)
+            self.expose(path.parent / target if not os.path.isabs(target) else Path(target))
+        elif path.exists():
+            real = path.resolve()
+            if real != path:   # a link further up the path: mount where it leads, link the rest
+                self.expose(real)
+                self.add("--symlink", str(real), str(path), target=path)
+            else:
+                self.add("--ro-bind", str(path), str(path), target=path)
+                self.bound.add(path)
+
+
+# Run first in the sandbox's process: open the seccomp filter for bwrap on fd 3, join the
+# sandbox's cgroup (one `cgroup.procs` file per hierarchy, up to `--`), then exec bwrap.
+_WRAPPER = 'exec 3<"$1" || exit 125; shift; while [ "$1" != -- ]; do echo $$ >"$1" || exit 125; shift; done; shift; exec "$@"'
+
+
+def kernel_argv(scratch, work, inputs, limits, uid, placeholder=False, group=None):
+    """Return the kernel command: ipykernel inside bubblewrap, as `uid`, under `limits`, in the
+    cgroup `group` (a cgroup.Group) when there is one.
 
     `work` is an empty folder that becomes a size-limited tmpfs inside the sandbox, with each
     entry of `inputs` (the submission's and the assignment's data files) bound into it read-only.
     With `placeholder`, the sandbox runs `sleep` where the kernel would be, and a kernel forked
     from the zygote joins it (grading/zygote.py)."""
-    tmpfs = [Path("/tmp"), *map(Path, hide)]
-
-    def reachable(target):
-        """bwrap creates missing parents of a mount point as 0700: create those inside our own
-        tmpfs mounts 0755 first, so the kernel's uid can reach what is mounted there."""
-        out = []
-        for parent in reversed(Path(target).parents):
-            if any(root in parent.parents for root in tmpfs):
-                out += ["--perms", "0755", "--dir", str(parent)]
-        return out
-
-    argv = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp",
-            # POSIX semaphores and shared memory (joblib, torch's DataLoader workers), capped too
-            "--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm"]
-    exposed = [REPO / "helpers", Path(sys.prefix), Path(sys.base_prefix)]
-    for path in hide:
-        argv += ["--tmpfs", str(path)]
-    for path in exposed:
-        if any(Path(h) in path.parents or Path(h) == path for h in hide):
-            argv += reachable(path) + ["--ro-bind", str(path), str(path)]
-    for path in data_folders():
-        real = path.resolve()   # bwrap cannot mount onto a path through a symlink: mount where it leads
-        argv += reachable(real) + ["--ro-bind", str(real), str(real)]
-        if real != path and any(root in path.parents for root in tmpfs):   # the link itself is hidden
-            argv += reachable(path) + ["--symlink", str(real), str(path)]
-    for path in hide:
-        argv += ["--remount-ro", str(path)]
+    mounts = _Mounts()
+    for path in exposed_paths():
+        mounts.expose(path)
+    etc = _passwd(scratch, uid)
+    for name in ("passwd", "group"):
+        mounts.add("--ro-bind", str(etc / name), f"/etc/{name}", target=Path("/etc") / name)
+    mounts.argv += ["--dev", "/dev", "--proc", "/proc"]
+    mounts.made |= {Path("/dev"), Path("/proc")}
+    mounts.add("--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp", target=Path("/tmp"))
+    # POSIX semaphores and shared memory (joblib, torch's DataLoader workers), capped too
+    mounts.add("--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm", target=Path("/dev/shm"))
     ipc = Path(scratch) / "ipc"
-    argv += reachable(ipc) + ["--bind", str(ipc), str(ipc)]
-    argv += reachable(work) + ["--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", str(work)]
+    mounts.add("--bind", str(ipc), str(ipc), target=ipc)
+    mounts.add("--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", str(work), target=Path(work))
     for entry in sorted(Path(inputs).iterdir()):
-        argv += ["--ro-bind", str(entry), str(Path(work) / entry.name)]
-    env = kernel_env()
-    argv += ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-             "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID", "--chdir", str(work)]
-    for key, value in env.items():
+        mounts.argv += ["--ro-bind", str(entry), str(Path(work) / entry.name)]
+    argv = ["bwrap", "--seccomp", "3", *mounts.argv, "--remount-ro", "/",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--die-with-parent", "--new-session", "--clearenv", "--chdir", str(work)]
+    for key, value in kernel_env().items():
         argv += ["--setenv", key, value]
     nproc = limits.max_tasks if uid != os.getuid() else _tasks_of(uid) + limits.max_tasks
     argv += ["--"]
     if uid != os.getuid():   # bwrap sets up the mounts as root, then the kernel drops to its uid
-        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+        argv += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     if placeholder:
-        return argv + ["sleep", "infinity"]
-    argv += ["prlimit", f"--as={limits.memory_mb * 2**20}", f"--fsize={limits.file_mb * 2**20}",
-             "--core=0", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}", f"--nproc={nproc}", "--",
-             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    return argv
+        argv += ["/bin/sleep", "infinity"]
+    else:
+        argv += ["/usr/bin/prlimit", f"--as={limits.memory_mb * 2**20}", f"--fsize={limits.file_mb * 2**20}",
+                 "--core=0", f"--cpu={limits.cpu_seconds}:{limits.cpu_seconds + 5}", f"--nproc={nproc}", "--",
+                 f"{sys.prefix}/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    filter_file = seccomp.write(Path(scratch) / "seccomp.bpf")
+    procs = group.procs if group is not None else []
+    return ["/bin/sh", "-c", _WRAPPER, "sandbox", str(filter_file), *procs, "--", *argv]
 
 
 def unsandboxed_argv():
@@ -199,8 +292,12 @@ class Zygote:
     def __init__(self, parent=None):
         self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))
         ours, theirs = socket.socketpair()
-        env = {**os.environ, **kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
+        # Its environment is the kernels' allow-list (a forked kernel's /proc/self/environ shows the
+        # template's), plus where Python finds the grader's modules when they are not installed.
+        env = {**kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
                "MPLCONFIGDIR": str(self.home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         with open(self.home / "zygote.log", "wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "grading.zygote", str(theirs.fileno())], pass_fds=[theirs.fileno()],
@@ -288,6 +385,7 @@ class QuickClient(AsyncKernelClient):
         self._created_context = True
         context = zmq.asyncio.Context()
         context.setsockopt(zmq.RECONNECT_IVL, 10)
+        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)   # a larger one drops the connection
         return context
 
     async def wait_for_ready(self, timeout=None):
@@ -341,32 +439,88 @@ class SandboxKernelManager(AsyncKernelManager):
             zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
 
 
+# One message from a kernel at most (larger: the socket is dropped, and the cell times out).
+MAX_MESSAGE_BYTES = 64 * 2**20
+CAPPED = "OutputCapped"   # the ename of the error that fails a test cell which lost output
+
+
 class CappedClient(NotebookClient):
-    """A NotebookClient that keeps at most `max_output_bytes` of output per cell."""
+    """A NotebookClient that keeps at most `max_output_bytes` of output per cell and
+    `max_notebook_bytes` in all: outputs, display updates (counted once for every output they
+    replace) and widget state (counted by what it keeps). What would pass a cap is dropped, the
+    cell says so, and a test cell that lost output fails (`CAPPED`), so no observation is judged
+    with a part of it missing."""
 
-    def __init__(self, *args, max_output_bytes=200_000, **kwargs):
+    def __init__(self, *args, max_output_bytes=200_000, max_notebook_bytes=16 * 2**20, **kwargs):
         super().__init__(*args, **kwargs)
-        self.max_output_bytes = max_output_bytes
-        self._used = {}
+        self.max_output_bytes, self.max_notebook_bytes = max_output_bytes, max_notebook_bytes
+        self.kept = 0                # bytes kept for the whole notebook
+        self._cell_bytes = {}        # cell index -> bytes kept in that cell's outputs
+        self._replaced = {}          # (display id) or (comm id, key) -> bytes it keeps now
+        self.capped = set()          # cell indices that lost output
 
-    def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
-        used = self._used.get(cell_index, 0)
-        self._used[cell_index] = used + size
-        if used + size > self.max_output_bytes:
-            if used <= self.max_output_bytes:
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stdout", text=f"\n[output truncated by the grader after {self.max_output_bytes} bytes]\n"))
+    def process_message(self, msg, cell, cell_index):
+        kind = msg.get("msg_type")
+        if kind in ("status", "execute_input", "clear_output", "comm_close"):
+            return super().process_message(msg, cell, cell_index)
+        content = msg.get("content") or {}
+        cost, per_cell, replaced = self._cost(kind, content, msg)
+        used = self._cell_bytes.get(cell_index, 0)
+        if self.kept + cost > self.max_notebook_bytes or (per_cell and used + cost > self.max_output_bytes):
+            self._cap(cell, cell_index)
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        self.kept += cost
+        self._cell_bytes[cell_index] = used + (cost if per_cell else 0)
+        self._replaced.update(replaced)
+        return super().process_message(msg, cell, cell_index)
+
+    def _cost(self, kind, content, msg):
+        """(bytes the message adds to what is kept, whether it counts against its cell, the
+        replaced items' new sizes)."""
+        transient = content.get("transient") or {}
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        if kind.startswith("comm"):
+            data = content.get("data") or {}
+            state = data.get("state") if isinstance(data, dict) else None
+            comm = content.get("comm_id")
+            sizes = {(comm, key): _size(value) for key, value in state.items()} if isinstance(state, dict) else {}
+            for index, buffer in enumerate(msg.get("buffers") or []):
+                sizes[(comm, "buffer", index)] = len(buffer)
+            cost = sum(size - self._replaced.get(key, 0) for key, size in sizes.items())
+            return max(cost, 0) + 100, False, sizes
+        size = _size(content) + 100
+        if display_id and display_id in self._display_id_map:   # replaces every output it names
+            shown = sum(len(indices) for indices in self._display_id_map[display_id].values())
+            update = max(size - self._replaced.get(display_id, 0), 0) * max(shown, 1)
+            if kind == "update_display_data":
+                return update, False, {display_id: size}
+            return size + update, True, {display_id: size}
+        return size, True, ({display_id: size} if display_id else {})
+
+    def _cap(self, cell, cell_index):
+        if cell_index in self.capped:
+            return
+        self.capped.add(cell_index)
+        why = (f"this cell's output passed the grader's cap ({self.max_output_bytes} bytes a cell, "
+               f"{self.max_notebook_bytes} a notebook); the rest was dropped")
+        cell.outputs.append(error_output(CAPPED, why) if is_test(cell) else
+                            nbformat.v4.new_output("stream", name="stdout", text=f"\n[{why}]\n"))
+
+
+def _size(value):
+    """The size of a message's JSON content (a lower bound where it is not JSON)."""
+    try:
+        return len(json.dumps(value, default=lambda o: "?" * len(o) if isinstance(o, (bytes, memoryview)) else "?"))
+    except (TypeError, ValueError, RecursionError):
+        return MAX_MESSAGE_BYTES
 
 
 def _mark_reply_errors(cell, cell_index, execute_reply):
     """Record an error reply as an error output even if the submission hid its traceback."""
     content = execute_reply.get("content", {})
     if content.get("status") == "error" and not any(o.output_type == "error" for o in cell.outputs):
-        cell.outputs.append(error_output(content.get("ename", "Error"),
-                                         content.get("evalue", "") or "an error occurred while tracebacks were hidden"))
+        cell.outputs.append(error_output(str(content.get("ename", "Error"))[:200],
+                                         str(content.get("evalue", ""))[:2000] or "an error occurred while tracebacks were hidden"))
 
 
 def _descendants(pid):
@@ -412,9 +566,13 @@ class Watchdog(threading.Thread):
                 return
 
 
-def _limits_hit(bwrap_pid, uid, work, limits):
+def _memory_cap(limits):
+    return f"used more than its {limits.memory_mb} MB of memory (the sandbox's cap; processes were killed)"
+
+
+def _limits_hit(bwrap_pid, uid, work, limits, group=None):
     """What the sandbox ran out of, seen from outside: its mounts through /proc/<pid>/root of a
-    process inside it, and the tasks of its uid."""
+    process inside it, and its cgroup's counters (else the tasks of its uid)."""
     inside = _descendants(bwrap_pid)
     hit = []
     for path, size, what in ((work, limits.disk_mb, "its working folder"), ("/tmp", limits.tmp_mb, "/tmp")):
@@ -422,13 +580,15 @@ def _limits_hit(bwrap_pid, uid, work, limits):
             fs = os.statvfs(f"/proc/{inside[-1]}/root{path}")
             if fs.f_bavail * fs.f_frsize < 2**20:
                 hit.append(f"used all {size} MB of {what}")
-    if uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4:
+    if group is not None and group.oom_kills():
+        hit.append(_memory_cap(limits))
+    if (group is not None and group.tasks_refused()) or (uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4):
         hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
     return hit
 
 
-def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, sandbox=True, preimport=False):
+def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
+                 max_output_bytes=200_000, sandbox=True, preimport=False, max_notebook_bytes=16 * 2**20):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
@@ -445,7 +605,15 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
         for path in [Path(inputs), *Path(inputs).rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
     preimport = preimport and sandbox
-    argv = kernel_argv(scratch, work, inputs, hide, limits, uid, placeholder=preimport) if sandbox else unsandboxed_argv()
+    group = cgroup.Group(f"k{uid}-{scratch.name}", limits.memory_mb * 2**20, limits.max_tasks) \
+        if sandbox and cgroup.available() else None
+    try:
+        argv = kernel_argv(scratch, work, inputs, limits, uid, placeholder=preimport, group=group) \
+            if sandbox else unsandboxed_argv()
+    except BaseException:
+        if group is not None:
+            group.close()
+        raise
     if not sandbox:   # no tmpfs: the working folder is the inputs themselves
         work = Path(inputs)
     (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
@@ -457,10 +625,10 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
     km.sandbox_uid = uid
     status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
     if preimport:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("JPY_")}
         km.fork_request = {
             "uid": uid, "cwd": str(work), "status_file": str(status_file),
-            "env": {**env, **kernel_env(), "MPLBACKEND": INLINE_BACKEND},
+            "env": {**kernel_env(), "MPLBACKEND": INLINE_BACKEND},
+            "cgroup_procs": group.procs if group is not None else [],
             "limits": {"as": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20,
                        "cpu": limits.cpu_seconds, "nproc": limits.max_tasks}}
     deadline = time.monotonic() + notebook_timeout
@@ -471,7 +639,7 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
     client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
                           interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
                           shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
-                          max_output_bytes=max_output_bytes,
+                          max_output_bytes=max_output_bytes, max_notebook_bytes=max_notebook_bytes,
                           on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
     problem = None
     ran = set()
@@ -499,13 +667,13 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
                     problem = status.timeout(f"a cell ran longer than {budget()} s")
                     cell.outputs.append(error_output("CellTimeoutError", str(problem)))
                 except DeadKernelError:
-                    problem = _death(km, watchdog, limits, status_file)
+                    problem = _death(km, watchdog, limits, status_file, group)
                     cell.outputs.append(error_output("DeadKernelError", str(problem)))
             if not problem and sandbox:
-                hit = _limits_hit(pid, uid, work, limits)
+                hit = _limits_hit(pid, uid, work, limits, group)
                 problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
-        problem = problem or _death(km, watchdog, limits, status_file)
+        problem = problem or _death(km, watchdog, limits, status_file, group)
     except Exception as err:  # the kernel could not even start
         problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
@@ -514,6 +682,8 @@ def run_notebook(nb, scratch, inputs, hide, cell_timeout=60, notebook_timeout=60
         with contextlib.suppress(Exception):
             if km.has_kernel:
                 run_sync(km.shutdown_kernel)(now=True)
+        if group is not None:
+            group.close()
         if uid != os.getuid():
             reap(uid)
         for index, cell in enumerate(nb.cells):
@@ -528,8 +698,10 @@ class KernelSetupError(RuntimeError):
     """The grader could not set up a kernel: its own failure, never the student's."""
 
 
-def _death(km, watchdog, limits, status_file):
+def _death(km, watchdog, limits, status_file, group=None):
     """Why the kernel died, as far as the grader can tell from outside."""
+    if group is not None and group.oom_kills():
+        return status.limit(_memory_cap(limits))
     if watchdog is not None and watchdog.tripped:
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
     process = getattr(km.provisioner, "process", None)

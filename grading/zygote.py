@@ -12,7 +12,9 @@ kernel would be. It then asks the zygote for a kernel in that sandbox; the zygot
 (root, outside the sandbox) which joins the sandbox's PID namespace and forks the kernel. The
 kernel joins the sandbox's mount, network, IPC and UTS namespaces, starts a session of its own,
 takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
-privileges), closes every inherited descriptor, and runs ipykernel on the connection file.
+privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor, and runs
+ipykernel on the connection file. Before forking it, the child joins the sandbox's cgroup, so the
+kernel and all it starts share the sandbox's memory and process caps (grading/cgroup.py).
 
 What keeps students apart:
 * every kernel is a fresh fork of a process no submission ever ran in: what a submission changes
@@ -31,6 +33,8 @@ import resource
 import signal
 import socket
 import sys
+
+from grading import seccomp
 
 # What a kernel imports for every assignment (about 4 s when imported in the kernel itself).
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
@@ -88,6 +92,7 @@ def _become_kernel(request, ns_fds, ready):
         os.setuid(uid)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # after setuid, which clears it
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        seccomp.install()   # no kernel keyring (grading/seccomp.py)
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
@@ -118,6 +123,9 @@ def _serve_one(request):
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         target = request["target"]
+        for procs in request.get("cgroup_procs", []):   # the sandbox's cgroup: the kernel inherits it
+            with open(procs, "w") as out:
+                out.write(str(os.getpid()))
         ns_fds = [os.open(f"/proc/{target}/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
         pid_ns = os.open(f"/proc/{target}/ns/pid", os.O_RDONLY)
         _setns(pid_ns)

@@ -1,0 +1,146 @@
+"""One control group per sandbox: its memory and its processes are capped as a whole.
+
+Resource limits (setrlimit) apply to one process at a time, so 256 processes of 4 GB each were
+allowed. A cgroup caps the sum: every process of the sandbox joins it before the kernel starts
+(the zygote's child writes its own pid into `procs` before forking the kernel; a started kernel's
+wrapper does the same before exec'ing bubblewrap), and what it spends is read from the group,
+from outside. The memory cap covers what its tmpfs mounts hold too (shmem is charged to the
+group that wrote it). cgroup v2 where the machine mounts it with the memory and pids
+controllers; else v1's memory and pids hierarchies (both need root).
+"""
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+PARENT = "dl-course-grading"   # every sandbox's group lives below this one
+
+
+def _v2_root():
+    controllers = ROOT / "cgroup.controllers"
+    with contextlib.suppress(OSError):
+        if {"memory", "pids"} <= set(controllers.read_text().split()):
+            return ROOT
+    return None
+
+
+def _v1_roots():
+    memory, pids = ROOT / "memory", ROOT / "pids"
+    if (memory / "memory.limit_in_bytes").exists() and (pids / "cgroup.procs").exists():
+        return memory, pids
+    return None
+
+
+def _writable(folder):
+    return os.access(folder, os.W_OK)
+
+
+def available():
+    """Whether this process can make a group per sandbox (root, with v2 or v1's controllers)."""
+    if os.getuid() != 0:
+        return False
+    v2 = _v2_root()
+    if v2 is not None:
+        return _writable(v2)
+    v1 = _v1_roots()
+    return v1 is not None and all(_writable(root) for root in v1)
+
+
+class Group:
+    """The cgroup of one sandbox: `memory_bytes` of memory (swap included where it can be
+    capped) and `max_tasks` processes and threads."""
+
+    def __init__(self, name, memory_bytes, max_tasks):
+        self.memory_bytes, self.max_tasks = memory_bytes, max_tasks
+        v2 = _v2_root()
+        if v2 is not None:
+            parent = v2 / PARENT
+            parent.mkdir(exist_ok=True)
+            with contextlib.suppress(OSError):   # already enabled, or enabled by the system
+                (v2 / "cgroup.subtree_control").write_text("+memory +pids")
+                (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            self.folders = [parent / name]
+            self.folders[0].mkdir()
+            self._set("memory.max", memory_bytes)
+            self._set("memory.swap.max", 0, optional=True)
+            self._set("pids.max", max_tasks)
+            self.version = 2
+        else:
+            memory, pids = _v1_roots()
+            self.folders = [memory / PARENT / name, pids / PARENT / name]
+            for folder in self.folders:
+                folder.mkdir(parents=True)
+            self._set("memory.limit_in_bytes", memory_bytes)
+            self._set("memory.memsw.limit_in_bytes", memory_bytes, optional=True)
+            self._set("pids.max", max_tasks)
+            self.version = 1
+
+    def _file(self, name):
+        for folder in self.folders:
+            if (folder / name).exists():
+                return folder / name
+        raise FileNotFoundError(name)
+
+    def _set(self, name, value, optional=False):
+        try:
+            self._file(name).write_text(str(value))
+        except OSError:
+            if not optional:
+                raise
+
+    @property
+    def procs(self):
+        """The files a process writes its pid into to join this group (one per hierarchy)."""
+        return [str(folder / "cgroup.procs") for folder in self.folders]
+
+    def _counter(self, name, key):
+        with contextlib.suppress(OSError, ValueError):
+            for line in self._file(name).read_text().splitlines():
+                field, _, value = line.partition(" ")
+                if field == key:
+                    return int(value)
+        return 0
+
+    def oom_kills(self):
+        """How many of the sandbox's processes the kernel killed for its memory cap."""
+        return self._counter("memory.events" if self.version == 2 else "memory.oom_control", "oom_kill")
+
+    def tasks_refused(self):
+        """How many forks or thread starts its process cap refused."""
+        return self._counter("pids.events", "max")
+
+    def peak_memory(self):
+        name = "memory.peak" if self.version == 2 else "memory.max_usage_in_bytes"
+        with contextlib.suppress(OSError, ValueError):
+            return int(self._file(name).read_text())
+        return 0
+
+    def pids(self):
+        out = set()
+        for procs in self.procs:
+            with contextlib.suppress(OSError, ValueError):
+                out |= {int(p) for p in Path(procs).read_text().split()}
+        return out
+
+    def close(self, timeout=10):
+        """Kill whatever is left in the group, then remove it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            left = self.pids()
+            if not left:
+                break
+            for pid in left:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.02)
+        for folder in self.folders:
+            for _ in range(100):
+                try:
+                    folder.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:   # busy for a moment after its last process died
+                    time.sleep(0.02)
