@@ -19,8 +19,9 @@ import nbformat
 import pytest
 
 import hub_support
+import postgres_support
 from conftest import REPO, processes_naming
-from grading import demo, sandbox
+from grading import course, demo, sandbox
 from test_hub_config import load
 
 sys.path.insert(0, str(REPO / "deploy"))
@@ -180,3 +181,28 @@ def test_students_servers_get_named_variables_only(tmp_path):
     assert spawner["env_keep"] == []
     assert privacy.leaks(spawner["environment"], [db_url, "hunter2hunter2", "k" * 32, "t" * 32]) == []
     assert c["JupyterHub"]["services"][0]["environment"]["COURSE_DB_URL"] == db_url
+
+
+def test_the_gradebook_by_peer_authentication_without_a_password(tmp_path, monkeypatch):
+    """The README's COURSE_DB_URL: no password, no host (the unix socket), the role of the unix
+    account that grades; another role by the same way is refused."""
+    if os.getuid() != 0:
+        pytest.skip("peer authentication maps the grading account: root, as `make grade` runs")
+    import psycopg
+    from nbgrader.api import Gradebook
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")   # nbgrader's alembic
+    root = demo.make_course(tmp_path / "c", [NAME])
+    with postgres_support.running(local_auth="peer") as pg:
+        with psycopg.connect(host="127.0.0.1", port=pg.port, user="course", dbname="postgres", autocommit=True) as db:
+            db.execute("CREATE ROLE root LOGIN")
+            db.execute("CREATE DATABASE dlcourse OWNER root")
+        socket = f"host={pg.folder}&port={pg.port}"        # Debian's default socket needs neither
+        monkeypatch.setenv("COURSE_DB_URL", f"postgresql:///dlcourse?{socket}")
+        assert ":" not in course.db_url(root).split("//", 1)[1].split("@")[0]
+        with Gradebook(course.db_url(root), "dl-course") as gb:
+            gb.update_or_create_student("alice")
+        with Gradebook(course.db_url(root), "dl-course") as gb:
+            assert [s.id for s in gb.students] == ["alice"]
+        monkeypatch.setenv("COURSE_DB_URL", f"postgresql://course@/dlcourse?{socket}")
+        with pytest.raises(Exception, match="[Pp]eer authentication failed"):
+            Gradebook(course.db_url(root), "dl-course")
