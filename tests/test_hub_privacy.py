@@ -157,6 +157,9 @@ def test_the_hub_refuses_a_course_or_gradebook_others_can_read(tmp_path, scratch
     gradebook.chmod(0o600)
     done, _ = load(tmp_path, COURSE_HUB_SPAWNER="localprocess", COURSE_DB_URL=f"sqlite:///{gradebook}")
     assert done.returncode == 0, done.stderr
+    # Students' data inside the private course folder: their servers could not read it.
+    done, _ = load(tmp_path, COURSE_HUB_SPAWNER="localprocess", FASHION_MNIST_DIR=str(tmp_path / "course"))
+    assert done.returncode != 0 and "closed to other users" in done.stderr
 
 
 def test_problems_names_each_way_in(tmp_path):
