@@ -217,7 +217,11 @@ else:
                  f"{COURSE_ROOT} {GRADER}` (README, \"Running the course for a class\")")
 
     # What the students' servers run: readable by every account, hence outside the course folder.
-    _helpers = importlib.util.find_spec("helpers")
+    _path, sys.path[:] = sys.path[:], [p for p in sys.path if p not in ("", ".", os.getcwd())]
+    try:       # helpers/ as a student's server finds it: not in the hub's working folder
+        _helpers = importlib.util.find_spec("helpers")
+    finally:
+        sys.path[:] = _path
     needed = [USER_PYTHON, Path(os.path.realpath(USER_PYTHON)).parent.parent / "lib", ENV_PREFIX, STUDENT_CONFIG]
     needed += [Path(_helpers.origin).parent] if _helpers and _helpers.origin else []
     needed += [Path(env("FASHION_MNIST_DIR"))] if env("FASHION_MNIST_DIR") else []
