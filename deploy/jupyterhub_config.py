@@ -192,7 +192,7 @@ if _leaked:
              f"{', '.join(_leaked)}: remove it from what deploy/jupyterhub_config.py passes them")
 if privacy.password_of(DB_URL):
     print("course hub: COURSE_DB_URL holds a password; every process of the grader gets it. Prefer "
-          "PostgreSQL's peer authentication (postgresql://grader-<course>@/dlcourse) or a password "
+          "PostgreSQL's peer authentication (postgresql://grader@/dlcourse) or a password "
           "file only the grader reads (~/.pgpass, 0600): README, \"The gradebook\"", file=sys.stderr)
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 120

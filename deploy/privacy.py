@@ -98,9 +98,11 @@ def password_of(db_url):
 
 
 def leaks(environment, secrets):
-    """Names of the variables of `environment` that hold one of `secrets` (non-empty strings)."""
+    """Names of the variables of `environment` that hold one of `secrets`: inside a value when the
+    secret has 8 characters or more, else as the whole value (a password "bin" is not in PATH)."""
     secrets = [s for s in secrets if s]
-    return sorted(name for name, value in environment.items() if any(s in str(value) for s in secrets))
+    return sorted(name for name, value in environment.items()
+                  if any(s in str(value) if len(s) >= 8 else s == str(value) for s in secrets))
 
 
 if __name__ == "__main__":

@@ -184,6 +184,7 @@ def test_students_servers_get_named_variables_only(tmp_path):
     assert spawner["env_keep"] == []
     assert privacy.leaks(spawner["environment"], [db_url, "hunter2hunter2", "k" * 32, "t" * 32]) == []
     assert c["JupyterHub"]["services"][0]["environment"]["COURSE_DB_URL"] == db_url
+    assert privacy.leaks({"PATH": "/usr/bin", "X": "bin"}, ["bin"]) == ["X"]     # short: whole values only
 
 
 def test_the_gradebook_by_peer_authentication_without_a_password(tmp_path, monkeypatch):
