@@ -15,7 +15,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import hub_support
