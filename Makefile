@@ -37,6 +37,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@sed -n '1,6p' Makefile
 
+# EDITABLE=0 installs copies of helpers/ and grading/ instead of links to this folder: the
+# students' environment on a hub lives outside the private course folder (README, `make hub`).
+EDITABLE ?= 1
 venv: $(READY)
 
 # The first run installs the course environment (about 1.6 GB; 3-8 minutes, mostly torch and
@@ -46,8 +49,8 @@ $(READY): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	@echo "[2/3] installing torch (CPU), JupyterLab, nbgrader and the rest of requirements.txt"
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
-	@echo "[3/3] installing the course's own packages (helpers, grading) in editable mode"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "[3/3] installing the course's own packages (helpers, grading)$(if $(filter 0,$(EDITABLE)), as copies, in editable mode)"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation $(if $(filter 0,$(EDITABLE)),.,-e .)
 	@touch $@
 	@echo "course environment ready"
 
@@ -126,7 +129,7 @@ lms-export: $(READY)
 # The course hub on this machine (deploy/jupyterhub_config.py; README, "Running the course for a
 # class"): JupyterHub from requirements.txt, configurable-http-proxy from deploy/package.json
 # (pinned by its lock file, installed in deploy/node_modules/ by npm ci). As root, e.g.
-#   sudo make hub COURSE_DB_URL=postgresql://grader:...@localhost/dlcourse COURSE_INSTRUCTORS=ada
+#   sudo make hub VENV=/opt/dl-course-env COURSE_DB_URL=postgresql://grader-dl-course@/dlcourse COURSE_INSTRUCTORS=ada
 # Settings are environment variables, listed at the top of deploy/jupyterhub_config.py.
 $(HUB_PROXY): deploy/package.json deploy/package-lock.json
 	cd deploy && npm ci --no-audit --no-fund

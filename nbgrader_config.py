@@ -5,9 +5,11 @@ scratch copies the demo and the tests make). Working folders (submitted/, autogr
 feedback/, exchange/) and gradebook.db are git-ignored.
 
 The gradebook is gradebook.db (sqlite) beside this file unless the environment names a database
-server: COURSE_DB_URL=postgresql://user:password@host:5432/dbname (what a class with several
-graders needs: nbgrader's FAQ advises against sqlite there). The URL is handed to SQLAlchemy with
-the psycopg 3 driver (requirements.txt). COURSE_EXCHANGE overrides the exchange folder (a hub's
+server: COURSE_DB_URL=postgresql://grader@/dlcourse (what a class with several graders needs:
+nbgrader's FAQ advises against sqlite there). The URL is handed to SQLAlchemy with the psycopg 3
+driver (requirements.txt), which leaves to libpq what it does not say: no host is the unix
+socket (peer authentication, no password anywhere), no password is ~/.pgpass or PGPASSFILE.
+README, "The gradebook", says why a password never goes in the URL. COURSE_EXCHANGE overrides the exchange folder (a hub's
 shared /srv/nbgrader/exchange).
 """
 import os

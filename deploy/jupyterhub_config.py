@@ -12,6 +12,13 @@ deploy/package.json). README, "Running the course for a class", says how to run 
     grader      the service <course> runs as the unix user grader-<course> where it exists (the
                 account that owns the course folder), with the gradebook at COURSE_DB_URL.
 
+The course folder and the gradebook are the grader's alone (deploy/privacy.py): with per-student
+accounts the hub refuses to start while another account can read them, or while a student's
+server would need something inside them (the python, helpers/, the data, the students' Jupyter
+configuration must be readable by every account). Students' servers get the variables named in
+Spawner.environment and nothing of the hub's own environment (no COURSE_DB_URL, no token): the
+hub refuses to start if one of them holds the database URL, its password or a token it knows.
+
 Several courses can share one hub: path_includes_course keeps their exchange folders apart, and
 each course has its own two groups and its own service (add a block per course below).
 
@@ -19,7 +26,8 @@ Everything is set by the environment (defaults in brackets):
     COURSE_ID [dl-course]          the nbgrader course id (nbgrader_config.py's)
     COURSE_ROOT [this repository]  the course folder the grader works in
     COURSE_EXCHANGE [/srv/nbgrader/exchange]  nbgrader's exchange (created world-writable, sticky)
-    COURSE_DB_URL [sqlite in the course folder]  the gradebook: postgresql://... for a class
+    COURSE_DB_URL [sqlite in the course folder]  the gradebook: postgresql://... for a class,
+                                   without a password (peer authentication or ~/.pgpass: README)
     COURSE_INSTRUCTORS [instructor]  comma-separated logins
     COURSE_STUDENTS / COURSE_STUDENTS_FILE [deploy/students.txt]  logins, comma- or line-separated
     COURSE_HUB_BIND_URL [http://127.0.0.1:8000]  where students connect (TLS: see README)
@@ -35,8 +43,10 @@ Everything is set by the environment (defaults in brackets):
                                    through the system's python of the same version is made beside
                                    COURSE_HUB_STATE (deploy/user_env.py)
 """
+import importlib.util
 import os
 import pwd
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -44,6 +54,10 @@ from pathlib import Path
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
 
 DEPLOY = Path(__file__).resolve().parent
+sys.path.insert(0, str(DEPLOY))
+import privacy  # noqa: E402
+import user_env  # noqa: E402
+
 REPO = DEPLOY.parent
 env = os.environ.get
 ENV_PREFIX = Path(sys.prefix)               # the course environment JupyterHub runs from
@@ -79,8 +93,6 @@ os.chmod(STATE, 0o700)
 if env("COURSE_HUB_USER_PYTHON"):
     USER_PYTHON = Path(env("COURSE_HUB_USER_PYTHON"))
 else:
-    sys.path.insert(0, str(DEPLOY))
-    import user_env
     try:
         _python, _note = user_env.user_python(STATE.parent / f"{STATE.name}-user-env")
     except RuntimeError as err:
@@ -157,10 +169,31 @@ COMMON_ENV = {
 ENV_CONFIG = str(ENV_PREFIX / "etc" / "jupyter")
 if env("FASHION_MNIST_DIR"):
     COMMON_ENV["FASHION_MNIST_DIR"] = env("FASHION_MNIST_DIR")
+# The students' Jupyter configuration: deploy/config/student, or, where the repository is the
+# private course folder, a copy in the course environment, refreshed at every start.
+STUDENT_CONFIG = DEPLOY / "config" / "student"
+if os.getuid() == 0 and user_env.closed_to_others(STUDENT_CONFIG):
+    shared = ENV_PREFIX / "etc" / "dl-course-student"
+    shutil.copytree(STUDENT_CONFIG, shared, dirs_exist_ok=True)
+    for top, dirs, files in os.walk(shared):
+        for path in [top, *(os.path.join(top, f) for f in files)]:
+            os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
+    STUDENT_CONFIG = shared
 c.Spawner.cmd = [str(USER_PYTHON), "-m", "jupyterhub.singleuser"]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
-c.Spawner.environment = {**COMMON_ENV, "JUPYTER_CONFIG_PATH": f"{DEPLOY / 'config' / 'student'}:{ENV_CONFIG}"}
+c.Spawner.env_keep = []        # nothing of the hub's own environment: only what is named here
+c.Spawner.environment = {**COMMON_ENV, "JUPYTER_CONFIG_PATH": f"{STUDENT_CONFIG}:{ENV_CONFIG}"}
+DB_URL = env("COURSE_DB_URL", "").strip()
+HUB_SECRETS = [DB_URL, privacy.password_of(DB_URL), env("CONFIGPROXY_AUTH_TOKEN"), env("JUPYTERHUB_CRYPT_KEY")]
+_leaked = privacy.leaks(c.Spawner.environment, HUB_SECRETS)
+if _leaked:
+    sys.exit(f"the students' servers would get the database URL, its password or a hub token in "
+             f"{', '.join(_leaked)}: remove it from what deploy/jupyterhub_config.py passes them")
+if privacy.password_of(DB_URL):
+    print("course hub: COURSE_DB_URL holds a password; every process of the grader gets it. Prefer "
+          "PostgreSQL's peer authentication (postgresql://grader@/dlcourse) or a password "
+          "file only the grader reads (~/.pgpass, 0600): README, \"The gradebook\"", file=sys.stderr)
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 120
 SPAWNER = env("COURSE_HUB_SPAWNER", "localprocess")
@@ -176,21 +209,31 @@ else:
         sys.exit("the course hub starts each student's server as that student's unix account, which "
                  "needs root (sudo make hub); for a one-user trial: COURSE_HUB_SPAWNER=simple make hub")
 
-    def _closed_to_others(path):
-        """The first folder or file on the way to `path` (links followed) others cannot enter."""
-        real = Path(os.path.realpath(path))
-        for part in [*reversed(real.parents), real]:
-            if not os.stat(part).st_mode & stat.S_IXOTH:
-                return part
-        return None
+    # The course folder and the gradebook: the grader account's alone.
+    closed_course = privacy.problems(COURSE_ROOT, GRADER, STUDENTS, DB_URL)
+    if closed_course:
+        sys.exit("the course is not private: " + "; ".join(closed_course) + f". Give it to the grader "
+                 f"account: `useradd --system --user-group {GRADER}` (once), then `python deploy/privacy.py "
+                 f"{COURSE_ROOT} {GRADER}` (README, \"Running the course for a class\")")
 
-    for needed in (USER_PYTHON, Path(os.path.realpath(USER_PYTHON)).parent.parent / "lib", ENV_PREFIX, REPO / "helpers"):
-        closed = _closed_to_others(needed)
+    # What the students' servers run: readable by every account, hence outside the course folder.
+    _path, sys.path[:] = sys.path[:], [p for p in sys.path if p not in ("", ".", os.getcwd())]
+    try:       # helpers/ as a student's server finds it: not in the hub's working folder
+        _helpers = importlib.util.find_spec("helpers")
+    finally:
+        sys.path[:] = _path
+    needed = [USER_PYTHON, Path(os.path.realpath(USER_PYTHON)).parent.parent / "lib", ENV_PREFIX, STUDENT_CONFIG]
+    needed += [Path(_helpers.origin).parent] if _helpers and _helpers.origin else []
+    needed += [Path(env("FASHION_MNIST_DIR"))] if env("FASHION_MNIST_DIR") else []
+    for path in needed:
+        closed = user_env.closed_to_others(path)
         if closed:
-            sys.exit(f"students could not run the course environment: {closed} (on the way to {needed}) is "
-                     f"closed to other users. Install the course where every account can read it, e.g. "
-                     f"`git clone ... /opt/dl-course && cd /opt/dl-course && make venv PYTHON=/usr/bin/python3`, "
-                     f"or point COURSE_HUB_USER_PYTHON at a world-readable python that sees this environment "
+            sys.exit(f"students could not run the course environment: {closed} (on the way to {path}) is "
+                     f"closed to other users. Make the environment outside the course folder, where every "
+                     f"account can read it, with copies of helpers/ and grading/: "
+                     f"`make venv VENV=/opt/dl-course-env PYTHON=/usr/bin/python3 EDITABLE=0`, then "
+                     f"`make hub VENV=/opt/dl-course-env`; or point COURSE_HUB_USER_PYTHON at a "
+                     f"world-readable python that sees this environment "
                      f"(README, \"Running the course for a class\")")
 
 # --- the exchange: world-writable and sticky, as nbgrader expects ------------------------------
@@ -207,8 +250,8 @@ except KeyError:   # no grader account on this machine: the service runs as the 
 GRADER_PORT = int(env("COURSE_HUB_GRADER_PORT", "9999"))
 grader_env = {**COMMON_ENV, "JUPYTER_CONFIG_PATH": f"{DEPLOY / 'config' / 'grader'}:{ENV_CONFIG}",
               "JUPYTERHUB_USER": GRADER, "JUPYTERHUB_DEFAULT_URL": "/lab"}
-if env("COURSE_DB_URL"):
-    grader_env["COURSE_DB_URL"] = env("COURSE_DB_URL")
+if DB_URL:
+    grader_env["COURSE_DB_URL"] = DB_URL       # the grader's service only, never a student's server
 c.JupyterHub.services = [{
     "name": COURSE,
     "url": f"http://127.0.0.1:{GRADER_PORT}",

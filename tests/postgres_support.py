@@ -4,7 +4,8 @@ that directory, stopped and removed afterwards, even when the test fails.
 
 PostgreSQL refuses to run as root: as root the server runs as the `postgres` user that Debian's
 package creates (runuser), otherwise as the current user. Authentication is `trust` on loopback
-only; the tests' databases hold nothing but demo classes.
+(and on the socket unless a test asks for `peer` there, as the hub's deployment has it); the
+tests' databases hold nothing but demo classes.
 """
 import contextlib
 import glob
@@ -73,8 +74,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def running(max_connections=200):
-    """Start a server in a fresh temporary folder; yield a Server; stop and remove it."""
+def running(max_connections=200, local_auth="trust"):
+    """Start a server in a fresh temporary folder; yield a Server; stop and remove it.
+    `local_auth`: how the unix socket authenticates (trust, or peer: the role named as the client's
+    unix account)."""
     bindir = require_binaries()
     folder = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))   # short: the socket lives here
     process = None
@@ -84,7 +87,8 @@ def running(max_connections=200):
             os.chown(folder, pg.pw_uid, pg.pw_gid)
         data = folder / "data"
         subprocess.run(_as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "course",
-                                        "--auth=trust", "-E", "UTF8", "--no-sync"]),
+                                        "--auth-host=trust", f"--auth-local={local_auth}", "-E", "UTF8",
+                                        "--no-sync"]),
                        check=True, capture_output=True, text=True, cwd=folder)
         for attempt in range(5):
             port = _free_port()

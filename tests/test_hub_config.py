@@ -34,8 +34,11 @@ print(json.dumps({section: plain(dict(values)) for section, values in c.items()}
 
 def load(tmp_path, **env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    course = tmp_path / "course"          # private, as the hub requires (deploy/privacy.py)
+    course.mkdir(mode=0o750, exist_ok=True)
     base.update(COURSE_HUB_STATE=str(tmp_path / "state"), COURSE_EXCHANGE=str(tmp_path / "exchange"),
-                COURSE_STUDENTS_FILE=str(tmp_path / "none.txt"), COURSE_HUB_USER_PYTHON="/usr/bin/env")
+                COURSE_STUDENTS_FILE=str(tmp_path / "none.txt"), COURSE_HUB_USER_PYTHON="/usr/bin/env",
+                COURSE_ROOT=str(course))
     base.update(env)
     done = subprocess.run([sys.executable, "-c", READ, str(CONFIG)], env=base, capture_output=True,
                           text=True, timeout=120)
@@ -65,7 +68,7 @@ def test_defaults_real_authenticator_groups_roles_and_student_servers(tmp_path):
     assert roles["server"]["scopes"] == ["inherit"]
     service, = hub["services"]
     assert service["name"] == "dl-course" and service["environment"]["COURSE_DB_URL"] == "postgresql://grader:pw@db/dl"
-    assert f"--ServerApp.root_dir={REPO}" in service["command"]
+    assert f"--ServerApp.root_dir={tmp_path / 'course'}" in service["command"]
     spawner = c["Spawner"]
     assert spawner["environment"]["OMP_NUM_THREADS"] == "1"
     assert spawner["environment"]["JUPYTER_CONFIG_PATH"].split(":")[0] == str(REPO / "deploy/config/student")

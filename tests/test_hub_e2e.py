@@ -27,6 +27,9 @@ import postgres_support
 from conftest import REPO, processes_naming
 from grading import course, demo, grades, sandbox
 
+sys.path.insert(0, str(REPO / "deploy"))
+import privacy  # noqa: E402
+
 NAME = "01_tensor_basics"
 BIN = Path(sys.executable).parent
 
@@ -84,8 +87,7 @@ def test_a_class_on_the_hub(scratch):
     (filename, source_nb, release_nb), = demo.notebooks(root, NAME)
 
     with postgres_support.running() as pg, hub_support.unix_users(students + [grader], homes) as accounts:
-        for path in [root, *root.rglob("*")]:   # the grader account owns the course folder
-            os.chown(path, accounts[grader].pw_uid, accounts[grader].pw_gid)
+        privacy.secure(root, grader)   # the grader account owns the course folder, closed to others
         db_url = pg.create_database()
         course_env = dict(os.environ, COURSE_ID=course_id, COURSE_DB_URL=db_url, COURSE_EXCHANGE=str(exchange),
                           OMP_NUM_THREADS="1", TMPDIR=str(scratch), PATH=f"{BIN}:{os.environ.get('PATH', '')}")

@@ -38,8 +38,9 @@ def token_status(hub, name, password):
 
 
 def test_sign_up_then_log_in_with_the_real_authenticator(scratch):
+    (scratch / "course").mkdir(mode=0o750)      # private, as the hub requires
     env = dict(COURSE_INSTRUCTORS="ada", COURSE_STUDENTS="jdoe", COURSE_EXCHANGE=str(scratch / "exchange"),
-               COURSE_ROOT=str(scratch))
+               COURSE_ROOT=str(scratch / "course"))
     with hub_support.running_hub(scratch / "state", env, dummy=False) as hub:
         assert "NativeAuthenticator" in hub.tail(100_000)
         good = "correct-horse-battery-staple"
