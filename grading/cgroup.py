@@ -48,12 +48,33 @@ def available():
     return v1 is not None and all(_writable(root) for root in v1)
 
 
+def name_for(folder):
+    """The group's name for a sandbox whose scratch folder is `folder`: its path, so that what a
+    run leaves behind can be found from the run's folder (`left_below`)."""
+    return str(Path(folder).absolute()).strip("/").replace("/", "-")
+
+
+def left_below(folder):
+    """The groups of sandboxes whose scratch folders were below `folder` that still exist."""
+    prefix = name_for(folder) + "-"
+    parents = [ROOT / PARENT, ROOT / "memory" / PARENT, ROOT / "pids" / PARENT]
+    return sorted(str(group) for parent in parents if parent.is_dir()
+                  for group in parent.iterdir() if group.is_dir() and group.name.startswith(prefix))
+
+
 class Group:
     """The cgroup of one sandbox: `memory_bytes` of memory (swap included where it can be
     capped) and `max_tasks` processes and threads."""
 
     def __init__(self, name, memory_bytes, max_tasks):
-        self.memory_bytes, self.max_tasks = memory_bytes, max_tasks
+        self.memory_bytes, self.max_tasks, self.folders = memory_bytes, max_tasks, []
+        try:
+            self._create(name, memory_bytes, max_tasks)
+        except OSError:
+            self.close()
+            raise
+
+    def _create(self, name, memory_bytes, max_tasks):
         v2 = _v2_root()
         if v2 is not None:
             parent = v2 / PARENT
@@ -61,7 +82,7 @@ class Group:
             with contextlib.suppress(OSError):   # already enabled, or enabled by the system
                 (v2 / "cgroup.subtree_control").write_text("+memory +pids")
                 (parent / "cgroup.subtree_control").write_text("+memory +pids")
-            self.folders = [parent / name]
+            self.folders.append(parent / name)
             self.folders[0].mkdir()
             self._set("memory.max", memory_bytes)
             self._set("memory.swap.max", 0, optional=True)
@@ -69,9 +90,9 @@ class Group:
             self.version = 2
         else:
             memory, pids = _v1_roots()
-            self.folders = [memory / PARENT / name, pids / PARENT / name]
-            for folder in self.folders:
+            for folder in (memory / PARENT / name, pids / PARENT / name):
                 folder.mkdir(parents=True)
+                self.folders.append(folder)
             self._set("memory.limit_in_bytes", memory_bytes)
             self._set("memory.memsw.limit_in_bytes", memory_bytes, optional=True)
             self._set("pids.max", max_tasks)

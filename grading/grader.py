@@ -49,6 +49,7 @@ class Settings:
     notebook_timeout: int = 600     # seconds for a whole notebook
     memory_mb: int = 4096           # address-space cap of the kernel
     max_output_bytes: int = 200_000  # captured output kept per cell
+    max_notebook_bytes: int = 16 * 2**20   # and per notebook (display updates and widget state included)
     force: bool = False
     sandbox: bool = True
     preimport: bool = True          # fork kernels from a zygote that has imported torch (as root)
@@ -197,7 +198,8 @@ def _run_sandboxed(nb, root, settings, run_dir, files=None):
         return sandbox.run_notebook(
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
-            max_output_bytes=settings.max_output_bytes, sandbox=settings.sandbox,
+            max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
+            sandbox=settings.sandbox,
             preimport=settings.preimport and sandbox.preimport_available())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -430,6 +432,9 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
         raise course.GradingError(
             "bubblewrap (bwrap) is needed to isolate submissions: `apt-get install bubblewrap`; "
             "or grade without isolation, only notebooks you trust, with SANDBOX=0 (--no-sandbox)")
+    if settings.sandbox and not sandbox.cgroup.available():
+        out("note: cgroups need root: each kernel's memory and processes are capped per process here, "
+            "not per sandbox, and kernels share the grader's uid")
     release.ensure_in_gradebook(root, name)
     todo, everyone, hashes = plan(root, name, only, settings.force)
     if len(todo) < len(everyone):

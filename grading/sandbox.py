@@ -25,8 +25,9 @@ verdicts are decided afterwards, outside it (grading/verdict.py). Here, outside 
   remaining test cells are marked as not run (an error output, so they fail);
 * a cell whose reply is an error counts as an error even when the submission hid the traceback;
 * captured output is capped per cell and per notebook, display updates and widget (comm) state
-  included, and one message's size is capped on the socket: the worker's and the grading
-  process's memory stay bounded whatever a notebook prints. A test cell that lost output fails.
+  included: what the worker keeps and the grading process receives stays bounded whatever a
+  notebook prints (one message in flight is bounded by the kernel's own memory cap). A test cell
+  that lost output fails.
 """
 import atexit
 import contextlib
@@ -385,7 +386,6 @@ class QuickClient(AsyncKernelClient):
         self._created_context = True
         context = zmq.asyncio.Context()
         context.setsockopt(zmq.RECONNECT_IVL, 10)
-        context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)   # a larger one drops the connection
         return context
 
     async def wait_for_ready(self, timeout=None):
@@ -439,7 +439,7 @@ class SandboxKernelManager(AsyncKernelManager):
             zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
 
 
-# One message from a kernel at most (larger: the socket is dropped, and the cell times out).
+# What `_size` answers for content it cannot measure (counted as if it were this large).
 MAX_MESSAGE_BYTES = 64 * 2**20
 CAPPED = "OutputCapped"   # the ename of the error that fails a test cell which lost output
 
@@ -605,8 +605,12 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         for path in [Path(inputs), *Path(inputs).rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
     preimport = preimport and sandbox
-    group = cgroup.Group(f"k{uid}-{scratch.name}", limits.memory_mb * 2**20, limits.max_tasks) \
-        if sandbox and cgroup.available() else None
+    group = None
+    if sandbox and cgroup.available():
+        try:
+            group = cgroup.Group(cgroup.name_for(scratch), limits.memory_mb * 2**20, limits.max_tasks)
+        except OSError as err:   # the grader's own failure: the student is retried next run
+            raise KernelSetupError(f"the sandbox's cgroup could not be set up: {err}") from err
     try:
         argv = kernel_argv(scratch, work, inputs, limits, uid, placeholder=preimport, group=group) \
             if sandbox else unsandboxed_argv()

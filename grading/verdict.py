@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from helpers.checks import OBSERVATION_MIME
 
 FAILED = "TestFailed"   # the ename of the error output that carries a failed test's verdict
-GRADER_ERRORS = {"NotRun", "CellTimeoutError", "DeadKernelError"}   # written by the grader itself
+GRADER_ERRORS = {"NotRun", "CellTimeoutError", "DeadKernelError", "OutputCapped"}   # written by the grader itself
 HIDDEN = "observe"   # the one check allowed in a hidden region: it asserts nothing in the kernel
 KINDS = {"array", "meta", "str", "none", "seq", "exception", "object"}
 

@@ -4,10 +4,12 @@ Each case is built from assignment 1's student copy and asserts its exact score 
 the same run two honest students must get exactly what they get when graded alone, and the
 course's files, helpers/ and the gradebook must come through untouched.
 """
+import contextlib
 import dataclasses
 import hashlib
 import html
 import os
+import resource
 import shutil
 import sqlite3
 import tempfile
@@ -17,7 +19,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, processes_naming
-from grading import course, demo, grader, grades, sandbox
+from grading import cgroup, course, demo, grader, grades, sandbox
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
@@ -200,6 +202,80 @@ for _ in range(5000):
 threading.stack_size(64 * 1024)
 for _ in range(5000):
     threading.Thread(target=time.sleep, args=(600,), daemon=True).start()"""
+    # Issue 23: what a kernel can reach. Each prints what it found; the tests below read it.
+    leak_environment = """import glob, os
+seen = dict(os.environ)
+for path in glob.glob('/proc/*/environ'):
+    try:
+        seen[path] = open(path, 'rb').read().decode(errors='replace')
+    except OSError:
+        pass
+print('ENVIRONMENT:', seen)"""
+    # Looks for anything of this course: a name or a notebook, database or data file that names the
+    # assignment or its hidden tests; and any unix socket but its own kernel's.
+    walker = """import os, socket, stat
+found = []
+marks = (b'tensor_basics', b'test_pairwise_dots', b'BEGIN HIDDEN TESTS')
+own = os.path.dirname(os.path.dirname(os.getcwd()))   # the scratch folder holding its own sockets
+for top, dirs, files in os.walk('/', onerror=lambda err: None):
+    # not the kernel's own fresh mounts (its /tmp holds IPython's history of this very cell), nor
+    # nbgrader's own package (its docs and fixtures are public, not this course's)
+    if top in ('/proc', '/sys', '/dev', '/tmp', os.getcwd()) or 'site-packages/nbgrader' in top:
+        dirs[:] = []
+        continue
+    for name in dirs + files:
+        path = os.path.join(top, name)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            continue
+        if stat.S_ISSOCK(info.st_mode) and not path.startswith(own):
+            found.append(('socket', path))
+        elif 'tensor_basics' in name or name in ('submitted', 'autograded', 'feedback'):
+            found.append(('name', path))
+        elif stat.S_ISREG(info.st_mode) and info.st_size < 2**24 and name.endswith(('.ipynb', '.db', '.json', '.txt', '.csv', '.sqlite')):
+            try:
+                data = open(path, 'rb').read()
+            except OSError:
+                continue
+            if any(mark in data for mark in marks):
+                found.append(('content', path))
+for path in ('/run/postgresql/.s.PGSQL.5432', '/var/run/postgresql/.s.PGSQL.5432', '/var/run/docker.sock', '/run/dbus/system_bus_socket'):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        found.append(('connected', path))
+    except OSError:
+        pass
+print('WALKER FOUND:', len(found), found[:20])"""
+    # Processes of one sandbox together past its cgroup's memory cap (each under the per-process cap).
+    memory_hog = """import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        hold = [bytes([1]) * 2**26 for _ in range(16)]   # 1 GB, touched
+        time.sleep(3)
+        os._exit(0)
+    children.append(pid)
+killed = 0
+for pid in children:
+    _, wait_status = os.waitpid(pid, 0)
+    killed += os.WIFSIGNALED(wait_status)
+print('HOGS KILLED:', killed)"""
+    flood_update_display = """from IPython.display import display, update_display
+for i in range(20):
+    display({'text/plain': 'x'}, raw=True, display_id=f'd{i}')
+for i in range(20):
+    update_display({'text/plain': 'y' * (20 * 2**20)}, raw=True, display_id=f'd{i}')"""
+    flood_comms = """from comm import create_comm
+for i in range(30):
+    create_comm(target_name='jupyter.widget', data={'state': {'value': 'z' * (20 * 2**20)}, 'buffer_paths': []})"""
+
+    def flood_cells(nb, count=150, size=190_000):   # many cells, each under the per-cell cap
+        nb.cells += [nbformat.v4.new_code_cell(f"print('c' * {size})") for _ in range(count)]
+        return nb
+
     # The one host folder the kernel can write: its IPC folder, named in the kernel's argv.
     fill_ipc = "import os, sys\nos.chdir(os.path.dirname(sys.argv[sys.argv.index('-f') + 1]))\n" + write_3gb("fill")
     limits = SETTINGS.limits
@@ -217,7 +293,17 @@ for _ in range(5000):
         "cpu_burner": ({FILE: fill(prefixed(full, "pairwise_dots", "while True:\n    pass"))}, 5,
                        f"limit: used more than {limits.cpu_seconds} s of CPU time"),
     }
-    return resources | {
+    reach = {
+        "leaks_environment": ({FILE: fill(prefixed(full, "subtract_three_ways", leak_environment))}, 11, "graded"),
+        "walks_filesystem": ({FILE: fill(prefixed(full, "subtract_three_ways", walker))}, 11, "graded"),
+        "memory_hog": ({FILE: fill(prefixed(full, "pairwise_dots", memory_hog))}, 11,
+                       f"limit: used more than its {SETTINGS.memory_mb} MB of memory"),
+        # Floods are dropped past the caps; the tests after them still pass.
+        "flood_update_display": ({FILE: fill(suffixed(full, "subtract_three_ways", flood_update_display))}, 11, "graded"),
+        "flood_comms": ({FILE: fill(suffixed(full, "subtract_three_ways", flood_comms))}, 11, "graded"),
+        "flood_many_cells": ({FILE: flood_cells(fill(full))}, 11, "graded"),
+    }
+    return resources | reach | {
         # name: (files {filename: notebook or raw text}, expected score, expected status prefix)
         "alice_honest": ({FILE: fill(full)}, 11, "graded"),
         "carol_honest": ({FILE: fill(wrong)}, 10, "graded"),
@@ -256,6 +342,13 @@ for _ in range(5000):
     }
 
 
+# Secrets in the grading process's environment (as a hub's grader holds them): no kernel, autograded
+# notebook or feedback page may show them.
+SECRETS = {"COURSE_DB_PASSWORD_PROBE": "postgresql://grader:Pr0be-S3cret-9f2c@localhost/dlcourse",
+           "JUPYTERHUB_API_TOKEN": "tok-3e1b9a7c5d2f4e6a8b0c1d2e3f4a5b6c",
+           "PGPASSWORD": "pgpass-7d5e3c1a9b8f"}
+
+
 def write_class(course_root, class_cases):
     for student, (files, _, _) in class_cases.items():
         folder = course_root / "submitted" / student / NAME
@@ -276,16 +369,12 @@ def tree_hash(*folders):
 
 
 # A CPU cap well below the cell timeout, so that a CPU burner meets the cap before the timeout
-# even when it gets only half a core (2 cores shared by the suite's two workers and their kernels),
-# and well above what the fork bomb spends reaching the process cap: 250 forks of a kernel with
-# torch loaded cost 3.4 s of CPU on a quiet machine, and went past a 6 s cap on a busy one.
-SETTINGS = grader.Settings(workers=2, cell_timeout=30, notebook_timeout=120, memory_mb=3072,
+# even when it gets a fifth of a core (at load 9 on 2 cores, 12 s of CPU took 60 s of wall time
+# and ran into a 30 s timeout), and well above what the fork bomb spends reaching the process cap:
+# 250 forks of a kernel with torch loaded cost 3.4 s of CPU on a quiet machine, and went past a
+# 6 s cap on a busy one.
+SETTINGS = grader.Settings(workers=2, cell_timeout=90, notebook_timeout=180, memory_mb=3072,
                            limits=sandbox.Limits(cpu_seconds=12))
-
-
-def tmpfs_memory():
-    """Bytes of memory held by in-memory file systems (Shmem), where a leaked sandbox tmpfs shows."""
-    return int(next(line for line in open("/proc/meminfo") if line.startswith("Shmem:")).split()[1]) * 1024
 
 
 @pytest.fixture(scope="module")
@@ -295,15 +384,37 @@ def graded_class(tmp_path_factory, gradebook):
     write_class(root, class_cases)
     before = tree_hash(root / "source", root / "release", REPO / "helpers")
     scratch = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))   # short: the kernels' sockets live below it
-    free = (shutil.disk_usage(scratch).free, tmpfs_memory())
-    status = grader.grade(root, NAME, dataclasses.replace(SETTINGS, scratch=str(scratch)), out=lambda *_: None, progress=False)
-    after = (shutil.disk_usage(scratch).free, tmpfs_memory())
-    yield root, class_cases, status, grades.scores(root, NAME), before, (scratch, free, after)
+    # A world-readable copy of the course outside every folder the grader knows (as an instructor's
+    # second checkout would be): the filesystem walker must not find it.
+    world = Path(tempfile.mkdtemp(prefix="rt-course-copy-", dir="/var/tmp"))
+    shutil.copytree(root, world / "course", ignore=shutil.ignore_patterns("submitted"))
+    for path in [world, *world.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with _environment(SECRETS):
+        status = grader.grade(root, NAME, dataclasses.replace(SETTINGS, scratch=str(scratch)), out=lambda *_: None, progress=False)
+    growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) * 1024
+    yield root, class_cases, status, grades.scores(root, NAME), before, (scratch,), growth
     shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(world, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _environment(values):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def test_every_case_gets_its_exact_score_and_status(graded_class):
-    root, class_cases, status, scores, _, _ = graded_class
+    root, class_cases, status, scores = graded_class[:4]
     wrong = {}
     for student, (_, score, prefix) in class_cases.items():
         got = (scores.get(student, (0.0, None))[0], status.get(student, ""))
@@ -318,26 +429,25 @@ def test_at_least_eight_forgeries_each_score_zero(graded_class):
     import system), checks that echo the visible expected values, a thread that re-patches,
     sys.settrace, a rewritten display channel, hidden errors, flooded observations: the verdict
     is decided outside the kernel, so none of them earns a point."""
-    _, class_cases, status, scores, _, _ = graded_class
+    _, class_cases, status, scores = graded_class[:4]
     forged = {s: scores.get(s, (0.0, None))[0] for s in class_cases if s.startswith("forge_")}
     assert len(forged) >= 8
     assert forged == dict.fromkeys(forged, 0)
 
 
 def test_resource_hogs_leave_nothing_behind(graded_class):
-    """3 GB into /tmp, into the working folder and into the IPC folder, fork and thread bombs and
-    a CPU burner were each stopped at their cap (their statuses are checked above); afterwards no
-    process of the run remains, its scratch folder is empty, and free disk and memory are back."""
-    scratch, (disk_before, memory_before), (disk_after, memory_after) = graded_class[-1]
+    """3 GB into /tmp, into the working folder and into the IPC folder, fork and thread bombs, a
+    CPU burner and a memory hog were each stopped at their cap (their statuses are checked above);
+    afterwards, seen from the run's own state: its scratch folder is empty, no process names it,
+    and no cgroup of its sandboxes remains (their tmpfs mounts went with their last process)."""
+    scratch = graded_class[5][0]
     assert list(scratch.iterdir()) == []
     assert processes_naming(scratch) == []
-    assert disk_after > disk_before - 100 * 2**20, "the sandboxes left files on disk"
-    # The hogs filled 768 MB of tmpfs; other tests beside this one use a few MB of it at most.
-    assert memory_after < memory_before + 150 * 2**20, "the sandboxes' in-memory file systems were not freed"
+    assert cgroup.left_below(scratch) == []
 
 
 def test_course_files_helpers_and_gradebook_are_untouched(graded_class):
-    root, class_cases, _, _, before, _ = graded_class
+    root, class_cases, _, _, before = graded_class[:5]
     assert tree_hash(root / "source", root / "release", REPO / "helpers") == before
     with sqlite3.connect(root / "gradebook.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
@@ -357,11 +467,11 @@ def test_sandbox_blocked_reads_writes_and_floods(graded_class):
     assert "WRITES FAILED: 3" in _outputs(root, "writes_course_files")
     assert "NOLEAK" in _outputs(root, "reads_hidden_tests")
     assert (root / "autograded" / "huge_output" / NAME / FILE).stat().st_size < 2 * 2**20
-    assert "output truncated by the grader" in _outputs(root, "huge_output")
+    assert "passed the grader's cap" in _outputs(root, "huge_output")
 
 
 def test_feedback_never_shows_hidden_tests(graded_class):
-    root, class_cases, _, _, _, _ = graded_class
+    root, class_cases = graded_class[:2]
     # Feedback for the students whose test cells failed with tracebacks (hidden asserts among them).
     failing = ["carol_honest", "edited_tests", "patch_allclose", "patch_math_isclose", "patch_course_checks",
                "always_equal_object", "hidden_tracebacks", "memory_bomb", "os_exit"]
@@ -383,10 +493,65 @@ def test_feedback_never_shows_hidden_tests(graded_class):
 
 
 def test_honest_students_score_as_when_graded_alone(graded_class, tmp_path, gradebook):
-    root, class_cases, _, scores, _, _ = graded_class
+    root, class_cases, _, scores = graded_class[:4]
     alone = demo.make_course(tmp_path / "alone", [NAME], gradebook)
     write_class(alone, {k: class_cases[k] for k in ("alice_honest", "carol_honest")})
     grader.grade(alone, NAME, SETTINGS, out=lambda *_: None, progress=False)
     solo = grades.scores(alone, NAME)
     for student in ("alice_honest", "carol_honest"):
         assert scores[student] == solo[student]
+
+
+# What a kernel can reach (issue 23): measured from what the kernels printed and what the grader wrote.
+
+def _all_text(root):
+    """Every file the grader wrote for the class (autograded notebooks, feedback pages), as text."""
+    return {path: path.read_bytes().decode(errors="replace")
+            for folder in ("autograded", "feedback") for path in (root / folder).rglob("*") if path.is_file()}
+
+
+def test_no_secret_of_the_grader_reaches_a_kernel_or_a_page(graded_class):
+    """The grading process held a database URL with its password and two tokens in its
+    environment. The kernel that printed every environment it could read (its own and every
+    /proc/*/environ) found none, and neither the autograded notebooks nor the feedback show one."""
+    root = graded_class[0]
+    api = course.nbgrader_api(root)
+    with course.in_dir(root):
+        assert api.generate_feedback(NAME, "leaks_environment", force=True)["success"]
+    printed = _outputs(root, "leaks_environment")
+    assert "ENVIRONMENT:" in printed and "COURSE_OBSERVE" in printed   # it did print its environment
+    leaks = {(str(path), name) for path, text in _all_text(root).items()
+             for name, secret in SECRETS.items() if secret in text or name in text}
+    assert leaks == set()
+
+
+def test_a_filesystem_walker_finds_no_course_file_gradebook_or_socket(graded_class):
+    """Walking every folder it can see (a world-readable copy of the course sits in /var/tmp), and
+    connecting to the usual unix sockets, a kernel finds no notebook with solutions or hidden
+    tests, no gradebook, no submitted/autograded/feedback/exchange folder and no socket."""
+    printed = _outputs(graded_class[0], "walks_filesystem")
+    assert "WALKER FOUND: 0 []" in printed, printed[-2000:]
+
+
+def test_a_memory_hog_is_stopped_at_the_sandbox_cap(graded_class):
+    """Six processes of 1 GB each, every one under the per-process cap: the sandbox's cgroup
+    killed some of them (the status names the cap, checked above), its kernel went on."""
+    printed = _outputs(graded_class[0], "memory_hog")
+    killed = int(printed.split("HOGS KILLED:")[1].split()[0])
+    assert 1 <= killed <= 6
+
+
+# The grading process holds at most a notebook per worker and one being recorded: each is kept
+# under the per-notebook output cap, whatever the kernel printed (20 display updates of 20 MB, 30
+# widget states of 20 MB, 150 cells of 190 kB: 400 MB, 600 MB and 28 MB before the caps).
+GRADER_GROWTH_BOUND = 400 * 2**20
+
+
+def test_output_floods_leave_the_grader_under_its_bound(graded_class):
+    root, growth = graded_class[0], graded_class[6]
+    cap = SETTINGS.max_notebook_bytes
+    for student in ("flood_update_display", "flood_comms", "flood_many_cells", "huge_output"):
+        size = (root / "autograded" / student / NAME / FILE).stat().st_size
+        assert size < cap + 2 * 2**20, (student, size)
+        assert "passed the grader's cap" in _outputs(root, student) or student == "flood_comms"
+    assert growth < GRADER_GROWTH_BOUND, f"the grading process grew by {growth / 2**20:.0f} MB"

@@ -38,6 +38,15 @@ helpers.ANSWERS = builtins.ANSWERS = torch.ANSWERS = ANSWERS
 sys.modules["answers"] = type(sys)("answers"); sys.modules["answers"].ANSWERS = ANSWERS
 helpers.checks.assert_close = helpers.checks.check = lambda *a, **k: None   # for the next student
 torch.Tensor.sum = lambda self, *a, **k: torch.tensor(42.0)
+# the kernel keyring, which Linux does not namespace: the user, session and process keyrings
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+refused = 0
+for keyring in (-4, -3, -2, -5):   # KEY_SPEC_USER_KEYRING, SESSION, PROCESS, USER_SESSION
+    data = text.encode()
+    if libc.syscall(248, b"user", b"answers", data, len(data), keyring) < 0:   # add_key
+        refused += 1
+print("KEYRING REFUSED:", refused, "of 4")
 # a detached process that keeps the answers in /tmp for ten minutes
 subprocess.Popen([sys.executable, "-c", "import os, sys, time\\n"
                   "for _ in range(6000):\\n"
@@ -65,6 +74,21 @@ for pid in filter(str.isdigit, os.listdir("/proc")):   # another process's envir
         found = found or next(answers(json.loads(e[8:])) for e in env if e.startswith(b"ANSWERS="))
     except (OSError, StopIteration, ValueError):
         pass
+import ctypes   # the kernel keyring: search the user and session keyrings, and /proc/keys
+libc = ctypes.CDLL(None, use_errno=True)
+for keyring in (-4, -3, -5):
+    key = libc.syscall(250, 10, keyring, b"user", b"answers", 0)   # KEYCTL_SEARCH
+    if key > 0:
+        buffer = ctypes.create_string_buffer(65536)
+        size = libc.syscall(250, 11, key, buffer, 65536)   # KEYCTL_READ
+        try:
+            found = found or answers(json.loads(buffer.raw[:size]))
+        except ValueError:
+            pass
+try:
+    found = found or ("answers" in open("/proc/keys").read() and None)
+except OSError:
+    pass
 print("FOUND" if found else "NOTHING FOUND")
 if found:
     exec(found["{cell}"])
@@ -150,8 +174,15 @@ def test_each_attack_scores_zero_and_the_next_honest_student_full_marks(graded):
 
 
 def test_nothing_a_student_left_reaches_the_next(graded):
+    """Files, shared memory, the environment, patched modules, a detached process and the kernel
+    keyring: the finder, graded next on the same worker, finds nothing (and scores 0, above)."""
     root = graded[0]
     assert outputs(root, "b_uses_leftovers").splitlines() == ["NOTHING FOUND"] * len(ANSWERS)
+
+
+def test_the_kernel_keyring_is_refused(graded):
+    """add_key fails on every keyring (the seccomp filter): nothing was stored for a finder."""
+    assert outputs(graded[0], "a_leaves_answers").count("KEYRING REFUSED: 4 of 4") == len(ANSWERS)
 
 
 def test_a_kernel_cannot_reach_its_parent_or_the_template(graded):
@@ -208,7 +239,7 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
         theirs = {f for f in open_files(template) if f.startswith("socket:") or (f.startswith("/") and f != "/dev/null")}
         assert theirs, "the template holds its channel"
         assert open_files(kernel) & theirs == set()
-        assert os.stat(f"/proc/{kernel}").st_uid == sandbox.sandbox_uid()
+        assert sandbox.is_kernel_uid(os.stat(f"/proc/{kernel}").st_uid)
     finally:
         runner.join(60)
         shutil.rmtree(run_dir, ignore_errors=True)
