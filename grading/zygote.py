@@ -13,8 +13,8 @@ kernel would be. It then asks the zygote for a kernel in that sandbox; the zygot
 kernel joins the sandbox's mount, network, IPC and UTS namespaces, starts a session of its own,
 takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
 privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor, and runs
-ipykernel on the connection file. Before forking it, the child joins the sandbox's cgroup, so the
-kernel and all it starts share the sandbox's memory and process caps (grading/cgroup.py).
+ipykernel on the connection file. The kernel joins the sandbox's cgroup first, so it and all it
+starts share the sandbox's memory and process caps (grading/cgroup.py).
 
 What keeps students apart:
 * every kernel is a fresh fork of a process no submission ever ran in: what a submission changes
@@ -75,6 +75,11 @@ def _become_kernel(request, ns_fds, ready):
     limits, drop to the kernel's uid, and run ipykernel. Never returns."""
     code = 1
     try:
+        # The sandbox's cgroup, joined while the host's /sys is in view: what the kernel starts
+        # inherits it. (Its parent stays outside, so that killing the group never orphans it.)
+        for procs in request.get("cgroup_procs", []):
+            with open(procs, "w") as out:
+                out.write(str(os.getpid()))
         os.setsid()
         for fd in ns_fds:
             _setns(fd)
@@ -123,9 +128,6 @@ def _serve_one(request):
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         target = request["target"]
-        for procs in request.get("cgroup_procs", []):   # the sandbox's cgroup: the kernel inherits it
-            with open(procs, "w") as out:
-                out.write(str(os.getpid()))
         ns_fds = [os.open(f"/proc/{target}/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
         pid_ns = os.open(f"/proc/{target}/ns/pid", os.O_RDONLY)
         _setns(pid_ns)
