@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from . import submission
 from .course import GradingError, check_result, in_dir, nbgrader_api, require_class
 from .grades import load_status
 
@@ -106,10 +107,21 @@ def generate(root, name):
     if not done and not status:
         raise GradingError(f"nothing graded for {name} yet: run `make grade A={name}` first; nothing was written")
     api = nbgrader_api(root)
+    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    # nbgrader copies every file of autograded/<student>/<name>/ into the feedback (following
+    # links): `make grade` writes only declared files there, but a folder written otherwise (plain
+    # `nbgrader autograde`) that holds a link, FIFO or device gets no feedback but a refusal.
+    unsafe = {s: submission.refused(autograded / s / name) for s in done}
     with in_dir(root):
         for student in done:
+            if unsafe[student]:
+                continue
             check_result(api.generate_feedback(name, student, force=True), f"feedback for {student}")
-    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    for student, bad in sorted(unsafe.items()):
+        for notebook in notebooks if bad else ():
+            write_problem_page(root / "feedback" / student / name / f"{notebook}.html", name, notebook,
+                               f"error: the graded folder holds what is not a file ({', '.join(sorted(bad)[:3])}); "
+                               f"no feedback was generated from it")
     for student, why in sorted(status.items()):
         for notebook in notebooks:
             if not (autograded / student / name / f"{notebook}.ipynb").exists():
