@@ -294,6 +294,9 @@ def _write_autograded(root, name, student, notebooks, timestamp=None):
         (tmp / relative).write_bytes(data)
     if timestamp is not None:
         (tmp / late.TIMESTAMP).write_text(late.format_time(timestamp) + "\n")
+    secret = _submission_secret(Path(root) / "submitted" / student / name)
+    if secret:   # nbgrader's release_feedback names the student's feedback page by it
+        (tmp / submission.SECRET).write_text(secret)
     for notebook, nb in notebooks.items():
         nb, _ = LimitOutput().preprocess(nb, {})
         nbformat.write(nb, tmp / f"{notebook}.ipynb")
@@ -302,6 +305,15 @@ def _write_autograded(root, name, student, notebooks, timestamp=None):
         os.rename(target, old)
     os.rename(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _submission_secret(folder):
+    """The secret `nbgrader submit` wrote beside the notebooks (hex digits), or None."""
+    try:
+        text = submission.read(folder / submission.SECRET, limit=1024).decode("ascii").strip()
+    except (OSError, submission.Refused, UnicodeDecodeError):
+        return None
+    return text if text and all(c in "0123456789abcdefABCDEF" for c in text) else None
 
 
 def apply_verdicts(nb, tests):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SKIP = {".ipynb_checkpoints", "__pycache__"}
+SECRET = "submission_secret.txt"   # written by `nbgrader submit`; names the feedback page
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK   # a FIFO opened by mistake never blocks
 
@@ -123,22 +124,25 @@ def read_at(dir_fd, name, limit=None):
         os.close(fd)
 
 
-def copy_tree(src, dest, ignore=(), max_file_bytes=None, max_total_bytes=None):
+def copy_tree(src, dest, ignore=(), include=("*",), max_file_bytes=None, max_total_bytes=None):
     """Copy the regular files and folders below `src` into the new folder `dest` (modes
     0644/0755), never following a link; return {relative path: why} of what was not copied
-    (links, FIFOs, devices, sockets, ignored names and files over `max_file_bytes`). Raises
+    (links, FIFOs, devices, sockets, names matching `ignore`, files matching no `include`, files
+    over `max_file_bytes`): nbgrader's own copy rules, without following anything. Raises
     Refused when the files together exceed `max_total_bytes`."""
     skipped, total = {}, [0]
     top = os.open(src, _DIR)
     try:
         os.makedirs(dest)
-        _copy(top, Path(dest), "", ignore, max_file_bytes, max_total_bytes, skipped, total)
+        rules = (tuple(ignore), tuple(include), max_file_bytes, max_total_bytes)
+        _copy(top, Path(dest), "", rules, skipped, total)
     finally:
         os.close(top)
     return skipped
 
 
-def _copy(fd, dest, prefix, ignore, max_file, max_total, skipped, total):
+def _copy(fd, dest, prefix, rules, skipped, total):
+    ignore, include, max_file, max_total = rules
     with os.scandir(fd) as entries:
         for entry in sorted(entries, key=lambda e: e.name):
             relative = prefix + entry.name
@@ -154,12 +158,15 @@ def _copy(fd, dest, prefix, ignore, max_file, max_total, skipped, total):
                     continue
                 try:
                     (dest / entry.name).mkdir(mode=0o755)
-                    _copy(sub, dest / entry.name, relative + "/", ignore, max_file, max_total, skipped, total)
+                    _copy(sub, dest / entry.name, relative + "/", rules, skipped, total)
                 finally:
                     os.close(sub)
                 continue
             if not stat.S_ISREG(st.st_mode):
                 skipped[relative] = kind(st.st_mode)
+                continue
+            if not any(fnmatch.fnmatch(entry.name, pattern) for pattern in include):
+                skipped[relative] = "not included"
                 continue
             if max_file is not None and st.st_size > max_file:
                 skipped[relative] = f"larger than {max_file} bytes"
@@ -194,5 +201,5 @@ def declared_data(root, name):
 
 def extra(root, name, folder):
     """The files of the submission at `folder` that the assignment does not declare (ignored)."""
-    known = set(declared(root, name)) | {"timestamp.txt"}
+    known = set(declared(root, name)) | {"timestamp.txt", SECRET}
     return sorted(p for p in walk(folder).files if p not in known and not SKIP & set(Path(p).parts))
