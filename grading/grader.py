@@ -130,17 +130,18 @@ def prepare(root, name, student, api=None, snapshot=None):
             problems[notebook] = status.error(f"{source_path.name} is {why}")
             continue
         resources = _resources(api, name, student, notebook)
+        release = root / "release" / name / source_path.name
+        release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
         try:
             for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
                        restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
                        restore.CheckMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
+            if release_nb is not None:
+                nb = _canonical_order(nb, release_nb)
         except Exception as err:  # tampered metadata and the like: this student only
-            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160]}")
+            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}")
             continue
-        release = root / "release" / name / source_path.name
-        if release.exists():
-            nb = _canonical_order(nb, nbformat.read(release, as_version=4))
         ready[notebook] = nb
     return ready, problems
 
