@@ -69,6 +69,12 @@ ADVICE = (
     ("no cells", "The notebook is empty. Submit the notebook with your answers in it."),
     ("larger than", "The notebook is too large: clear its outputs (Edit > Clear Outputs of All "
      "Cells), save, and submit again."),
+    ("what is not a file", "Your submission held a link, a pipe or a device, which the grader never "
+     "reads. Submit only the assignment's notebook (and the files the assignment gave you)."),
+    ("timestamp.txt", "The time of your submission could not be read: ask your instructor to "
+     "collect it again."),
+    ("the grader takes at most", "The notebook has far more cells than the assignment: delete the "
+     "cells you added (or paste your answers into a fresh copy), save, and submit again."),
     ("could not be prepared", "The notebook's grading cells were damaged. Fetch a fresh copy of "
      "the assignment, paste your answers back in, save, and submit again."),
 )
