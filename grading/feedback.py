@@ -126,7 +126,8 @@ def generate(root, name):
     for student, bad in sorted(unsafe.items()):
         for notebook in notebooks if bad else ():
             write_problem_page(root / "feedback" / student / name / f"{notebook}.html", name, notebook,
-                               f"error: the graded folder holds what is not a file ({', '.join(sorted(bad)[:3])}); "
+                               f"error: the graded folder holds what is not a file "
+                               f"({', '.join(f'{path} ({what})' for path, what in sorted(bad.items())[:3])}); "
                                f"no feedback was generated from it")
     for student, why in sorted(status.items()):
         for notebook in notebooks:

@@ -640,3 +640,46 @@ def test_extra_files_are_ignored_and_said(data_class):
     """The run names the submissions with files the assignment does not declare."""
     said = [m for m in data_class["messages"] if m.startswith("ignored the files")]
     assert said and "devices: my_notes.txt" in said[0] and "notes.txt" not in said[0].replace("my_notes", "")
+
+
+def test_odd_inbound_names_never_stop_collection(tmp_path, gradebook):
+    """An inbound folder with an empty student name (plain nbgrader collects it as a student named
+    like the assignment), or with a time that does not parse (plain nbgrader stops the whole
+    collection), is refused or collected on its own and the others are collected."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    release, full, _ = _nbs()
+    exchange = tmp_path / "exchange"
+    (exchange / COURSE_ID / "inbound").mkdir(parents=True)
+    shutil.copytree(root / "release" / NAME, exchange / COURSE_ID / "outbound" / NAME)
+    _submit(exchange, tmp_path / "work", "erin", demo.fill(release, full))
+    for odd in (f"+{NAME}+2026-01-01 00:00:00.000000 UTC+x", f"mallory+{NAME}+not a time+y"):
+        folder = exchange / COURSE_ID / "inbound" / odd
+        folder.mkdir()
+        nbformat.write(demo.fill(release, full), folder / FILE)
+    env = dict(os.environ, COURSE_EXCHANGE=str(exchange), COURSE_ID=COURSE_ID, PYTHONPATH=str(REPO))
+    env.pop("COURSE_DB_URL", None)
+    done = _subprocess.run([os.path.join(os.path.dirname(_sys.executable), "nbgrader"), "collect", NAME],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(course.students(root, NAME)) == ["erin", "mallory"]
+    assert not (root / "submitted" / NAME).exists() and "not a student name: ''" in done.stderr
+    assert _late.submission_time(root / "submitted" / "mallory" / NAME) is not None
+
+
+def test_feedback_never_copies_a_link_from_autograded(tmp_path, gradebook):
+    """A graded folder written by something else (plain `nbgrader autograde`) that holds a link
+    gets a refusal page, and nothing the link points to reaches feedback/."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    release, full, _ = _nbs()
+    secret = tmp_path / "root-only.txt"
+    secret.write_text("TOKEN " + os.urandom(8).hex())
+    os.chmod(secret, 0o600)
+    for folder in ("submitted", "autograded"):
+        (root / folder / "eve" / NAME).mkdir(parents=True)
+        nbformat.write(demo.fill(release, full), root / folder / "eve" / NAME / FILE)
+    os.symlink(secret, root / "autograded" / "eve" / NAME / "notes.txt")
+    _feedback.generate(root, NAME)
+    pages = sorted(p.relative_to(root / "feedback") for p in (root / "feedback").rglob("*") if p.is_file())
+    assert pages == [Path("eve") / NAME / f"{NAME}.html"]
+    page = (root / "feedback" / "eve" / NAME / f"{NAME}.html").read_text()
+    assert "notes.txt (a symbolic link)" in page and secret.read_text() not in page
