@@ -182,6 +182,8 @@ def load_notebook(data):
         nb = versions[major].to_notebook_json(raw, minor=minor)
         nbformat.validate(nb)
         nb = nbformat.convert(nb, 4)
+    except (KeyError, AttributeError) as err:   # nbformat's reader takes the keys it needs as given
+        return None, f"not a valid notebook: it lacks {str(err).strip(chr(39))[:60]!r} or has it of the wrong type"
     except Exception as err:  # nbformat raises several types for malformed notebooks
         return None, f"not a valid notebook: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}"
     if not nb.get("cells"):
