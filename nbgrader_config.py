@@ -34,13 +34,17 @@ _db = os.environ.get("COURSE_DB_URL", "").strip()
 c.CourseDirectory.db_url = sqlalchemy_url(_db) if _db else "sqlite:///" + os.path.join(HERE, "gradebook.db")
 c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "").strip() or os.path.join(HERE, "exchange")
 c.Exchange.path_includes_course = True
+# Collection copies regular files only (no link, FIFO or device is followed) and writes each
+# submission's time from its files' inode change times, not the student's timestamp.txt.
+c.ExchangeFactory.collect = "grading.exchange.SafeCollect"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
 
 # Student stubs: the same line in every answer cell.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Late submissions (grading/late.py): a submission's time is its timestamp.txt, the due date the
+# Late submissions (grading/late.py): a submission's time is its timestamp.txt (written by the
+# collector above: the student cannot set it), the due date the
 # gradebook's (`make due A=<name> WHEN="2026-03-01 23:59:00 UTC"` or Formgrader). nbgrader's
 # AssignLatePenalties plugin decides the penalty, in `make grade` as in `nbgrader autograde`:
 # here 10 % of a notebook's score per started day late. nbgrader's own LateSubmissionPlugin with

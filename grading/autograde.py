@@ -8,6 +8,7 @@ from pathlib import Path
 from . import records
 from .course import in_dir, nbgrader_api, require_class, students, submission_problem
 from .release import ensure_in_gradebook
+from .submission import refused
 
 
 def autograde(root, name, only=None):
@@ -24,8 +25,9 @@ def autograde(root, name, only=None):
     with in_dir(root):
         for student in only or students(root, name):
             folder = root / "submitted" / student / name
-            problems = []
-            for nb in expected:
+            problems = [f"the submission holds what is not a file: {', '.join(sorted(bad)[:3])}"
+                        for bad in [refused(folder)] if bad]
+            for nb in expected if not problems else ():
                 path = folder / f"{nb}.ipynb"
                 why = submission_problem(path) if path.exists() else ""
                 if not path.exists():

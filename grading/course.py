@@ -132,23 +132,74 @@ def require_class(root, name):
             f"download); nothing was written")
 
 
-def submission_problem(path):
-    """Return why the notebook at `path` cannot be graded ('' when it can)."""
+# What the grading process reads of one notebook, checked before any of nbgrader's preprocessors
+# (which cost about 0.1 ms a cell each): at most this many cells (the assignments have 24-35;
+# a 200k-cell notebook took 16-32 s to prepare), JSON nested at most this deep (a notebook is
+# about 8 deep; 5,000 nested brackets raised RecursionError in the grading process).
+MAX_CELLS = 1000
+MAX_DEPTH = 100
+
+
+def _depth_over(data, limit):
+    """Whether the JSON value `data` nests lists and objects more than `limit` deep (no recursion)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def load_notebook(data):
+    """(notebook as version 4, '') from the bytes of a submitted notebook, or (None, why it
+    cannot be graded). Never raises for what a file holds: whatever its bytes, it is one
+    student's problem."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return "not a notebook: the file is not UTF-8 text"
-    except json.JSONDecodeError as err:
-        return f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg.removesuffix(' starting at').lower()}"
+        return None, "not a notebook: the file is not UTF-8 text"
     try:
-        nb = nbformat.from_dict(data)
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        return None, f"not valid JSON at line {err.lineno}, column {err.colno}: {err.msg.removesuffix(' starting at').lower()}"
+    except RecursionError:
+        return None, f"not a valid notebook: its JSON is nested more than {MAX_DEPTH} deep"
+    except ValueError as err:   # e.g. an integer of more than 4,300 digits
+        return None, f"not a valid notebook: {str(err).splitlines()[0][:160]}"
+    if not isinstance(raw, dict):
+        return None, "not a valid notebook: the file is not a JSON object"
+    cells = raw.get("cells")
+    if isinstance(cells, list) and len(cells) > MAX_CELLS:
+        return None, f"a notebook of {len(cells)} cells: the grader takes at most {MAX_CELLS}"
+    if _depth_over(raw, MAX_DEPTH):
+        return None, f"not a valid notebook: its JSON is nested more than {MAX_DEPTH} deep"
+    from nbformat import versions
+    from nbformat.reader import get_version
+    try:
+        major, minor = get_version(raw)   # nbformat.reads, on the JSON already parsed
+        nb = versions[major].to_notebook_json(raw, minor=minor)
         nbformat.validate(nb)
+        nb = nbformat.convert(nb, 4)
+    except (KeyError, AttributeError) as err:   # nbformat's reader takes the keys it needs as given
+        return None, f"not a valid notebook: it lacks {str(err).strip(chr(39))[:60]!r} or has it of the wrong type"
     except Exception as err:  # nbformat raises several types for malformed notebooks
-        return f"not a valid notebook: {str(err).splitlines()[0]}"
+        return None, f"not a valid notebook: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}"
     if not nb.get("cells"):
-        return "the notebook has no cells"
-    return ""
+        return None, "the notebook has no cells"
+    return nb, ""
+
+
+def submission_problem(path):
+    """Return why the notebook at `path` cannot be graded ('' when it can); a link or anything
+    else that is not a file is refused, not followed."""
+    from . import submission
+    try:
+        data = submission.read(path, limit=50 * 2**20)
+    except submission.Refused as err:
+        return str(err).replace(f"{Path(path).name} is ", "", 1)
+    return load_notebook(data)[1]
 
 
 def students(root, name):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from . import submission
 from .course import GradingError, check_result, in_dir, nbgrader_api, require_class
 from .grades import load_status
 
@@ -68,6 +69,12 @@ ADVICE = (
     ("no cells", "The notebook is empty. Submit the notebook with your answers in it."),
     ("larger than", "The notebook is too large: clear its outputs (Edit > Clear Outputs of All "
      "Cells), save, and submit again."),
+    ("what is not a file", "Your submission held a link, a pipe or a device, which the grader never "
+     "reads. Submit only the assignment's notebook (and the files the assignment gave you)."),
+    ("timestamp.txt", "The time of your submission could not be read: ask your instructor to "
+     "collect it again."),
+    ("the grader takes at most", "The notebook has far more cells than the assignment: delete the "
+     "cells you added (or paste your answers into a fresh copy), save, and submit again."),
     ("could not be prepared", "The notebook's grading cells were damaged. Fetch a fresh copy of "
      "the assignment, paste your answers back in, save, and submit again."),
 )
@@ -106,10 +113,22 @@ def generate(root, name):
     if not done and not status:
         raise GradingError(f"nothing graded for {name} yet: run `make grade A={name}` first; nothing was written")
     api = nbgrader_api(root)
+    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    # nbgrader copies every file of autograded/<student>/<name>/ into the feedback (following
+    # links): `make grade` writes only declared files there, but a folder written otherwise (plain
+    # `nbgrader autograde`) that holds a link, FIFO or device gets no feedback but a refusal.
+    unsafe = {s: submission.refused(autograded / s / name) for s in done}
     with in_dir(root):
         for student in done:
+            if unsafe[student]:
+                continue
             check_result(api.generate_feedback(name, student, force=True), f"feedback for {student}")
-    notebooks = sorted(p.stem for p in (root / "source" / name).glob("*.ipynb"))
+    for student, bad in sorted(unsafe.items()):
+        for notebook in notebooks if bad else ():
+            write_problem_page(root / "feedback" / student / name / f"{notebook}.html", name, notebook,
+                               f"error: the graded folder holds what is not a file "
+                               f"({', '.join(f'{path} ({what})' for path, what in sorted(bad.items())[:3])}); "
+                               f"no feedback was generated from it")
     for student, why in sorted(status.items()):
         for notebook in notebooks:
             if not (autograded / student / name / f"{notebook}.ipynb").exists():

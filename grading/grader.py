@@ -38,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, fanout, late, records, reference, release, sandbox, status, verdict
+from . import cells, course, fanout, late, records, reference, release, sandbox, status, submission, verdict
 from .sandbox import Limits
 
 
@@ -92,7 +92,10 @@ def prepare(root, name, student, api=None, snapshot=None):
     """Return ({notebook id: sanitised notebook}, {notebook id: problem}) for one submission.
 
     `snapshot` is the gradebook's copy of the assignment's cells (`restore.Snapshot`), read once
-    per run; without one it is read here."""
+    per run; without one it is read here. A submission holding a link, FIFO, device or socket (at
+    any depth) or a malformed timestamp.txt is refused whole (its problem under ''); a notebook
+    is read without following a link and checked (`course.load_notebook`: at most
+    `course.MAX_CELLS` cells) before nbgrader's preprocessors see it."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
     from nbgrader.preprocessors import DeduplicateIds, OverwriteKernelspec
 
@@ -101,32 +104,45 @@ def prepare(root, name, student, api=None, snapshot=None):
     api = api or course.nbgrader_api(root)
     snapshot = snapshot or restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
     ready, problems = {}, {}
+    folder = root / "submitted" / student / name
+    refused = submission.refused(folder)
+    if refused:
+        listed = ", ".join(f"{path} ({what})" for path, what in list(refused.items())[:3])
+        return {}, {"": status.error(f"the submission holds what is not a file: {listed}; "
+                                     f"a submission is files and folders only")}
+    try:
+        late.submission_time(folder)
+    except late.BadTimestamp as err:
+        return {}, {"": status.error(str(err))}
     for source_path in sorted((root / "source" / name).glob("*.ipynb")):
         notebook = source_path.stem
-        path = root / "submitted" / student / name / source_path.name
+        path = folder / source_path.name
         if not path.exists():
             problems[notebook] = status.error(f"missing notebook {source_path.name}")
             continue
-        if path.stat().st_size > 50 * 2**20:
-            problems[notebook] = status.error(f"{source_path.name} is larger than 50 MB")
+        try:
+            data = submission.read(path, limit=50 * 2**20)
+        except submission.Refused as err:
+            problems[notebook] = status.error(str(err))
             continue
-        why = course.submission_problem(path)
+        nb, why = course.load_notebook(data)
+        del data
         if why:
             problems[notebook] = status.error(f"{source_path.name} is {why}")
             continue
         resources = _resources(api, name, student, notebook)
-        nb = nbformat.read(path, as_version=4)
+        release = root / "release" / name / source_path.name
+        release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
         try:
             for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
                        restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
                        restore.CheckMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
+            if release_nb is not None:
+                nb = _canonical_order(nb, release_nb)
         except Exception as err:  # tampered metadata and the like: this student only
-            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160]}")
+            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}")
             continue
-        release = root / "release" / name / source_path.name
-        if release.exists():
-            nb = _canonical_order(nb, nbformat.read(release, as_version=4))
         ready[notebook] = nb
     return ready, problems
 
@@ -147,20 +163,20 @@ def _worker_init():
 MAX_INPUT_BYTES = 50 * 2**20
 
 
-def input_files(*folders):
-    """{relative path: bytes} of the files (notebooks aside) of `folders`, later ones winning: what
-    a task carries to its worker, so that no worker needs the course folder."""
+def input_files(folder):
+    """{relative path: bytes} of the files (notebooks aside) of the assignment's source `folder`:
+    what a kernel finds beside its notebook and a task carries to its worker, so that no worker
+    needs the course folder. Only these declared files: a student's own copies of them and their
+    extra files never reach a kernel (the reference ran on these)."""
     files, total = {}, 0
-    for folder in folders:
-        for path in sorted(Path(folder).rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb" \
-                    and ".ipynb_checkpoints" not in relative.parts:
-                total += path.stat().st_size
-                if total > MAX_INPUT_BYTES:
-                    raise course.GradingError(f"the files beside the notebooks in {folder} exceed "
-                                              f"{MAX_INPUT_BYTES // 2**20} MB")
-                files[str(relative)] = path.read_bytes()
+    for relative in submission.declared(Path(folder).parent.parent, Path(folder).name):
+        if relative.endswith(".ipynb"):
+            continue
+        total += (Path(folder) / relative).stat().st_size
+        if total > MAX_INPUT_BYTES:
+            raise course.GradingError(f"the files beside the notebooks in {folder} exceed "
+                                      f"{MAX_INPUT_BYTES // 2**20} MB")
+        files[relative] = submission.read(Path(folder) / relative)
     return files
 
 
@@ -252,9 +268,12 @@ def execute(root, notebooks, files, settings, run_dir=None):
     return done, problems
 
 
-def _write_autograded(root, name, student, notebooks):
+def _write_autograded(root, name, student, notebooks, timestamp=None):
     """Replace autograded/<student>/<name>/ at once: write a sibling folder, then rename.
-    With no notebooks (a broken submission) the old folder goes, so no stale result remains."""
+    It holds the graded notebooks, the assignment's declared data files (source/'s copies) and
+    the submission's time (`timestamp`), nothing else of the submission: feedback copies this
+    folder to the student. With no notebooks (a broken submission) the old folder goes, so no
+    stale result remains."""
     from nbgrader.preprocessors import LimitOutput
     target = Path(root) / "autograded" / student / name
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -267,8 +286,14 @@ def _write_autograded(root, name, student, notebooks):
             shutil.rmtree(old, ignore_errors=True)
         return
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
-    submitted = Path(root) / "submitted" / student / name
-    shutil.copytree(submitted, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.ipynb"))
+    for relative, data in input_files(Path(root) / "source" / name).items():
+        (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / relative).write_bytes(data)
+    if timestamp is not None:
+        (tmp / late.TIMESTAMP).write_text(late.format_time(timestamp) + "\n")
+    secret = _submission_secret(Path(root) / "submitted" / student / name)
+    if secret:   # nbgrader's release_feedback names the student's feedback page by it
+        (tmp / submission.SECRET).write_text(secret)
     for notebook, nb in notebooks.items():
         nb, _ = LimitOutput().preprocess(nb, {})
         nbformat.write(nb, tmp / f"{notebook}.ipynb")
@@ -277,6 +302,15 @@ def _write_autograded(root, name, student, notebooks):
         os.rename(target, old)
     os.rename(tmp, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _submission_secret(folder):
+    """The secret `nbgrader submit` wrote beside the notebooks (hex digits), or None."""
+    try:
+        text = submission.read(folder / submission.SECRET, limit=1024).decode("ascii").strip()
+    except (OSError, submission.Refused, UnicodeDecodeError):
+        return None
+    return text if text and all(c in "0123456789abcdefABCDEF" for c in text) else None
 
 
 def apply_verdicts(nb, tests):
@@ -320,11 +354,14 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
     api = api or course.nbgrader_api(root)
     hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
     verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
-    timestamp = api.coursedir.get_existing_timestamp(str(root / "submitted" / student / name))
+    try:
+        timestamp = late.submission_time(root / "submitted" / student / name)
+    except late.BadTimestamp:   # already this student's problem (prepare): no time, no penalty
+        timestamp = None
     outcome = str(status.combine(problems))
     with records.exclusive(api.coursedir.db_url, records.student_key(name, student)), \
             (Gradebook(api.coursedir.db_url, api.coursedir.course_id) if gb is None else _transaction(gb)) as gb:
-        _write_autograded(root, name, student, notebooks)
+        _write_autograded(root, name, student, notebooks, timestamp)
         gb.update_or_create_student(student)
         if timestamp:
             submission = gb.update_or_create_submission(name, student, timestamp=timestamp)
@@ -407,7 +444,7 @@ def plan(root, name, only=None, force=False):
             raise course.GradingError(f"no submission of {name} for {', '.join(unknown)} in {Path(root) / 'submitted'}")
         everyone = [s for s in everyone if s in only]
     tests = records.tests_hash(root, name)
-    hashes = {s: (records.submission_hash(root, name, s), tests) for s in everyone}
+    hashes = {s: (_submission_hash(root, name, s), tests) for s in everyone}
     api = course.nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         if force or only:
@@ -415,8 +452,74 @@ def plan(root, name, only=None, force=False):
             gb.db.commit()
         known = records.read(gb.db, name).get(name, {})
     todo = [s for s in everyone if s not in known or known[s].due
-            or (known[s].submission_hash, known[s].tests_hash) != hashes[s]]
+            or (known[s].submission_hash, known[s].tests_hash) != _stored(hashes[s])]
     return todo, everyone, hashes
+
+
+# What one student's files can make fail is that student's problem; these are the grader's own
+# (its database, its disk, a stopped run) and stop the run, nobody blamed.
+def _graders_own(err):
+    from sqlalchemy.exc import SQLAlchemyError
+    return isinstance(err, (course.GradingError, SQLAlchemyError, OSError))
+
+
+def _blame(err, step):
+    """The status of a student whose submission made `step` fail with `err`."""
+    text = str(err).splitlines()[0][:160] if str(err) else ""
+    return status.error(f"the submission could not be {step}: {type(err).__name__}" + (f": {text}" if text else ""))
+
+
+def _submission_hash(root, name, student):
+    """The student's submission hash, or the exception reading their files raised (their problem:
+    `grade` records it as their status)."""
+    try:
+        return records.submission_hash(root, name, student)
+    except Exception as err:
+        if _graders_own(err) and not isinstance(err, (RecursionError, PermissionError)):
+            raise
+        return err
+
+
+def _stored(pair):
+    """(submission hash, tests hash) as recorded: an unreadable submission's hash is 'unreadable'."""
+    return ("unreadable", pair[1]) if isinstance(pair[0], Exception) else pair
+
+
+def _prepare_one(root, name, student, api, snapshot):
+    """`prepare`, where anything the submission makes fail is that student's error."""
+    try:
+        return prepare(root, name, student, api, snapshot)
+    except Exception as err:
+        if _graders_own(err):
+            raise
+        return {}, {"": _blame(err, "prepared")}
+
+
+def _record_one(root, name, student, notebooks, problems, **kwargs):
+    """`record`, where anything the submission makes fail (its notebooks, its outputs) records
+    that student as an error instead, with no score; the grader's own failures stop the run."""
+    try:
+        return record(root, name, student, notebooks, problems, **kwargs)
+    except Exception as err:
+        if _graders_own(err):
+            raise
+        kwargs.pop("ref", None)
+        return record(root, name, student, {}, {**problems, "": _blame(err, "recorded")}, **kwargs)
+
+
+def _say_ignored(root, name, students, out):
+    """Say which submissions held files the assignment does not declare (left out of grading)."""
+    found = {}
+    for student in students:
+        try:
+            found[student] = submission.extra(root, name, Path(root) / "submitted" / student / name)
+        except OSError:
+            continue
+    found = {s: f for s, f in found.items() if f}
+    if found:
+        listed = "; ".join(f"{s}: {', '.join(f[:3])}" + (" ..." if len(f) > 3 else "") for s, f in list(found.items())[:5])
+        out(f"ignored the files that {name} does not declare in {len(found)} "
+            f"{course.plural(len(found), 'submission')} (only source/{name}'s files reach a kernel): {listed}")
 
 
 def grade(root, name, settings=None, out=print, progress=True, only=None):
@@ -471,17 +574,16 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             futures, prepared, broken = {}, {}, {}
             snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
             for student in todo:
-                ready, problems = prepare(root, name, student, api, snapshot)
-                if ready:
-                    try:
-                        files = input_files(root / "source" / name, root / "submitted" / student / name)
-                    except course.GradingError as err:
-                        ready, problems = {}, {**problems, **{k: status.error(str(err)) for k in ready}}
+                if isinstance(hashes[student][0], Exception):   # its files could not be read
+                    ready, problems = {}, {"": _blame(hashes[student][0], "read")}
+                else:
+                    ready, problems = _prepare_one(root, name, student, api, snapshot)
                 (prepared if ready else broken)[student] = (ready, problems)
                 if ready:
                     futures[pool.submit(execute, str(root), {k: dict(v) for k, v in ready.items()},
-                                        files, settings, here)] = student
+                                        source_files, settings, here)] = student
                 bar.update(1)
+            _say_ignored(root, name, todo, out)
             try:
                 why = probe.result()
             except Exception as err:   # the probe itself could not run: the grader's failure too
@@ -502,7 +604,8 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             gb = stack.enter_context(Gradebook(api.coursedir.db_url, api.coursedir.course_id))
             for student, (_, problems) in broken.items():
                 with signals.hold():
-                    results[student] = record(root, name, student, {}, problems, api=api, hashes=hashes[student], gb=gb)
+                    results[student] = _record_one(root, name, student, {}, problems, api=api,
+                                                   hashes=_stored(hashes[student]), gb=gb)
             bar.reset(total=len(prepared))
             bar.set_description("grading")
             for future in pool.as_completed(futures):
@@ -515,8 +618,8 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                     except Exception as err:  # the grader's own failure: reported now, retried next run
                         done, run_problems = {}, {k: status.error(f"grading crashed: {type(err).__name__}: {err}") for k in ready}
                         final = False
-                    results[student] = record(root, name, student, done, {**problems, **run_problems},
-                                              final=final, api=api, hashes=hashes[student], ref=ref, gb=gb)
+                    results[student] = _record_one(root, name, student, done, {**problems, **run_problems},
+                                                   final=final, api=api, hashes=hashes[student], ref=ref, gb=gb)
                 bar.update(1)
     except Interrupted as stop:
         bar.close()

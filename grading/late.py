@@ -1,7 +1,10 @@
 """Late submissions: the penalty `make grade` records, by nbgrader's own rules.
 
-A submission's time is nbgrader's: the `timestamp.txt` that `nbgrader submit` writes and
-`nbgrader collect` keeps in submitted/<student>/<assignment>/. The due date is the assignment's in
+A submission's time is its submitted/<student>/<assignment>/timestamp.txt, written by the course's
+collector (grading/exchange.py) from the newest inode change time of the student's files in the
+exchange: a time the student cannot set back (the `timestamp.txt` that `nbgrader submit` writes is
+the student's own claim, which the collector never uses). A malformed one is that student's
+`error: ...`, never a failed run (`submission_time`). The due date is the assignment's in
 the gradebook (Formgrader's Manage Assignments, `nbgrader db assignment add NAME --duedate=...`, or
 `python -m grading due NAME "2026-03-01 23:59:00 Europe/Berlin"`), plus the student's extension.
 The policy is nbgrader's `AssignLatePenalties.plugin_class` (nbgrader_config.py): nbgrader's
@@ -14,6 +17,49 @@ import math
 from traitlets import Float
 
 from nbgrader.plugins import LateSubmissionPlugin
+
+from . import submission as files
+
+TIMESTAMP = "timestamp.txt"
+
+
+class BadTimestamp(Exception):
+    """A submission's timestamp.txt that is not a time."""
+
+
+def parse_time(text):
+    """nbgrader's reading of a timestamp ('2026-03-01 20:00:00.000000 UTC', ISO 8601, ...) as an
+    aware UTC datetime; BadTimestamp for anything else."""
+    from nbgrader.utils import parse_utc
+    text = text.strip()
+    if not text:
+        raise BadTimestamp("timestamp.txt is empty")
+    try:
+        return parse_utc(text)
+    except Exception as err:   # dateutil raises ValueError, OverflowError, TypeError ...
+        raise BadTimestamp(f"timestamp.txt is not a time ({type(err).__name__}: "
+                           f"{str(err).splitlines()[0][:80] if str(err) else text[:40]!r})") from None
+
+
+def submission_time(folder):
+    """The time of the submission at `folder` (its timestamp.txt), or None when it has none;
+    BadTimestamp when the file is not a time (or not a file)."""
+    try:
+        data = files.read(f"{folder}/{TIMESTAMP}", limit=256)
+    except FileNotFoundError:
+        return None
+    except files.Refused as err:
+        raise BadTimestamp(str(err)) from None
+    try:
+        return parse_time(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadTimestamp("timestamp.txt is not UTF-8 text") from None
+
+
+def format_time(when):
+    """`when` (an aware or UTC-naive datetime) as nbgrader writes a timestamp."""
+    from nbgrader.utils import parse_utc
+    return parse_utc(when).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
 class PercentPerDay(LateSubmissionPlugin):

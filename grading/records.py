@@ -14,6 +14,7 @@ assignment's cells are serialised by an advisory lock (`exclusive`).
 import contextlib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,14 +43,21 @@ class Record:
 
 
 def tree_hash(folder):
-    """Return the sha256 of the files below `folder` (names and contents; checkpoints skipped)."""
+    """Return the sha256 of the files below `folder` (names and contents; checkpoints skipped).
+    No link is followed and no FIFO or device opened: such an entry counts by its name and kind."""
+    from . import submission
     digest = hashlib.sha256()
     folder = Path(folder)
-    if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file() and not SKIP & set(p.parts)):
-            rel = path.relative_to(folder).as_posix().encode()
-            digest.update(len(rel).to_bytes(4, "big") + rel)
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    if folder.is_dir() and not folder.is_symlink():
+        listing = submission.walk(folder)
+        entries = {**listing.files, **listing.refused}
+        for rel in sorted(p for p in entries if not SKIP & set(Path(p).parts)):
+            name = os.fsencode(rel)
+            digest.update(len(name).to_bytes(4, "big") + name)
+            if rel in listing.files:
+                digest.update(hashlib.sha256(submission.read(folder / rel)).digest())
+            else:
+                digest.update(b"not a file: " + listing.refused[rel].encode())
     return digest.hexdigest()
 
 

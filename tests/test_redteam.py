@@ -555,3 +555,295 @@ def test_output_floods_leave_the_grader_under_its_bound(graded_class):
         assert size < cap + 2 * 2**20, (student, size)
         assert "passed the grader's cap" in _outputs(root, student) or student == "flood_comms"
     assert growth < GRADER_GROWTH_BOUND, f"the grading process grew by {growth / 2**20:.0f} MB"
+
+# Submissions are data (issue 23)
+#
+# One class, graded once: students who submit through the real exchange (nbgrader's ExchangeSubmit,
+# then the course's `nbgrader collect` as root) and then plant links to a root-only file, to
+# /etc/shadow, to another student's submission, a FIFO and a device node in their inbound folder,
+# or backdate their timestamp.txt; students whose submitted/ folder holds a link or a FIFO (as a
+# hand-made or LMS copy could); and students whose notebook or timestamp.txt is malformed. Two
+# honest students must be graded as usual, every hostile file must be refused, every malformed
+# submission must be its student's `error: ...`.
+import datetime as _dt  # noqa: E402
+import json as _json  # noqa: E402
+import stat as _stat  # noqa: E402
+import subprocess as _subprocess  # noqa: E402
+import sys as _sys  # noqa: E402
+import time as _time  # noqa: E402
+
+from grading import feedback as _feedback, late as _late  # noqa: E402
+
+COURSE_ID = "dl-course"
+LISTING = "import os\nprint('KERNEL FILES:', sorted(os.path.join(d, f) for d, _, fs in os.walk('.') for f in fs))"
+
+
+def _submit(exchange, work, student, nb):
+    """`nbgrader submit` as `student`: nbgrader's own ExchangeSubmit, from their work folder."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+    from traitlets.config import Config
+    folder = work / student / COURSE_ID / NAME
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / FILE)
+    config = Config()
+    config.CourseDirectory.course_id = COURSE_ID
+    config.CourseDirectory.assignment_id = NAME
+    config.CourseDirectory.student_id = student
+    config.Exchange.root = str(exchange)
+    config.Exchange.cache = str(work / student / "cache")
+    config.Exchange.assignment_dir = str(work / student)
+    config.Exchange.path_includes_course = True
+    ExchangeSubmit(coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config),
+                   config=config).start()
+    inbound, = (exchange / COURSE_ID / "inbound").glob(f"{student}+{NAME}+*")
+    return inbound
+
+
+def _with_placeholder(nb, value):
+    """The JSON text of `nb` with `value` (raw JSON text) as the metadata of its first cell."""
+    data = _json.loads(nbformat.writes(nb))
+    data["cells"][0]["metadata"]["payload"] = "@@PAYLOAD@@"
+    return _json.dumps(data).replace('"@@PAYLOAD@@"', value)
+
+
+def _files_under(*folders):
+    return [p for folder in folders if folder.exists() for p in folder.rglob("*")]
+
+
+@pytest.fixture(scope="module")
+def data_class(tmp_path_factory, gradebook):
+    base = tmp_path_factory.mktemp("data")
+    root = demo.make_course(base / "course", [NAME], gradebook)
+    release, full, wrong = _nbs()
+    exchange, work = base / "exchange", base / "work"
+    (exchange / COURSE_ID / "inbound").mkdir(parents=True)
+    os.chmod(exchange / COURSE_ID / "inbound", 0o2733)
+    shutil.copytree(root / "release" / NAME, exchange / COURSE_ID / "outbound" / NAME)
+    secret = base / "root-only.txt"   # a file only root can read, with a token nobody else knows
+    token = os.urandom(16).hex()
+    secret.write_text(f"TOKEN {token}\n")
+    os.chmod(secret, 0o600)
+    due = _dt.datetime.now(_dt.timezone.utc) - _dt.timedelta(days=2, hours=12)   # everyone is 3 started days late
+    _late.set_due_date(root, NAME, due.strftime("%Y-%m-%d %H:%M:%S UTC"))
+
+    # Through the exchange.
+    alice_inbound = _submit(exchange, work, "alice_exchange", demo.fill(release, full))
+    linker = _submit(exchange, work, "linker", demo.fill(release, prefixed(full, "subtract_three_ways", LISTING)))
+    os.symlink(secret, linker / "notes.txt")
+    os.symlink("/etc/shadow", linker / "shadow")
+    (linker / "deep" / "er").mkdir(parents=True)
+    os.symlink(alice_inbound / FILE, linker / "deep" / "er" / "peer.ipynb")
+    os.symlink("/etc", linker / "deep" / "etc")
+    swapper = _submit(exchange, work, "swapper", demo.fill(release, full))
+    os.remove(swapper / FILE)
+    os.symlink(alice_inbound / FILE, swapper / FILE)          # another student's notebook as its own
+    devices = _submit(exchange, work, "devices", demo.fill(release, full))
+    os.mkfifo(devices / "pipe")
+    (devices / "my_notes.txt").write_text("a file the assignment does not declare")
+    os.mknod(devices / "zero", 0o644 | _stat.S_IFCHR, os.makedev(1, 5))   # /dev/zero
+    (devices / "sub").mkdir()
+    os.mkfifo(devices / "sub" / "pipe2")
+    backdated = _submit(exchange, work, "backdated", demo.fill(release, full))
+    claim = (due - _dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+    (backdated / "timestamp.txt").write_text(claim)
+    past = (due - _dt.timedelta(days=1)).timestamp()
+    for path in [backdated, *backdated.rglob("*")]:
+        os.utime(path, (past, past), follow_symlinks=False)
+    env = dict(os.environ, COURSE_EXCHANGE=str(exchange), COURSE_ID=COURSE_ID, PYTHONPATH=str(REPO))
+    env.pop("COURSE_DB_URL", None)
+    collected = _subprocess.run([os.path.join(os.path.dirname(_sys.executable), "nbgrader"), "collect", NAME],
+                                cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert collected.returncode == 0, collected.stderr[-3000:]
+
+    # Straight into submitted/ (a hand-made or LMS copy), and malformed submissions.
+    def write(student, files):
+        folder = root / "submitted" / student / NAME
+        folder.mkdir(parents=True)
+        for filename, content in files.items():
+            (folder / filename).write_bytes(content if isinstance(content, bytes) else content.encode())
+        return folder
+    honest = nbformat.writes(demo.fill(release, full))
+    write("bob_honest", {FILE: nbformat.writes(demo.fill(release, wrong))})
+    os.symlink(secret, write("planted_link", {FILE: honest}) / "data.csv")
+    os.mkfifo(write("planted_fifo", {FILE: honest}) / "pipe")
+    nested = write("planted_nested_link", {FILE: honest}) / "a" / "b"
+    nested.mkdir(parents=True)
+    os.symlink(root / "submitted" / "bob_honest" / NAME / FILE, nested / "peer.ipynb")
+    os.symlink(root / "submitted" / "bob_honest" / NAME / FILE, write("linked_notebook", {}) / FILE)
+    big = demo.fill(release, full)
+    big.cells += [nbformat.v4.new_markdown_cell("x" * 60) for _ in range(200_000)]
+    malformed = {
+        "deep_nesting": {FILE: _with_placeholder(demo.fill(release, full), "[" * 5000 + "]" * 5000)},
+        "huge_integer": {FILE: _with_placeholder(demo.fill(release, full), "9" * 5000)},
+        "bad_timestamp": {FILE: honest, "timestamp.txt": "2026-13-45 99:99 not a time"},
+        "binary_timestamp": {FILE: honest, "timestamp.txt": b"\xff\xfe\x00"},
+        "cells_200k": {FILE: _json.dumps(big)},
+        "not_utf8": {FILE: b"\xff\xfe{\x00"},
+        "empty_file": {FILE: b""},
+        "empty_object": {FILE: "{}"},
+    }
+    for student, files in malformed.items():
+        write(student, files)
+
+    api = course.nbgrader_api(root)
+    from grading import restore
+    snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, NAME)
+    started = _time.perf_counter()
+    prepared_200k = grader.prepare(root, NAME, "cells_200k", api, snapshot)
+    prepare_seconds = _time.perf_counter() - started
+
+    scratch = Path(tempfile.mkdtemp(prefix="rd-", dir="/tmp"))
+    messages = []
+    try:
+        status = grader.grade(root, NAME, dataclasses.replace(SETTINGS, scratch=str(scratch)),
+                              out=messages.append, progress=False)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    _feedback.generate(root, NAME)
+    yield dict(root=root, status=status, scores=grades.scores(root, NAME), token=token, secret=secret,
+               collect_log=collected.stderr, claim=claim, messages=messages,
+               prepare=(prepared_200k, prepare_seconds), malformed=set(malformed))
+
+
+def test_links_in_the_exchange_expose_nothing(data_class):
+    """Links to a root-only file, /etc/shadow, /etc and another student's notebook, planted at any
+    depth of an inbound folder: collection leaves them behind, grading sees only the declared
+    notebook, and no file of submitted/, autograded/ or feedback/ (nor the kernel's folder, as the
+    kernel lists it) holds what they point to."""
+    root, status, scores = data_class["root"], data_class["status"], data_class["scores"]
+    full = demo.expected_scores(NAME)["alice"]
+    assert status["linker"] == "graded" and scores["linker"][0] == full
+    assert "KERNEL FILES: []" in _outputs(root, "linker")   # source/ declares no data file for lesson 1
+    planted = ("planted_link", "planted_fifo", "planted_nested_link", "linked_notebook")   # by the test
+    folders = [root / "autograded", root / "feedback"] + [
+        p for p in (root / "submitted").iterdir() if p.name not in planted]
+    entries = _files_under(*folders)
+    assert [p for p in entries if p.is_symlink() or not (p.is_file() or p.is_dir())] == []
+    secrets = [data_class["token"].encode(), data_class["secret"].read_bytes()]
+    if os.path.exists("/etc/shadow") and os.path.getsize("/etc/shadow") > 0:
+        secrets.append(open("/etc/shadow", "rb").read())
+    leaked = [p for p in entries if p.is_file() and any(s in p.read_bytes() for s in secrets)]
+    assert leaked == []
+    linker = root / "submitted" / "linker" / NAME
+    assert sorted(p.name for p in linker.rglob("*") if p.is_file()) == sorted([FILE, "timestamp.txt", "submission_secret.txt"])
+    for name in ("notes.txt", "shadow", "deep/er/peer.ipynb", "deep/etc"):
+        assert f"{name} (a symbolic link)" in data_class["collect_log"], name
+    # The link put in place of the notebook: nothing collected in its place, the student's error.
+    assert status["swapper"] == "error: missing notebook 01_tensor_basics.ipynb"
+    assert scores["swapper"][0] == 0
+
+
+def test_fifos_devices_and_links_are_refused(data_class):
+    """A FIFO and a /dev/zero node in the inbound folder are left behind at collection (the
+    student is graded on the notebook); in a submitted/ folder, a link, a nested link, a linked
+    notebook and a FIFO make the submission that student's error, read without blocking."""
+    status, scores, log = data_class["status"], data_class["scores"], data_class["collect_log"]
+    assert status["devices"] == "graded" and scores["devices"][0] == demo.expected_scores(NAME)["alice"]
+    for name, what in (("pipe", "a FIFO"), ("zero", "a character device"), ("sub/pipe2", "a FIFO")):
+        assert f"{name} ({what})" in log, name
+    assert status["planted_link"] == ("error: the submission holds what is not a file: data.csv (a symbolic link); "
+                                      "a submission is files and folders only")
+    assert status["planted_fifo"] == ("error: the submission holds what is not a file: pipe (a FIFO); "
+                                      "a submission is files and folders only")
+    assert status["planted_nested_link"].startswith("error: the submission holds what is not a file: a/b/peer.ipynb (a symbolic link)")
+    assert status["linked_notebook"].startswith(f"error: the submission holds what is not a file: {FILE} (a symbolic link)")
+    for student in ("planted_link", "planted_fifo", "planted_nested_link", "linked_notebook"):
+        assert scores[student][0] == 0
+
+
+def test_a_backdated_submission_pays_its_penalty(data_class):
+    """The student wrote a timestamp.txt a day before the due date and set their files' times back:
+    the collector records the files' inode change time instead, and the penalty is a late one's."""
+    root = data_class["root"]
+    recorded = (root / "submitted" / "backdated" / NAME / "timestamp.txt").read_text().strip()
+    assert recorded != data_class["claim"]
+    assert f"claims {_late.parse_time(data_class['claim'])}" in data_class["collect_log"]
+    rows = {r["student_id"]: r for r in grades.export(root, "grades.csv") if r["assignment"] == NAME}
+    full = demo.expected_scores(NAME)["alice"]
+    for student in ("backdated", "alice_exchange"):
+        assert data_class["status"][student] == "graded", student
+        assert float(rows[student]["raw_score"]) == full
+        assert float(rows[student]["late_submission_penalty"]) == pytest.approx(0.3 * full), student
+    assert float(rows["backdated"]["score"]) == pytest.approx(0.7 * full)
+
+
+def test_malformed_submissions_are_their_students_errors(data_class):
+    """5,000 nested brackets, a 5,000-digit integer, a malformed or binary timestamp.txt, 200,000
+    cells, bytes that are not UTF-8, an empty file and `{}`: each is that student's error, and the
+    honest students beside them get their usual scores."""
+    status, scores = data_class["status"], data_class["scores"]
+    expected = {
+        "deep_nesting": f"error: {FILE} is not a valid notebook: its JSON is nested more than {course.MAX_DEPTH} deep",
+        "huge_integer": f"error: {FILE} is not a valid notebook: Exceeds the limit (4300 digits) for integer string conversion",
+        "bad_timestamp": "error: timestamp.txt is not a time",
+        "binary_timestamp": "error: timestamp.txt is not UTF-8 text",
+        "cells_200k": f"error: {FILE} is a notebook of 200027 cells: the grader takes at most {course.MAX_CELLS}",
+        "not_utf8": f"error: {FILE} is not a notebook: the file is not UTF-8 text",
+        "empty_file": f"error: {FILE} is not valid JSON at line 1, column 1: expecting value",
+        "empty_object": f"error: {FILE} is not a valid notebook",
+    }
+    assert set(expected) == data_class["malformed"]
+    got = {s: status.get(s, "") for s in expected}
+    assert {s: got[s][:len(expected[s])] for s in expected} == expected
+    assert {s: scores.get(s, (0.0,))[0] for s in expected} == dict.fromkeys(expected, 0)
+    spec = demo.expected_scores(NAME)
+    assert (status["alice_exchange"], scores["bob_honest"][0], status["bob_honest"]) == ("graded", spec["carol"], "graded")
+
+
+def test_a_200k_cell_notebook_is_refused_in_well_under_a_second(data_class):
+    """26 MB of 200,000 markdown cells took 16 s of the grading process's preparation (32 s on the
+    red team's machine); refused by the cell cap before nbgrader's preprocessors: about 0.6 s."""
+    (ready, problems), seconds = data_class["prepare"]
+    assert ready == {} and "at most 1000" in str(problems[NAME])
+    assert seconds < 2.0, f"{seconds:.2f} s"   # 0.6 s measured; room for a busy machine
+
+
+def test_extra_files_are_ignored_and_said(data_class):
+    """The run names the submissions with files the assignment does not declare."""
+    said = [m for m in data_class["messages"] if m.startswith("ignored the files")]
+    assert said and "devices: my_notes.txt" in said[0] and "notes.txt" not in said[0].replace("my_notes", "")
+
+
+def test_odd_inbound_names_never_stop_collection(tmp_path, gradebook):
+    """An inbound folder with an empty student name (plain nbgrader collects it as a student named
+    like the assignment), or with a time that does not parse (plain nbgrader stops the whole
+    collection), is refused or collected on its own and the others are collected."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    release, full, _ = _nbs()
+    exchange = tmp_path / "exchange"
+    (exchange / COURSE_ID / "inbound").mkdir(parents=True)
+    shutil.copytree(root / "release" / NAME, exchange / COURSE_ID / "outbound" / NAME)
+    _submit(exchange, tmp_path / "work", "erin", demo.fill(release, full))
+    for odd in (f"+{NAME}+2026-01-01 00:00:00.000000 UTC+x", f"mallory+{NAME}+not a time+y"):
+        folder = exchange / COURSE_ID / "inbound" / odd
+        folder.mkdir()
+        nbformat.write(demo.fill(release, full), folder / FILE)
+    env = dict(os.environ, COURSE_EXCHANGE=str(exchange), COURSE_ID=COURSE_ID, PYTHONPATH=str(REPO))
+    env.pop("COURSE_DB_URL", None)
+    done = _subprocess.run([os.path.join(os.path.dirname(_sys.executable), "nbgrader"), "collect", NAME],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert sorted(course.students(root, NAME)) == ["erin", "mallory"]
+    assert not (root / "submitted" / NAME).exists() and "not a student name: ''" in done.stderr
+    assert _late.submission_time(root / "submitted" / "mallory" / NAME) is not None
+
+
+def test_feedback_never_copies_a_link_from_autograded(tmp_path, gradebook):
+    """A graded folder written by something else (plain `nbgrader autograde`) that holds a link
+    gets a refusal page, and nothing the link points to reaches feedback/."""
+    root = demo.make_course(tmp_path / "course", [NAME], gradebook)
+    release, full, _ = _nbs()
+    secret = tmp_path / "root-only.txt"
+    secret.write_text("TOKEN " + os.urandom(8).hex())
+    os.chmod(secret, 0o600)
+    for folder in ("submitted", "autograded"):
+        (root / folder / "eve" / NAME).mkdir(parents=True)
+        nbformat.write(demo.fill(release, full), root / folder / "eve" / NAME / FILE)
+    os.symlink(secret, root / "autograded" / "eve" / NAME / "notes.txt")
+    _feedback.generate(root, NAME)
+    pages = sorted(p.relative_to(root / "feedback") for p in (root / "feedback").rglob("*") if p.is_file())
+    assert pages == [Path("eve") / NAME / f"{NAME}.html"]
+    page = (root / "feedback" / "eve" / NAME / f"{NAME}.html").read_text()
+    assert "notes.txt (a symbolic link)" in page and secret.read_text() not in page

@@ -11,3 +11,5 @@ c = get_config()  # noqa: F821
 c.Authenticator.plugin_class = JupyterHubAuthPlugin
 c.Exchange.path_includes_course = True
 c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange")
+# Collection copies data only and dates each submission itself (grading/exchange.py).
+c.ExchangeFactory.collect = "grading.exchange.SafeCollect"
