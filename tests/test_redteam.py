@@ -556,6 +556,7 @@ def test_output_floods_leave_the_grader_under_its_bound(graded_class):
         assert "passed the grader's cap" in _outputs(root, student) or student == "flood_comms"
     assert growth < GRADER_GROWTH_BOUND, f"the grading process grew by {growth / 2**20:.0f} MB"
 
+
 # Submissions are data (issue 23)
 #
 # One class, graded once: students who submit through the real exchange (nbgrader's ExchangeSubmit,
