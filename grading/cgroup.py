@@ -48,6 +48,19 @@ def available():
     return v1 is not None and all(_writable(root) for root in v1)
 
 
+def kill_until_gone(find, timeout=10, interval=0.05):
+    """SIGKILL the pids `find()` returns until it returns none (or `timeout` seconds pass)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = find()
+        if not left:
+            return
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(interval)
+
+
 def name_for(folder):
     """The group's name for a sandbox whose scratch folder is `folder`: its path, so that what a
     run leaves behind can be found from the run's folder (`left_below`)."""
@@ -147,15 +160,7 @@ class Group:
 
     def close(self, timeout=10):
         """Kill whatever is left in the group, then remove it."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            left = self.pids()
-            if not left:
-                break
-            for pid in left:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.02)
+        kill_until_gone(self.pids, timeout, interval=0.02)
         for folder in self.folders:
             for _ in range(100):
                 try:

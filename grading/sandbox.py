@@ -132,15 +132,7 @@ def _tasks_of(uid):
 def reap(uid, timeout=10):
     """Kill whatever still runs as the kernel's uid (a fork bomb's children die with its PID
     namespace, but not at once) and wait until nothing does, so the next kernel starts clean."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = _pids_of(uid)
-        if not left:
-            return
-        for pid in left:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.05)
+    cgroup.kill_until_gone(lambda: _pids_of(uid), timeout)
 
 
 def kernel_env():

@@ -48,21 +48,6 @@ def instructor(argv, root, env, timeout=300):
     return done.stdout + done.stderr
 
 
-def server_env(pid):
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
-
-
-def server_pid(uid):
-    for pid in sandbox._pids_of(uid):
-        try:
-            if "jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
-                return pid
-        except OSError:
-            continue
-    return None
-
-
 @pytest.fixture
 def scratch():
     base = Path(tempfile.mkdtemp(prefix="hub-", dir="/tmp"))
@@ -119,9 +104,9 @@ def test_a_class_on_the_hub(scratch):
                        hostile: demo.fill(release_nb, {k: HOSTILE for k in demo.solution_cells(source_nb)})}
             for student in students:
                 hub.start_server(student, tokens[student])
-                pid = server_pid(accounts[student].pw_uid)
+                pid = hub_support.singleuser_pid(accounts[student].pw_uid)
                 assert pid, f"no server runs as {student}"
-                env = server_env(pid)
+                env = hub_support.process_env(pid)
                 assert env["OMP_NUM_THREADS"] == "1" and env["JUPYTERHUB_USER"] == student
                 user = f"/user/{student}"
                 r = hub.api("POST", f"{user}/assignments/fetch", token=tokens[student],

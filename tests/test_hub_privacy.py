@@ -20,7 +20,7 @@ import pytest
 import hub_support
 import postgres_support
 from conftest import REPO, processes_naming
-from grading import course, demo, sandbox
+from grading import course, demo
 from test_hub_config import load
 
 sys.path.insert(0, str(REPO / "deploy"))
@@ -45,21 +45,6 @@ def make_class(root):
         for student in ("alice", "bob"):
             gb.update_or_create_student(student)
     return root, filename
-
-
-def process_env(pid):
-    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    return dict(item.decode(errors="replace").split("=", 1) for item in raw if b"=" in item)
-
-
-def singleuser_pid(uid):
-    for pid in sandbox._pids_of(uid):
-        try:
-            if "jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
-                return pid
-        except OSError:
-            continue
-    return None
 
 
 @pytest.fixture
@@ -104,9 +89,9 @@ def test_a_student_reads_nothing_of_the_course_and_holds_no_secret(scratch, monk
                        COURSE_INSTRUCTORS=f"pv{tag}t", COURSE_STUDENTS=student, COURSE_ID=course_id)
         with hub_support.running_hub(state, hub_env) as hub:
             hub.start_server(student, hub.login(student))
-            pid = singleuser_pid(accounts[student].pw_uid)
+            pid = hub_support.singleuser_pid(accounts[student].pw_uid)
             assert pid, f"no server runs as {student}"
-            seen = process_env(pid)
+            seen = hub_support.process_env(pid)
             assert seen["JUPYTERHUB_USER"] == student and seen["USER"] == student
             # The same reads from the server's python, as a notebook would try them.
             probe = hub_support.as_user(student, [seen["PATH"].split(":")[0] + "/python", "-c", (
@@ -122,10 +107,10 @@ def test_a_student_reads_nothing_of_the_course_and_holds_no_secret(scratch, monk
             held = {"COURSE_DB_URL": db_url, "the database password": password,
                     "the cookie secret": (state / "jupyterhub_cookie_secret").read_bytes().hex()}
             proxy = int((state / "jupyterhub-proxy.pid").read_text())
-            held["the proxy's token"] = process_env(proxy)["CONFIGPROXY_AUTH_TOKEN"]
+            held["the proxy's token"] = hub_support.process_env(proxy)["CONFIGPROXY_AUTH_TOKEN"]
             service = [p for p, argv in processes_naming(f"--ServerApp.root_dir={root}") if "-m" in argv]
             assert service, f"the grader service is not running:\n{hub.tail()}"
-            grader_env = process_env(service[0])
+            grader_env = hub_support.process_env(service[0])
             assert grader_env["COURSE_DB_URL"] == db_url     # the grader's service has it, for the gradebook
             held["the grader service's token"] = grader_env["JUPYTERHUB_API_TOKEN"]
             assert all(len(v) >= 16 for v in held.values()), {k: len(v) for k, v in held.items()}
