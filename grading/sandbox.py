@@ -232,16 +232,18 @@ def kernel_argv(scratch, work, inputs, limits, uid, placeholder=False, group=Non
     With `placeholder`, the sandbox runs `sleep` where the kernel would be, and a kernel forked
     from the zygote joins it (grading/zygote.py)."""
     mounts = _Mounts()
-    for path in exposed_paths():
-        mounts.expose(path)
-    etc = _passwd(scratch, uid)
-    for name in ("passwd", "group"):
-        mounts.add("--ro-bind", str(etc / name), f"/etc/{name}", target=Path("/etc") / name)
+    # First the sandbox's own mounts, then what it sees of the host, so that a host path below
+    # /tmp (a clone in /tmp with its .venv) is mounted inside the new /tmp, not hidden by it.
     mounts.argv += ["--dev", "/dev", "--proc", "/proc"]
     mounts.made |= {Path("/dev"), Path("/proc")}
     mounts.add("--perms", "1777", "--size", str(limits.tmp_mb * 2**20), "--tmpfs", "/tmp", target=Path("/tmp"))
     # POSIX semaphores and shared memory (joblib, torch's DataLoader workers), capped too
     mounts.add("--perms", "1777", "--size", str(limits.shm_mb * 2**20), "--tmpfs", "/dev/shm", target=Path("/dev/shm"))
+    for path in exposed_paths():
+        mounts.expose(path)
+    etc = _passwd(scratch, uid)
+    for name in ("passwd", "group"):
+        mounts.add("--ro-bind", str(etc / name), f"/etc/{name}", target=Path("/etc") / name)
     ipc = Path(scratch) / "ipc"
     mounts.add("--bind", str(ipc), str(ipc), target=ipc)
     mounts.add("--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", str(work), target=Path(work))
