@@ -57,7 +57,7 @@ from jupyter_core.utils import run_sync
 
 from . import cgroup, seccomp, status
 from .cells import is_test
-from helpers.checks import OBSERVE_ENV
+from helpers.checks import OBSERVATION_MIME, OBSERVE_ENV
 from .zygote import INLINE_BACKEND, SETUP_FAILED
 
 REPO = Path(__file__).resolve().parent.parent
@@ -439,17 +439,19 @@ CAPPED = "OutputCapped"   # the ename of the error that fails a test cell which 
 
 
 class CappedClient(NotebookClient):
-    """A NotebookClient that keeps at most `max_output_bytes` of output per cell and
-    `max_notebook_bytes` in all: outputs, display updates (counted once for every output they
+    """A NotebookClient that keeps at most `max_output_bytes` of output per cell (and
+    `max_observation_bytes` of a test's observations) and `max_notebook_bytes` in all: outputs, display updates (counted once for every output they
     replace) and widget state (counted by what it keeps). What would pass a cap is dropped, the
     cell says so, and a test cell that lost output fails (`CAPPED`), so no observation is judged
     with a part of it missing."""
 
-    def __init__(self, *args, max_output_bytes=200_000, max_notebook_bytes=16 * 2**20, **kwargs):
+    def __init__(self, *args, max_output_bytes=200_000, max_notebook_bytes=16 * 2**20,
+                 max_observation_bytes=2 * 2**20, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_output_bytes, self.max_notebook_bytes = max_output_bytes, max_notebook_bytes
+        self.max_observation_bytes = max_observation_bytes
         self.kept = 0                # bytes kept for the whole notebook
-        self._cell_bytes = {}        # cell index -> bytes kept in that cell's outputs
+        self._cell_bytes = {}        # (cell index, observations or not) -> bytes kept in that cell
         self._replaced = {}          # (display id) or (comm id, key) -> bytes it keeps now
         self.capped = set()          # cell indices that lost output
 
@@ -459,12 +461,16 @@ class CappedClient(NotebookClient):
             return super().process_message(msg, cell, cell_index)
         content = msg.get("content") or {}
         cost, per_cell, replaced = self._cost(kind, content, msg)
-        used = self._cell_bytes.get(cell_index, 0)
-        if self.kept + cost > self.max_notebook_bytes or (per_cell and used + cost > self.max_output_bytes):
+        # a test's observations (helpers.checks: up to 20,000 numbers each) have a budget of their own
+        data = content.get("data")
+        observed = kind == "display_data" and isinstance(data, dict) and OBSERVATION_MIME in data
+        key, cap = (cell_index, observed), self.max_observation_bytes if observed else self.max_output_bytes
+        used = self._cell_bytes.get(key, 0)
+        if self.kept + cost > self.max_notebook_bytes or (per_cell and used + cost > cap):
             self._cap(cell, cell_index)
             return None
         self.kept += cost
-        self._cell_bytes[cell_index] = used + (cost if per_cell else 0)
+        self._cell_bytes[key] = used + (cost if per_cell else 0)
         self._replaced.update(replaced)
         return super().process_message(msg, cell, cell_index)
 
@@ -496,7 +502,8 @@ class CappedClient(NotebookClient):
             return
         self.capped.add(cell_index)
         why = (f"this cell's output passed the grader's cap ({self.max_output_bytes} bytes a cell, "
-               f"{self.max_notebook_bytes} a notebook); the rest was dropped")
+               f"{self.max_observation_bytes} of a test's observations, {self.max_notebook_bytes} a "
+               f"notebook); the rest was dropped")
         cell.outputs.append(error_output(CAPPED, why) if is_test(cell) else
                             nbformat.v4.new_output("stream", name="stdout", text=f"\n[{why}]\n"))
 
