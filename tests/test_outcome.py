@@ -85,6 +85,16 @@ def test_the_sets_follow_the_secret_and_only_the_grading_process_makes_them():
     assert reference.key(REPO, A5.name, one.fingerprint) != reference.key(REPO, A5.name, other.fingerprint)
 
 
+def test_the_course_secret_is_made_once_readable_by_its_owner_only(tmp_path, monkeypatch):
+    monkeypatch.delenv(outcome.SECRET_ENV, raising=False)
+    first = outcome.course_secret(tmp_path)
+    assert len(first) == 64 and outcome.course_secret(tmp_path) == first
+    assert (tmp_path / outcome.SECRET_FILE).stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [outcome.SECRET_FILE]
+    monkeypatch.setenv(outcome.SECRET_ENV, "from the environment")
+    assert outcome.course_secret(tmp_path) == "from the environment"
+
+
 def test_a_kernel_gets_the_inputs_never_the_generator_nor_the_targets(tmp_path):
     held = outcome.generate(A5, A5.name, "a secret")
     files = {**grader.input_files(A5), **held.files()}
