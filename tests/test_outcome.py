@@ -190,3 +190,19 @@ def test_an_oversized_reference_observation_stops_the_run_for_the_instructor(cap
     with pytest.raises(course.GradingError, match="OutputCapped"):
         grader._reference_from(tmp_path, "big", "key", {"big": nb}, problems, lambda: stopped.append(1))
     assert stopped == [1]
+
+
+# Instructions that exist only to make random streams match (issue 24): gone from every assignment
+# whose training exercises are graded on their outcome. The others join this list as they are converted.
+OUTCOME_GRADED = ["05_spiral_mlp"]
+FORBIDDEN = ("exactly this way", "exactly in this way", "compare your trained", "train exactly",
+             "compare your trained model", "torch seeded first")
+
+
+@pytest.mark.parametrize("name", OUTCOME_GRADED)
+def test_no_instruction_prescribes_a_random_stream_for_grading(name):
+    for path in (REPO / "source" / name).glob("*.ipynb"):
+        text = " ".join(c.source.lower() for c in read(path).cells if c.cell_type == "markdown")
+        text = " ".join(text.split())
+        assert [p for p in FORBIDDEN if p in text] == [], f"{path.name} prescribes a random stream"
+        assert (REPO / "source" / name / outcome.GENERATOR).exists(), f"{name} has no held-out sets"
