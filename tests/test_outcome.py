@@ -206,3 +206,28 @@ def test_no_instruction_prescribes_a_random_stream_for_grading(name):
         text = " ".join(text.split())
         assert [p for p in FORBIDDEN if p in text] == [], f"{path.name} prescribes a random stream"
         assert (REPO / "source" / name / outcome.GENERATOR).exists(), f"{name} has no held-out sets"
+
+
+@pytest.mark.skipif(not grader.sandbox.bwrap_available(), reason="bubblewrap (bwrap) is not installed")
+def test_make_grade_writes_a_share_of_the_points_into_the_gradebook(tmp_path, gradebook):
+    """A5 graded end to end in sandboxes: a model left in train mode with dropout reaches about
+    0.87-0.93 on the hidden spirals, between none (0.85) and full marks (0.95), and keeps that share
+    of test_fit's 2 points; the course's own secret made the sets, and no kernel folder held them."""
+    from grading import demo, grades
+    name = A5.name
+    root = demo.make_course(tmp_path / "course", [name], gradebook)
+    spec = demo.load_spec(name)
+    for filename, source_nb, release_nb in demo.notebooks(root, name):
+        answers = demo.solution_cells(source_nb)
+        dropout = dict(answers, **demo.mistake_answers(spec, "predictions made in train mode, with dropout active"))
+        for student, chosen in (("full", answers), ("dropout", dropout)):
+            target = root / "submitted" / student / name / filename
+            target.parent.mkdir(parents=True)
+            nbformat.write(demo.fill(release_nb, chosen), target)
+    status = grader.grade(root, name, grader.Settings(workers=2), out=lambda *_: None, progress=False)
+    assert status == {"full": "graded", "dropout": "graded"}
+    scores = grades.scores(root, name)
+    full = demo.expected_scores(name)["alice"]
+    assert scores["full"][0] == full
+    assert full - 2 < scores["dropout"][0] < full
+    assert (root / outcome.SECRET_FILE).exists()
