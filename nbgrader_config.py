@@ -37,7 +37,9 @@ c.Exchange.path_includes_course = True
 # Collection copies regular files only (no link, FIFO or device is followed) and writes each
 # submission's time from its files' inode change times, not the student's timestamp.txt.
 c.ExchangeFactory.collect = "grading.exchange.SafeCollect"
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+# heldout.py: the generator of an assignment's hidden held-out sets, run by the grader alone
+# (grading/outcome.py), never released.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "heldout.py"]
 
 # Student stubs: the same line in every answer cell.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

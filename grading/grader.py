@@ -39,6 +39,7 @@ from pathlib import Path
 import nbformat
 
 from . import cells, course, fanout, late, records, reference, release, sandbox, status, submission, verdict
+from . import outcome as heldout   # (record() has a local `outcome`: the student's status)
 from .sandbox import Limits
 
 
@@ -167,10 +168,11 @@ def input_files(folder):
     """{relative path: bytes} of the files (notebooks aside) of the assignment's source `folder`:
     what a kernel finds beside its notebook and a task carries to its worker, so that no worker
     needs the course folder. Only these declared files: a student's own copies of them and their
-    extra files never reach a kernel (the reference ran on these)."""
+    extra files never reach a kernel (the reference ran on these); nor does the held-out sets'
+    generator, which only the grading process runs (grading/outcome.py)."""
     files, total = {}, 0
     for relative in submission.declared(Path(folder).parent.parent, Path(folder).name):
-        if relative.endswith(".ipynb"):
+        if relative.endswith(".ipynb") or Path(relative).name == heldout.GENERATOR:
             continue
         total += (Path(folder) / relative).stat().st_size
         if total > MAX_INPUT_BYTES:
@@ -377,7 +379,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                     grade.auto_score, grade.needs_manual_grade = 0, False
                     continue
                 if grade.name in judged:  # decided here, from the observations
-                    grade.auto_score = grade.max_score if judged[grade.name].passed else 0
+                    grade.auto_score = round(grade.max_score * judged[grade.name].fraction, 2)
                 else:                     # a written answer: graded by hand
                     grade.auto_score, _ = utils.determine_grade(cell)
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
@@ -546,7 +548,9 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     if not todo:
         return {}
     api = course.nbgrader_api(root)
-    ref_key = reference.key(root, name)   # once: the reference is cached under what was graded
+    held = heldout.load(root, name)   # the hidden sets: their inputs go to kernels, their targets never
+    held_files = held.files()
+    ref_key = reference.key(root, name, held.fingerprint)   # once: the reference is cached under what was graded
     ref = load_reference(root, name, ref_key)
     results = {}
     run_dir = _run_dir(settings.scratch)
@@ -567,7 +571,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             pool = (fanout.DaskPool(settings.scheduler) if settings.scheduler
                     else fanout.LocalPool(settings.workers, _worker_init))
             probe = pool.submit(probe_kernel, str(root), settings, here)
-            source_files = input_files(root / "source" / name)
+            source_files = {**input_files(root / "source" / name), **held_files}
             pending_ref = None if ref is not None else pool.submit(
                 run_reference, str(root), reference_notebooks(root, name), source_files, settings, here)
             # Each student goes to the workers as soon as they are prepared.
@@ -600,7 +604,8 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
                     ran = pending_ref.result()
                 except Exception as err:
                     ran = ({}, [f"the reference run failed: {type(err).__name__}: {err}"])
-                ref = _reference_from(root, name, ref_key, *ran, kill_workers)
+                ref = _reference_from(root, name, ref_key, *ran, kill_workers, held)
+            ref = heldout.attach(ref, held)   # in memory only: the targets the outcome checks are scored with
             gb = stack.enter_context(Gradebook(api.coursedir.db_url, api.coursedir.course_id))
             for student, (_, problems) in broken.items():
                 with signals.hold():
@@ -647,11 +652,11 @@ def load_reference(root, name, key):
         return records.reference(gb.db, name, key)
 
 
-def _reference_from(root, name, key, notebooks, problems, stop):
+def _reference_from(root, name, key, notebooks, problems, stop, held=None):
     """Check and cache the reference run's observations; a solution that fails its own tests
     stops the run (`stop` kills the workers) before any student is recorded. Cached under `key`."""
     from nbgrader.api import Gradebook
-    ref, faults = reference.from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()})
+    ref, faults = reference.from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()}, held)
     if problems or faults:
         stop()
         raise course.GradingError(

@@ -4,29 +4,33 @@ The grader runs source/<assignment>/ (solutions and hidden tests) in a sandboxed
 own, set up as a student's, and keeps each test cell's observations. They are cached in the
 gradebook's database under a key made of the tests' hash and the environment (Python, torch), so
 a class is graded against one reference however often `make grade` runs, and a change of the
-tests or of torch computes a new one. A solution that fails its own tests, or a test cell that
-observes nothing, stops the run with an error for the instructor before any student is scored.
+tests, of torch, or of the held-out sets (their generator or the course's secret:
+grading/outcome.py) computes a new one. The held-out targets are never cached with it. A solution that fails its own tests, or a test cell that
+observes nothing, or a solution that does not clear one of its outcome tests' thresholds on every
+hidden set, stops the run with an error for the instructor before any student is scored.
 """
 import hashlib
 import platform
 
-from . import cells, records
-from .verdict import HIDDEN, observations
+from . import cells, outcome, records
+from .verdict import HIDDEN_CHECKS, observations
 
 TOO_GUESSABLE = "it has no hidden check (observe) of a value that only a correct answer produces"
 
 
-def key(root, name):
-    """The cache key: the tests' hash and the versions that change computed values."""
+def key(root, name, heldout=""):
+    """The cache key: the tests' hash, the versions that change computed values, and the
+    held-out sets' fingerprint (outcome.HeldOut.fingerprint)."""
     import numpy
     import torch
-    parts = [records.tests_hash(root, name), platform.python_version(), torch.__version__, numpy.__version__]
+    parts = [records.tests_hash(root, name), platform.python_version(), torch.__version__, numpy.__version__, heldout]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def from_run(notebooks):
+def from_run(notebooks, held=None):
     """Return ({notebook: {grade_id: [observation, ...]}}, [problems]) from the executed source
-    notebooks ({notebook: nb}); any problem means this reference must not be used."""
+    notebooks ({notebook: nb}) and the assignment's held-out sets (outcome.HeldOut); any problem
+    means this reference must not be used."""
     reference, problems = {}, []
     for notebook, nb in sorted(notebooks.items()):
         tests = reference[notebook] = {}
@@ -41,7 +45,9 @@ def from_run(notebooks):
                                 f"{errors[0].get('ename')}: {errors[0].get('evalue')}")
             elif None in found:
                 problems.append(f"{notebook}: test {grade_id} published an observation the grader cannot read")
-            elif not any(r["fn"] == HIDDEN for r in found):
+            elif not any(r["fn"] in HIDDEN_CHECKS for r in found):
                 problems.append(f"{notebook}: test {grade_id} cannot be graded: {TOO_GUESSABLE}")
             tests[grade_id] = found
+    if not problems:
+        problems += outcome.problems(reference, held or outcome.HeldOut())
     return reference, problems

@@ -11,15 +11,22 @@ hidden, the messages) comes from the reference, never from the submission.
 What a failing test may tell the student: for a visible check, what it got and what was expected
 (the visible test shows both anyway); for a hidden check, its name and the kind of difference
 (shape, type, values), never the hidden inputs or expected values.
+
+An outcome check (helpers.checks.outcome) is scored instead by grading/outcome.py, against the
+held-out targets the grading process attached to the reference: it may earn a share of the
+points, and says the metric reached and the thresholds, never a target.
 """
 import math
 from dataclasses import dataclass
 
 from helpers.checks import OBSERVATION_MIME
 
+from . import outcome
+
 FAILED = "TestFailed"   # the ename of the error output that carries a failed test's verdict
 GRADER_ERRORS = {"NotRun", "CellTimeoutError", "DeadKernelError", "OutputCapped"}   # written by the grader itself
-HIDDEN = "observe"   # the one check allowed in a hidden region: it asserts nothing in the kernel
+HIDDEN = "observe"   # the hidden check of a value: it asserts nothing in the kernel
+HIDDEN_CHECKS = {HIDDEN, outcome.FN}   # the checks allowed in a hidden region
 KINDS = {"array", "meta", "str", "none", "seq", "exception", "object"}
 
 
@@ -27,6 +34,12 @@ KINDS = {"array", "meta", "str", "none", "seq", "exception", "object"}
 class Verdict:
     passed: bool
     message: str = ""
+    partial: float = 0.0   # the share of the points a failed test still earns (an outcome in its band)
+
+    @property
+    def fraction(self):
+        """The share of the test's points it earns."""
+        return 1.0 if self.passed else self.partial
 
 
 def observations(cell):
@@ -120,14 +133,22 @@ def judge(reference, cell):
     """The verdict on one test cell of a submission, given the reference's observations."""
     got = observations(cell)
     errors = _errors(cell)
-    visible = sum(1 for r in reference if r["fn"] != HIDDEN)
+    visible = sum(1 for r in reference if r["fn"] not in HIDDEN_CHECKS)
+    share, shortfall = 1.0, ""
     for index, expected in enumerate(reference):
-        hidden = expected["fn"] == HIDDEN
+        hidden = expected["fn"] in HIDDEN_CHECKS
         if index >= len(got):
             if errors:
                 return Verdict(False, _error_message(errors[0], hidden or index >= visible))
             return Verdict(False, f"the test stopped before its check {expected['name']!r}")
         record = got[index]
+        if expected["fn"] == outcome.FN:
+            if not isinstance(record, dict) or record.get("fn") != outcome.FN:
+                return Verdict(False, f"a hidden check failed: {expected['name']} (no predictions)")
+            part, why = outcome.score(expected, record)
+            if part < share:
+                share, shortfall = part, why
+            continue
         why = difference(expected["value"], record.get("value") if isinstance(record, dict) else None,
                          expected.get("atol") or 0, expected.get("rtol") or 0)
         if why:
@@ -141,6 +162,8 @@ def judge(reference, cell):
         return Verdict(False, f"the test published {len(got)} observations, the solution {len(reference)}")
     if errors:
         return Verdict(False, _error_message(errors[0], len(reference) > visible))
+    if share < 1:
+        return Verdict(False, shortfall, partial=round(share, 4))
     return Verdict(True)
 
 

@@ -5,7 +5,8 @@ Two kinds, one per region of a test cell:
 
 * visible checks (`assert_close`, `assert_tensor`, `check`) assert, with a message that says what
   was expected, so the student's own run and the Validate button teach;
-* hidden checks (`observe`) never compare anything in the kernel: they only hand a value over.
+* hidden checks (`observe`, `outcome`) never compare anything in the kernel: they only hand a
+  value over (`outcome`: predictions on held-out sets whose targets only the grader has).
 
 Under `make grade` every check also *observes*: it publishes the value the student's code gave as
 plain JSON (a display output of type `OBSERVATION_MIME`). The grader runs the same test cells on
@@ -100,6 +101,39 @@ def observe(value, name, atol=1e-6, rtol=1e-5):
     It asserts nothing in the kernel and returns nothing (a cell ending in it shows no value, which
     nbgrader would read as partial credit); `name` says what was checked, without giving inputs away."""
     _emit("observe", name, encode(value), atol, rtol)
+
+
+# Where the grader writes the hidden held-out sets' inputs, in the kernel's working folder
+# (grading/outcome.py); their targets never enter a kernel.
+HELDOUT_DIR = "heldout"
+OUTCOME_METRICS = {"accuracy": True, "mse": False}   # metric: whether higher is better
+
+
+def heldout(name):
+    """The inputs of the grader's hidden held-out sets `name`: a list of {key: tensor}, one per set.
+
+    Under `make grade` the grader puts them (inputs only) in the kernel's folder; anywhere else
+    there are none and the list is empty. Used in the hidden region of outcome tests."""
+    path = os.path.join(HELDOUT_DIR, f"{name}.pt")
+    if not os.path.isfile(path):
+        return []
+    return torch.load(path, weights_only=True)
+
+
+def outcome(name, predictions, metric="accuracy", full_marks=None, no_marks=None):
+    """Hidden check: hand the predictions made on each of `heldout(name)`'s sets (a list, one
+    flat tensor per set, in its order) to the grader, which scores them against targets this
+    kernel never sees: full marks when `metric` reaches `full_marks` on every set, none at
+    `no_marks`, linear in between; the worst set decides (the reference's thresholds count)."""
+    if metric not in OUTCOME_METRICS:
+        raise ValueError(f"metric should be one of {', '.join(OUTCOME_METRICS)}, got {metric!r}")
+    if type(full_marks) not in _FLOAT_TYPES or type(no_marks) not in _FLOAT_TYPES \
+            or (full_marks > no_marks) != OUTCOME_METRICS[metric]:
+        better = "above" if OUTCOME_METRICS[metric] else "below"
+        raise ValueError(f"outcome needs numbers full_marks {better} no_marks for {metric}")
+    if sink is not None:
+        sink({"fn": "outcome", "name": str(name), "value": encode([torch.as_tensor(p).flatten() for p in predictions]),
+              "metric": metric, "full_marks": float(full_marks), "no_marks": float(no_marks)})
 
 
 def check(condition, message):

@@ -6,16 +6,36 @@ without a kernel per case, that each typical wrong answer fails exactly the test
 and each correct one passes them all. The observations the checks publish (helpers/checks.py)
 are collected here instead of being sent by a kernel, and grading/verdict.py judges them against
 those of the unchanged solution: the same code that decides under `make grade`.
+
+An assignment with held-out sets (source/<name>/heldout.py) gets them here as the grading process
+makes them (grading/outcome.py), from TEST_SECRET unless COURSE_HELDOUT_SECRET names another: the
+inputs in a scratch folder that `helpers.checks.heldout` reads, the targets attached to the
+reference's outcome observations.
 """
 import contextlib
+import functools
 import io
 import os
+import tempfile
 import traceback
+from pathlib import Path
 
 import nbformat
 
-from grading import cells, verdict
+from grading import cells, outcome, verdict
 from helpers import checks
+
+TEST_SECRET = "in-process tests"   # the in-process stand-in for a course's secret
+
+
+@functools.lru_cache(maxsize=None)
+def heldout(folder):
+    """(HeldOut, the folder holding its inputs) for the assignment whose source folder is `folder`."""
+    folder = Path(folder).resolve()
+    held = outcome.generate(folder, folder.name, os.environ.get(outcome.SECRET_ENV) or TEST_SECRET)
+    scratch = tempfile.mkdtemp(prefix="heldout-")
+    held.write(scratch)
+    return held, str(Path(scratch) / outcome.FOLDER)
 
 
 @contextlib.contextmanager
@@ -38,7 +58,9 @@ def execute(nb, answers=None, cwd=None):
     answers = answers or {}
     namespace = {"__name__": "__main__"}
     tests = {}
-    saved = checks.sink
+    saved, saved_dir = checks.sink, checks.HELDOUT_DIR
+    if cwd is not None and (Path(cwd) / outcome.GENERATOR).exists():
+        checks.HELDOUT_DIR = heldout(str(cwd))[1]
     try:
         with _cwd(cwd):
             for index, cell in enumerate(nb.cells):
@@ -62,13 +84,17 @@ def execute(nb, answers=None, cwd=None):
                 if cells.is_test(cell):
                     tests[grade_id] = nbformat.from_dict(dict(cell, source=source, outputs=outputs))
     finally:
-        checks.sink = saved
+        checks.sink, checks.HELDOUT_DIR = saved, saved_dir
     return tests
 
 
 def reference(nb, cwd=None):
-    """The solution's observations per test cell ({grade_id: [observation]})."""
-    return {grade_id: verdict.observations(cell) for grade_id, cell in execute(nb, cwd=cwd).items()}
+    """The solution's observations per test cell ({grade_id: [observation]}), outcome checks
+    carrying their held-out targets."""
+    ref = {grade_id: verdict.observations(cell) for grade_id, cell in execute(nb, cwd=cwd).items()}
+    if cwd is not None and (Path(cwd) / outcome.GENERATOR).exists():
+        ref = outcome.attach({"nb": ref}, heldout(str(cwd))[0])["nb"]
+    return ref
 
 
 def run_cells(nb, answers=None, cwd=None, ref=None):

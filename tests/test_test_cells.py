@@ -1,8 +1,9 @@
 """Every assignment's test cells follow the rules that keep verdicts outside the kernel.
 
 Visible region: checks that teach (`assert_close`, `assert_tensor`, `check`), no bare `assert`
-(the grader would not see it) and no `observe`. Hidden region: only `observe(...)`, no assert and
-no check that could carry an expected value into the kernel, and at least one observation.
+(the grader would not see it) and no `observe`. Hidden region: only `observe(...)` and
+`outcome(...)` (predictions on held-out sets), no assert and no check that could carry an expected
+value into the kernel, and at least one observation.
 """
 import ast
 

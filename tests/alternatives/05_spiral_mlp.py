@@ -93,35 +93,128 @@ def build_mlp(n_features, n_hidden, n_classes):
     optimizer.step()
     return value""",
     },
-    "fit: an explicit loop appending to a list": {
+    "fit: SGD with Nesterov momentum (lr=0.5, momentum=0.95), a wider net (256), an explicit loop": {
         "cell": "fit",
-        "code": """def fit(model, X, y, epochs):
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 256, int(y.max()) + 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.95, nesterov=True)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
     for epoch in range(epochs):
         losses.append(train_step(model, optimizer, loss_fn, X, y))
-    return losses""",
+    return model, losses
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
     },
-    "fit: keyword arguments, a while loop, model.train()": {
+    "fit: Adam with lr=0.02, no weight decay, a wider net (256), classes from torch.unique": {
         "cell": "fit",
-        "code": """def fit(model, X, y, epochs):
-    model.train()
-    optimizer = torch.optim.Adam(params=model.parameters(), lr=5e-2, weight_decay=0.0001)
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(n_features=2, n_hidden=256, n_classes=len(torch.unique(y)))
+    optimizer = torch.optim.Adam(params=model.parameters(), lr=2e-2)
     loss_fn = torch.nn.CrossEntropyLoss(reduction="mean")
     history, epoch = [], 0
     while epoch < epochs:
         history += [train_step(model=model, optimizer=optimizer, loss_fn=loss_fn, X=X, y=y)]
         epoch += 1
-    return history""",
+    return model, history
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return torch.argmax(model(X), dim=-1)""",
     },
-    "fit: list of parameters, list(map(...))": {
+    "fit: a narrower net (48), AdamW under a one-cycle schedule": {
         "cell": "fit",
-        "code": """def fit(model, X, y, epochs):
-    params = list(model.parameters())
-    optimizer = torch.optim.Adam(params, lr=0.05, betas=(0.9, 0.999), weight_decay=1e-4)
-    criterion = nn.CrossEntropyLoss()
-    return list(map(lambda _: train_step(model, optimizer, criterion, X, y), range(epochs)))""",
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 48, int(y.max()) + 1)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(epochs):
+        losses.append(train_step(model, optimizer, loss_fn, X, y))
+        schedule.step()
+    return model, losses
+
+
+def predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        return model(X).argmax(1)""",
+    },
+    "fit: Adam with lr=0.08 under cosine annealing": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, int(y.max()) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.08)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for _ in range(epochs):
+        losses.append(train_step(model, optimizer, loss_fn, X, y))
+        schedule.step()
+    return model, losses
+
+
+def predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        return model(X).argmax(1)""",
+    },
+    "fit: the tutorial idiom: torch.manual_seed(0), minibatches of 32 from DataLoader(shuffle=True)": {
+        "cell": "fit",
+        "code": """from torch.utils.data import DataLoader, TensorDataset
+
+
+def train_spiral(X, y, epochs):
+    torch.manual_seed(0)
+    model = build_mlp(2, 128, int(y.max()) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)
+    losses = []
+    for _ in range(epochs):
+        batch = [train_step(model, optimizer, loss_fn, xb, yb) for xb, yb in loader]
+        losses.append(sum(batch) / len(batch))
+    return model, losses
+
+
+def predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
+    },
+    "fit: a deeper net of its own with dropout, evaluated in eval mode": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = nn.Sequential(nn.Linear(2, 128), nn.ReLU(), nn.Dropout(0.1),
+                          nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, int(y.max()) + 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    loss_fn = nn.CrossEntropyLoss()
+    model.train()
+    return model, list(map(lambda _: train_step(model, optimizer, loss_fn, X, y), range(epochs)))
+
+
+def predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
+    },
+    "fit: a multi-class hinge loss (nn.MultiMarginLoss) instead of cross-entropy": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, int(y.max()) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
+    loss_fn = nn.MultiMarginLoss()
+    return model, [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).max(dim=1).indices""",
     },
     'weight decay: a loop adding p·p, times 0.5': {
         "cell": "l2_penalty",

@@ -3,12 +3,23 @@
 tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
 and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
 class's student carol, and the exact autograded scores the demo class must get.
+
+test_fit is graded on the outcome (accuracy on hidden spirals, grading/outcome.py): a mistake that
+still trains a good model (a softmax at the end of the network) loses only its own tests' points.
+The accuracies each mistake reaches: benchmarks/outcome_margins.py.
 """
 
-_FIT = """def fit(model, X, y, epochs):
+_FIT = """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, int(y.max()) + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss()
-    return [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]"""
+    return model, [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]
+
+
+def predict(model, X):
+    model.eval()
+    with torch.no_grad():
+        return model(X).argmax(dim=1)"""
 
 MISTAKES = {
     "no activation: two stacked linear layers": {
@@ -34,7 +45,7 @@ MISTAKES = {
         "code": """def build_mlp(n_features, n_hidden, n_classes):
     return nn.Sequential(nn.Linear(n_features, n_hidden), nn.ReLU(), nn.Linear(n_hidden, n_classes),
                          nn.Softmax(dim=1))""",
-        "fails": {"test_mlp_forward", "test_fit"},
+        "fails": {"test_mlp_forward"},
     },
     "layers without biases": {
         "cell": "build_mlp",
@@ -108,7 +119,7 @@ MISTAKES = {
     loss.backward()
     optimizer.step()
     return loss.item()""",
-        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+        "fails": {"test_train_step", "test_train_step_twice"},
     },
     "returns the loss tensor, not a float": {
         "cell": "train_step",
@@ -128,9 +139,9 @@ MISTAKES = {
     optimizer.step()
     with torch.no_grad():
         return loss_fn(model(X), y).item()""",
-        "fails": {"test_train_step", "test_train_step_twice", "test_fit"},
+        "fails": {"test_train_step", "test_train_step_twice"},
     },
-    "learning rate too small for the budget": {
+    "undertrained: Adam's default-sized lr=1e-3 for 100 epochs": {
         "cell": "fit",
         "code": _FIT.replace("lr=0.05", "lr=1e-3"),
         "fails": {"test_fit"},
@@ -140,38 +151,85 @@ MISTAKES = {
         "code": _FIT.replace("range(epochs)", "range(300)").replace("lr=0.05", "lr=0.01"),
         "fails": {"test_fit"},
     },
+    "overfit to a small subset: 40 random points": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, int(y.max()) + 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    keep = torch.randperm(len(X))[:40]
+    return model, [train_step(model, optimizer, loss_fn, X[keep], y[keep]) for _ in range(epochs)]
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
+        "fails": {"test_fit"},
+    },
+    "predictions made in train mode, with dropout active": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = nn.Sequential(nn.Linear(2, 100), nn.ReLU(), nn.Dropout(0.5), nn.Linear(100, int(y.max()) + 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    return model, [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
+        "fails": {"test_fit"},
+    },
+    "a model that ignores the second coordinate": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = nn.Sequential(nn.Linear(1, 100), nn.ReLU(), nn.Linear(100, int(y.max()) + 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    loss_fn = nn.CrossEntropyLoss()
+    return model, [train_step(model, optimizer, loss_fn, X[:, :1], y) for _ in range(epochs)]
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X[:, :1]).argmax(dim=1)""",
+        "fails": {"test_fit"},
+    },
+    "a loss that does not fit: the class index regressed with nn.MSELoss": {
+        "cell": "fit",
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    mse = nn.MSELoss()
+    loss_fn = lambda out, target: mse(out.squeeze(1), target.float())
+    losses = [train_step(model, optimizer, loss_fn, X, y) for _ in range(epochs)]
+    model.n_classes = int(y.max()) + 1
+    return model, losses
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).squeeze(1).round().clamp(0, model.n_classes - 1).long()""",
+        "fails": {"test_fit"},
+    },
+    "a loss that does not fit: nn.NLLLoss on raw logits (no log-softmax)": {
+        "cell": "fit",
+        "code": _FIT.replace("nn.CrossEntropyLoss()", "nn.NLLLoss()"),
+        "fails": {"test_fit"},
+    },
     "a new optimizer every epoch (Adam's running averages reset)": {
         "cell": "fit",
-        "code": """def fit(model, X, y, epochs):
+        "code": """def train_spiral(X, y, epochs):
+    model = build_mlp(2, 100, int(y.max()) + 1)
     losses = []
     for _ in range(epochs):
         optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
         losses.append(train_step(model, optimizer, nn.CrossEntropyLoss(), X, y))
-    return losses""",
-        "fails": {"test_fit"},
-    },
-    "another loss than nn.CrossEntropyLoss (multi-class hinge)": {
-        "cell": "fit",
-        "code": _FIT.replace("nn.CrossEntropyLoss()", "nn.MultiMarginLoss()"),
-        "fails": {"test_fit"},
-    },
-    "minibatches of 40 instead of the full batch": {
-        "cell": "fit",
-        "code": """def fit(model, X, y, epochs):
-    optimizer = torch.optim.Adam(model.parameters(), lr=0.05, weight_decay=1e-4)
-    loss_fn = nn.CrossEntropyLoss()
-    losses = []
-    for _ in range(epochs):
-        perm = torch.randperm(len(X))
-        for i in range(0, len(X), 40):
-            idx = perm[i:i + 40]
-            losses.append(train_step(model, optimizer, loss_fn, X[idx], y[idx]))
-    return losses""",
-        "fails": {"test_fit"},
-    },
-    "no weight decay": {
-        "cell": "fit",
-        "code": _FIT.replace(", weight_decay=1e-4", ""),
+    return model, losses
+
+
+def predict(model, X):
+    with torch.no_grad():
+        return model(X).argmax(dim=1)""",
         "fails": {"test_fit"},
     },
     'weight decay: lam · sum of squares, without the 1/2': {
