@@ -848,3 +848,110 @@ def test_feedback_never_copies_a_link_from_autograded(tmp_path, gradebook):
     assert pages == [Path("eve") / NAME / f"{NAME}.html"]
     page = (root / "feedback" / "eve" / NAME / f"{NAME}.html").read_text()
     assert "notes.txt (a symbolic link)" in page and secret.read_text() not in page
+
+
+# Outcome tests (issue 24): predictions scored against held-out targets no kernel sees.
+#
+# Assignment 5's test_fit trains on hidden spirals and publishes predictions on their held-out
+# points; the grading process scores them. Each attack replaces train_spiral/predict and must get 0
+# of test_fit's points; an honest student beside them gets them all.
+
+OUTCOME = "05_spiral_mlp"
+OUTCOME_TEST = "test_fit"
+
+# Trains nothing; predicts one class for every point.
+CONSTANT = """def train_spiral(X, y, epochs):
+    return torch.nn.Linear(2, int(y.max()) + 1), [0.0] * epochs
+def predict(model, X):
+    return torch.zeros(len(X), dtype=torch.long)"""
+# Trains nothing; predicts classes at random.
+RANDOM = CONSTANT.replace("torch.zeros(len(X), dtype=torch.long)", "torch.randint(0, 4, (len(X),))")
+# Copies the labels it can see: the training classes, repeated to the held-out length.
+COPIED = """def train_spiral(X, y, epochs):
+    model = torch.nn.Linear(2, int(y.max()) + 1)
+    model.seen_y = y
+    return model, [0.0] * epochs
+def predict(model, X):
+    return model.seen_y.repeat(len(X) // len(model.seen_y) + 1)[:len(X)]"""
+# Looks for the held-out generator, the course secret or targets anywhere it can read, and
+# reads the hidden test cell's source and variables from the frames that call it.
+SEARCHER = """import glob, os, sys
+FOUND = []
+for top, dirs, files in os.walk('/', onerror=lambda err: None):
+    if top in ('/proc', '/sys', '/dev'):
+        dirs[:] = []
+        continue
+    for name in files:
+        if name in ('heldout.py', '.heldout-secret') or 'heldout-secret' in name:
+            FOUND.append(os.path.join(top, name))
+for path in glob.glob('/proc/*/environ') + glob.glob('/proc/*/cmdline'):
+    try:
+        if b'HELDOUT' in open(path, 'rb').read():
+            FOUND.append(path)
+    except OSError:
+        pass
+if 'COURSE_HELDOUT_SECRET' in os.environ:
+    FOUND.append('environment')
+for path in glob.glob('heldout/*'):
+    data = torch.load(path, weights_only=True)
+    for sets in (data if isinstance(data, list) else [data]):
+        keys = sorted(sets) if isinstance(sets, dict) else [type(sets).__name__]
+        if keys != ['X', 'X_test', 'y']:
+            FOUND.append((path, keys))
+print('OUTCOME SEARCH FOUND:', FOUND)
+def train_spiral(X, y, epochs):
+    return torch.nn.Linear(2, int(y.max()) + 1), [0.0] * epochs
+def predict(model, X):
+    frame, stolen = sys._getframe(1), None
+    while frame is not None and stolen is None:   # the hidden cell's globals: y_test of the visible spiral
+        candidate = frame.f_globals.get('y_test')
+        if isinstance(candidate, torch.Tensor) and len(candidate) == len(X):
+            stolen = candidate
+        frame = frame.f_back
+    return stolen if stolen is not None else torch.zeros(len(X), dtype=torch.long)"""
+
+
+def outcome_cases():
+    (_, source_nb, release_nb), = demo.notebooks(REPO, OUTCOME)
+    full = demo.solution_cells(source_nb)
+    return {"o_constant": dict(full, fit=CONSTANT), "o_random": dict(full, fit=RANDOM),
+            "o_copied": dict(full, fit=COPIED), "o_searcher": dict(full, fit=SEARCHER),
+            "o_honest": full}, release_nb
+
+
+@pytest.fixture(scope="module")
+def outcome_class(tmp_path_factory, gradebook):
+    from nbgrader.api import Gradebook
+    root = demo.make_course(tmp_path_factory.mktemp("redteam-outcome") / "course", [OUTCOME], gradebook)
+    answers, release_nb = outcome_cases()
+    for student, cells_ in answers.items():
+        folder = root / "submitted" / student / OUTCOME
+        folder.mkdir(parents=True)
+        nbformat.write(demo.fill(release_nb, cells_), folder / f"{OUTCOME}.ipynb")
+    scratch = Path(tempfile.mkdtemp(prefix="ro-", dir="/tmp"))
+    status = grader.grade(root, OUTCOME, dataclasses.replace(SETTINGS, scratch=str(scratch)), out=lambda *_: None, progress=False)
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        fit = {s: gb.find_grade(OUTCOME_TEST, OUTCOME, OUTCOME, s).score for s in answers}
+    yield root, status, fit
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def test_predictions_without_training_score_nothing_on_the_outcome_test(outcome_class):
+    """Constant, random and copied predictions, and predictions stolen from the hidden cell's own
+    variables, each get 0 of test_fit's points; the honest student gets them all."""
+    root, status, fit = outcome_class
+    assert set(status.values()) == {"graded"}, status
+    assert fit["o_honest"] > 0
+    assert {s: score for s, score in fit.items() if s != "o_honest"} == \
+        {"o_constant": 0, "o_random": 0, "o_copied": 0, "o_searcher": 0}
+
+
+def test_a_kernel_finds_no_held_out_target_generator_or_secret(outcome_class):
+    """Walking the filesystem, every /proc/*/environ and cmdline, its environment and the held-out
+    files it was given, a kernel finds no heldout.py, no course secret and no targets: its
+    heldout/ files hold the training points, their classes and the held-out points, nothing else."""
+    root = outcome_class[0]
+    nb = nbformat.read(root / "autograded" / "o_searcher" / OUTCOME / f"{OUTCOME}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "OUTCOME SEARCH FOUND: []" in printed, printed[-1500:]
