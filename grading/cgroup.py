@@ -9,6 +9,7 @@ group that wrote it). cgroup v2 where the machine mounts it with the memory and 
 controllers; else v1's memory and pids hierarchies (both need root).
 """
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -37,6 +38,7 @@ def _writable(folder):
     return os.access(folder, os.W_OK)
 
 
+@functools.lru_cache(maxsize=None)
 def available():
     """Whether this process can make a group per sandbox (root, with v2 or v1's controllers)."""
     if os.getuid() != 0:

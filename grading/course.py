@@ -191,15 +191,23 @@ def load_notebook(data):
     return nb, ""
 
 
-def submission_problem(path):
-    """Return why the notebook at `path` cannot be graded ('' when it can); a link or anything
-    else that is not a file is refused, not followed."""
+MAX_NOTEBOOK_BYTES = 50 * 2**20
+
+
+def read_notebook(path):
+    """(notebook, '') for the submitted notebook at `path`, or (None, why it cannot be graded);
+    a link or anything else that is not a file is refused, not followed."""
     from . import submission
     try:
-        data = submission.read(path, limit=50 * 2**20)
+        data = submission.read(path, limit=MAX_NOTEBOOK_BYTES)
     except submission.Refused as err:
-        return str(err).replace(f"{Path(path).name} is ", "", 1)
-    return load_notebook(data)[1]
+        return None, str(err).replace(f"{Path(path).name} is ", "", 1)
+    return load_notebook(data)
+
+
+def submission_problem(path):
+    """Return why the notebook at `path` cannot be graded ('' when it can)."""
+    return read_notebook(path)[1]
 
 
 def students(root, name):

@@ -95,7 +95,7 @@ def prepare(root, name, student, api=None, snapshot=None):
     `snapshot` is the gradebook's copy of the assignment's cells (`restore.Snapshot`), read once
     per run; without one it is read here. A submission holding a link, FIFO, device or socket (at
     any depth) or a malformed timestamp.txt is refused whole (its problem under ''); a notebook
-    is read without following a link and checked (`course.load_notebook`: at most
+    is read without following a link and checked (`course.read_notebook`: at most
     `course.MAX_CELLS` cells) before nbgrader's preprocessors see it."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
     from nbgrader.preprocessors import DeduplicateIds, OverwriteKernelspec
@@ -121,13 +121,7 @@ def prepare(root, name, student, api=None, snapshot=None):
         if not path.exists():
             problems[notebook] = status.error(f"missing notebook {source_path.name}")
             continue
-        try:
-            data = submission.read(path, limit=50 * 2**20)
-        except submission.Refused as err:
-            problems[notebook] = status.error(str(err))
-            continue
-        nb, why = course.load_notebook(data)
-        del data
+        nb, why = course.read_notebook(path)
         if why:
             problems[notebook] = status.error(f"{source_path.name} is {why}")
             continue

@@ -440,8 +440,9 @@ CAPPED = "OutputCapped"   # the ename of the error that fails a test cell which 
 
 class CappedClient(NotebookClient):
     """A NotebookClient that keeps at most `max_output_bytes` of output per cell (and
-    `max_observation_bytes` of a test's observations) and `max_notebook_bytes` in all: outputs, display updates (counted once for every output they
-    replace) and widget state (counted by what it keeps). What would pass a cap is dropped, the
+    `max_observation_bytes` of a test's observations) and `max_notebook_bytes` in all: outputs,
+    display updates (counted once for every output they replace) and widget state (counted by
+    what it keeps). What would pass a cap is dropped, the
     cell says so, and a test cell that lost output fails (`CAPPED`), so no observation is judged
     with a part of it missing."""
 
@@ -583,7 +584,9 @@ def _limits_hit(bwrap_pid, uid, work, limits, group=None):
                 hit.append(f"used all {size} MB of {what}")
     if group is not None and group.oom_kills():
         hit.append(_memory_cap(limits))
-    if (group is not None and group.tasks_refused()) or (uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4):
+    # the cgroup counts every task of the sandbox (a superset of the uid's), so it says it alone
+    refused = group.tasks_refused() if group is not None else uid != os.getuid() and _tasks_of(uid) >= limits.max_tasks - 4
+    if refused:
         hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
     return hit
 
