@@ -13,7 +13,8 @@ The grading process writes the inputs alone into each kernel's folder (heldout/<
 observations, in memory only (never to the cached reference), so that grading/verdict.py scores
 a submission's predictions with the metric and thresholds the reference's test cell wrote: full
 marks at `full_marks` or better, none at `no_marks` or worse, linear in between, the worst set
-deciding. What a student is told: the metric reached on that set and the thresholds.
+deciding (or, with over="mean", the metric's mean over the sets). What a student is told: the
+metric reached on that set (or the mean) and the thresholds.
 """
 import hashlib
 import hmac
@@ -74,22 +75,28 @@ def score(expected, got):
     if not isinstance(items, list) or len(items) != len(targets):
         return 0.0, (f"{expected['name']}: expected predictions on {len(targets)} hidden sets, "
                      f"got {len(items) if isinstance(items, list) else 'none'}")
-    worst = None
+    reached = []
     for k, (item, want) in enumerate(zip(items, targets)):
         values = item.get("values") if isinstance(item, dict) and item.get("kind") == "array" else None
-        reached = metric_value(metric, values, want)
-        if reached is None:
+        value = metric_value(metric, values, want)
+        if value is None:
             return 0.0, (f"{expected['name']}: the predictions on hidden set {k + 1} should be {len(want)} "
                          f"finite numbers, one per held-out point")
-        share = credit(metric, reached, full, zero)
-        if worst is None or share < worst[0]:
-            worst = (share, k, reached)
-    share, k, reached = worst
+        reached.append(value)
+    better = "at least" if METRICS[metric][1] else "at most"
+    if expected.get("over", "worst") == "mean":
+        mean = sum(reached) / len(reached)
+        share = credit(metric, mean, full, zero)
+        where, bar = f"on average over {len(targets)} hidden sets", "on average"
+        reached_value = mean
+    else:
+        share, k = min((credit(metric, v, full, zero), k) for k, v in enumerate(reached))
+        where, bar = f"on hidden set {k + 1} of {len(targets)}", "on every set"
+        reached_value = reached[k]
     if share >= 1:
         return 1.0, ""
-    better = "at least" if METRICS[metric][1] else "at most"
-    return share, (f"{expected['name']}: {metric} {reached:.3f} on hidden set {k + 1} of {len(targets)} "
-                   f"(full marks need {better} {full:g} on every set, none at {zero:g}): "
+    return share, (f"{expected['name']}: {metric} {reached_value:.3f} {where} "
+                   f"(full marks need {better} {full:g} {bar}, none at {zero:g}): "
                    f"{share:.0%} of the points")
 
 

@@ -120,11 +120,16 @@ def heldout(name):
     return torch.load(path, weights_only=True)
 
 
-def outcome(name, predictions, metric="accuracy", full_marks=None, no_marks=None):
+def outcome(name, predictions, metric="accuracy", full_marks=None, no_marks=None, over="worst"):
     """Hidden check: hand the predictions made on each of `heldout(name)`'s sets (a list, one
     flat tensor per set, in its order) to the grader, which scores them against targets this
-    kernel never sees: full marks when `metric` reaches `full_marks` on every set, none at
-    `no_marks`, linear in between; the worst set decides (the reference's thresholds count)."""
+    kernel never sees: full marks when `metric` reaches `full_marks`, none at `no_marks`, linear
+    in between. `over="worst"`: the worst set decides (every set must clear the bar);
+    `over="mean"`: the metric averaged over the sets decides (for small sets, such as splits of
+    iris, where one set's luck is a larger share than the threshold's margin). The reference's
+    thresholds count."""
+    if over not in ("worst", "mean"):
+        raise ValueError(f"over should be 'worst' or 'mean', got {over!r}")
     if metric not in OUTCOME_METRICS:
         raise ValueError(f"metric should be one of {', '.join(OUTCOME_METRICS)}, got {metric!r}")
     if type(full_marks) not in _FLOAT_TYPES or type(no_marks) not in _FLOAT_TYPES \
@@ -133,7 +138,7 @@ def outcome(name, predictions, metric="accuracy", full_marks=None, no_marks=None
         raise ValueError(f"outcome needs numbers full_marks {better} no_marks for {metric}")
     if sink is not None:
         sink({"fn": "outcome", "name": str(name), "value": encode([torch.as_tensor(p).flatten() for p in predictions]),
-              "metric": metric, "full_marks": float(full_marks), "no_marks": float(no_marks)})
+              "metric": metric, "full_marks": float(full_marks), "no_marks": float(no_marks), "over": over})
 
 
 def check(condition, message):

@@ -42,6 +42,22 @@ def test_credit_is_banded_linearly_and_the_worst_set_decides():
     assert "accuracy 0.900 on hidden set 2 of 2" in why and "0.95" in why and "0.85" in why
 
 
+def test_over_mean_averages_the_sets_and_a_submission_cannot_choose_it():
+    targets = [[0.0] * 10, [1.0] * 10]
+    ref = dict(spiral_ref(targets, full=0.9, zero=0.7), over="mean")
+    share, why = outcome.score(ref, predictions([0] * 10, [1] * 8 + [0] * 2))   # 1.0 and 0.8: mean 0.9
+    assert share == 1.0 and why == ""
+    share, why = outcome.score(ref, predictions([0] * 9 + [1], [1] * 7 + [0] * 3))   # 0.9 and 0.7: mean 0.8
+    assert share == pytest.approx(0.5)
+    assert "accuracy 0.800 on average over 2 hidden sets" in why and "on average" in why
+    worst = dict(spiral_ref(targets, full=0.9, zero=0.7))   # the same answer, judged by its worst set
+    assert outcome.score(worst, predictions([0] * 10, [1] * 8 + [0] * 2))[0] == pytest.approx(0.5)
+    forged = dict(predictions([0] * 10, [1] * 8 + [0] * 2), over="mean")   # the reference decides
+    assert verdict.judge([worst], cell(forged)).fraction == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        checks.outcome("spiral", [], full_marks=0.9, no_marks=0.7, over="best")
+
+
 def test_a_failing_outcome_says_the_metric_and_thresholds_never_the_targets():
     targets = [[float(i % 4) for i in range(40)]]
     ref = [spiral_ref(targets)]
