@@ -31,7 +31,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean \
+.PHONY: help venv test test-fast demo lab release check-release autograde grade feedback export notebooks bench clean \
 	roster due lms-export hub hub-deps
 
 help:
@@ -60,6 +60,11 @@ $(READY): requirements.txt pyproject.toml
 test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
+
+# The fast loop: the tests that start no kernel, sandbox, browser, hub or database (tests/conftest.py
+# marks the rest `slow`), on two workers; about two minutes.
+test-fast: $(READY)
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not threads and not browser" tests
 
 # The demo class in DEMO_DIR (replaced on every run); A=<assignment> limits it to one assignment.
 DEMO_DIR ?= build/demo
