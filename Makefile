@@ -31,7 +31,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-fast demo lab release check-release autograde grade feedback export notebooks bench clean \
+.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback export notebooks bench clean \
 	roster due lms-export hub hub-deps
 
 help:
@@ -65,6 +65,11 @@ test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 # marks the rest `slow`), on two workers; about two minutes.
 test-fast: $(READY)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not threads and not browser" tests
+
+# The documentation site from docs/ (mkdocs.yml) into build/site/; --strict fails on a broken link
+# between pages or a page missing from the nav (tests/test_docs.py builds it too, in make test).
+docs: $(READY)
+	$(BIN)/mkdocs build --strict -d build/site
 
 # The demo class in DEMO_DIR (replaced on every run); A=<assignment> limits it to one assignment.
 DEMO_DIR ?= build/demo
