@@ -74,3 +74,20 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.path.name not in FAST_FILES or GRADING_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+_config = None
+
+
+def pytest_configure(config):
+    global _config
+    _config = config
+
+
+def pytest_runtest_logreport(report):
+    """Name a failure when it happens (in the grading process of `make test`, under xdist too), not
+    only in the summary at the end of a run that takes minutes."""
+    if report.failed and _config is not None:
+        terminal = _config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"\nFAILED {report.nodeid} ({report.when}); the run goes on", red=True, bold=True)
