@@ -42,10 +42,11 @@ help:
 EDITABLE ?= 1
 venv: $(READY)
 
-# The first run installs the course environment (about 1.6 GB; 3-8 minutes, mostly torch and
-# JupyterLab) and says what it is doing: one line per step, then pip's own progress.
+# The first run installs the course environment (about 1.6 GB, mostly torch and JupyterLab; about
+# 3 minutes with a nearby package mirror, longer on a slow connection) and says what it is doing:
+# one line per step, then pip's own progress.
 $(READY): requirements.txt pyproject.toml
-	@echo "[1/3] creating the course environment in $(VENV)/ (first run only; usually 3-5 minutes)"
+	@echo "[1/3] creating the course environment in $(VENV)/ (first run only; about 3 minutes)"
 	$(PYTHON) -m venv $(VENV)
 	@echo "[2/3] installing torch (CPU), JupyterLab, nbgrader and the rest of requirements.txt"
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
