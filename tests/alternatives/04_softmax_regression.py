@@ -132,20 +132,19 @@ ALTERNATIVES = {
     optimizer.zero_grad()
     return loss.item()""",
     },
-    # --- train_softmax_regression ----------------------------------------------------------
-    "training: LambdaLR schedule, nn.CrossEntropyLoss, model.forward": {
+    # --- train_softmax_regression: any recipe that trains well (graded on held-out images) --
+    "training: LambdaLR schedule, nn.CrossEntropyLoss, an unseeded generator of its own": {
         "cell": "train_softmax_regression",
         "code": """import math
 
-def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(784, 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     K = epochs * math.ceil(len(X) / batch_size)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: 1 - k / K)
-    g = torch.Generator().manual_seed(seed)
+    g = torch.Generator()
+    g.seed()
     for _ in range(epochs):
         for idx in torch.randperm(len(X), generator=g).split(batch_size):
             optimizer.zero_grad()
@@ -154,42 +153,112 @@ def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
             scheduler.step()
     return model""",
     },
-    "training: slices of the permutation, lr set on param_groups[0], float(loss)": {
+    "training: the global-seed idiom, torch.manual_seed(0) and DataLoader(shuffle=True)": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    with torch.no_grad():
-        model.weight.zero_()
-        model.bias.fill_(0.0)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.0)
-    generator = torch.Generator()
-    generator.manual_seed(seed)
-    n = len(X)
-    per_epoch = (n + batch_size - 1) // batch_size
-    K = epochs * per_epoch
-    losses = []
+        "code": """from torch.utils.data import DataLoader, TensorDataset
+
+def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    torch.manual_seed(0)
+    model = nn.Linear(784, 10)
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1.0, end_factor=0.0,
+                                                  total_iters=epochs * len(loader))
     for epoch in range(epochs):
-        order = torch.randperm(n, generator=generator)
-        for i, start in enumerate(range(0, n, batch_size)):
-            k = epoch * per_epoch + i
-            optimizer.param_groups[0]["lr"] = lr * (1 - k / K)
-            idx = order[start:start + batch_size]
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            optimizer.zero_grad(set_to_none=False)
+        for xb, yb in loader:
+            loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(float(loss))
+            scheduler.step()
+    return model""",
+    },
+    "training: Adam, its rate decaying linearly": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    model = nn.Linear(784, 10)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    steps = epochs * len(range(0, len(X), batch_size))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda k: 1 - k / steps)
+    for epoch in range(epochs):
+        order = torch.randperm(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad()
+            F.cross_entropy(model(X[idx]), y[idx]).backward()
+            optimizer.step()
+            scheduler.step()
+    return model""",
+    },
+    "training: a hand-written loop on W and b, no optimizer, packed into an nn.Linear": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    g = torch.Generator().manual_seed(2024)
+    W = torch.zeros(784, 10, requires_grad=True)
+    b = torch.zeros(10, requires_grad=True)
+    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    step = 0
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X), generator=g).split(batch_size):
+            loss = F.cross_entropy(X[idx] @ W + b, y[idx])
+            loss.backward()
+            with torch.no_grad():
+                rate = lr * (1 - step / total)
+                W -= rate * W.grad
+                b -= rate * b.grad
+            W.grad = None
+            b.grad = None
+            step += 1
+    model = nn.Linear(784, 10)
+    with torch.no_grad():
+        model.weight.copy_(W.T)
+        model.bias.copy_(b)
+    return model""",
+    },
+    "training: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), its Linear layer returned": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    optimizer = torch.optim.SGD(net.parameters(), lr=lr)
+    scheduler = torch.optim.lr_scheduler.PolynomialLR(
+        optimizer, total_iters=epochs * ((len(X) + batch_size - 1) // batch_size), power=1.0)
+    loss_fn = nn.CrossEntropyLoss()
+    net.train()
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.zero_grad()
+            loss_fn(net(X[idx].view(-1, 28, 28)), y[idx]).backward()
+            optimizer.step()
+            scheduler.step()
+    return net[1]""",
+    },
+    "training: 20 epochs of minibatches of 128 by default, cosine schedule": {
+        "cell": "train_softmax_regression",
+        "code": """def train_softmax_regression(X, y, lr, epochs=20, batch_size=128):
+    model = nn.Linear(784, 10)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    batches = (len(X) + batch_size - 1) // batch_size
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs * batches)
+    for epoch in range(epochs):
+        for idx in torch.randperm(len(X)).split(batch_size):
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
     return model""",
     },
     "training: float64 weights and data, back to float32 at the end": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     X64 = X.to(torch.float64)
     model = nn.Linear(784, 10, dtype=torch.float64)
     nn.init.zeros_(model.weight)
     nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(7)
     batches = [idx for _ in range(epochs) for idx in torch.randperm(len(X), generator=generator).split(batch_size)]
     for k, idx in enumerate(batches):
         for group in optimizer.param_groups:
@@ -201,27 +270,77 @@ def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
     },
     "training: nll_loss of log_softmax (the same loss), data copied with torch.tensor (it warns)": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     X = torch.tensor(X)
     model = nn.Linear(784, 10)
     nn.init.constant_(model.weight, 0.0)
     nn.init.constant_(model.bias, 0.0)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     steps = epochs * len(torch.arange(len(X)).split(batch_size))
     step = 0
     for epoch in range(epochs):
-        permutation = torch.randperm(len(X), generator=generator)
-        for idx in torch.split(permutation, batch_size):
+        for idx in torch.split(torch.randperm(len(X)), batch_size):
             for group in optimizer.param_groups:
                 group["lr"] = lr * (1 - step / steps)
-            log_probs = F.log_softmax(model(X[idx]), dim=1)
-            loss = F.nll_loss(log_probs, y[idx])
+            loss = F.nll_loss(F.log_softmax(model(X[idx]), dim=1), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             step += 1
     return model""",
+    },
+    # --- choosing the learning rate ---------------------------------------------------------
+    "learning rate: the last 20 % as validation, a log grid, the lowest validation loss": {
+        "cell": "choose_learning_rate",
+        "code": """n_val = len(X_train) // 5
+X_fit, y_fit = X_train[:-n_val], y_train[:-n_val]
+X_val, y_val = X_train[-n_val:], y_train[-n_val:]
+results = []
+for rate in [0.03, 0.1, 0.3, 1.0, 3.0]:
+    model = train_softmax_regression(X_fit, y_fit, rate)
+    with torch.no_grad():
+        logits = model(X_val)
+        val_loss = F.cross_entropy(logits, y_val).item()
+        val_acc = accuracy(logits, y_val)
+    results.append((val_loss, rate))
+    print(f"lr={rate}: validation loss {val_loss:.3f}, accuracy {val_acc:.3f}")
+learning_rate = min(results)[1]""",
+    },
+    "learning rate: a helper that scores a rate, three candidates, the best kept by hand-written loop": {
+        "cell": "choose_learning_rate",
+        "code": """def validation_accuracy(rate, X, y, n_val=700):
+    g = torch.Generator().manual_seed(123)
+    order = torch.randperm(len(X), generator=g)
+    model = train_softmax_regression(X[order[n_val:]], y[order[n_val:]], lr=rate)
+    with torch.no_grad():
+        return (model(X[order[:n_val]]).argmax(1) == y[order[:n_val]]).float().mean().item()
+
+
+best = None
+for rate in (0.05, 0.5, 5.0):
+    score = validation_accuracy(rate, X_train, y_train)
+    print("rate", rate, "validation accuracy", round(score, 3))
+    if best is None or score > best[0]:
+        best = (score, rate)
+learning_rate = float(best[1])""",
+    },
+    "learning rate: random_split for the validation part, a geometric grid, a dict comprehension": {
+        "cell": "choose_learning_rate",
+        "code": """from torch.utils.data import random_split
+
+fit_part, val_part = random_split(range(len(X_train)), [0.8, 0.2], generator=torch.Generator().manual_seed(3))
+fit, val = torch.tensor(list(fit_part)), torch.tensor(list(val_part))
+
+
+def score(rate):
+    model = train_softmax_regression(X_train[fit], y_train[fit], lr=rate)
+    with torch.no_grad():
+        return accuracy(model(X_train[val]), y_train[val])
+
+
+scores = {rate: score(rate) for rate in (0.02, 0.2, 2.0)}
+print(scores)
+learning_rate = max(scores, key=scores.get)""",
     },
     'sanity: a loop over the classes, math only': {
         "cell": "sanity_numbers",

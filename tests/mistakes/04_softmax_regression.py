@@ -142,37 +142,18 @@ MISTAKES = {
     return loss""",
         "fails": {"test_sgd_update"},
     },
-    "training: softmax before the cross-entropy loss": {
-        "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * ((len(X) + batch_size - 1) // batch_size)
-    step = 0
-    for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
-            step += 1
-            loss = F.cross_entropy(torch.softmax(model(X[idx]), dim=1), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model""",
-        "fails": {"test_train_model", "test_train_accuracy"},
-    },
+    # --- train_softmax_regression and the learning rate: graded on held-out images ----------
+    # (benchmarks/outcome_margins.py). Measured and not listed: softmax before the loss (a mean
+    # accuracy of 0.70-0.77 over the hidden sets: a share of the points, on some secrets nearly
+    # all); no shuffling (as good as shuffling: the hidden sets come in a random order); a
+    # constant rate (about 0.80 at 0.1, full marks or nearly; erratic at 0.5, 0.57-0.80 per set,
+    # lesson 4's reason for the decay).
     "training: one pass, ignoring epochs": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    batches = torch.randperm(len(X), generator=generator).split(batch_size)
+    batches = torch.randperm(len(X)).split(batch_size)
     for step, idx in enumerate(batches):
         optimizer.param_groups[0]["lr"] = lr * (1 - step / len(batches))
         loss = F.cross_entropy(model(X[idx]), y[idx])
@@ -184,124 +165,27 @@ MISTAKES = {
     },
     "training: forgets optimizer.step()": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+        for idx in torch.randperm(len(X)).split(batch_size):
             loss = F.cross_entropy(model(X[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
     return model""",
         "fails": {"test_train_model", "test_train_accuracy"},
     },
-    "training: no shuffling (the instructions fix the random order)": {
+    "training: mean squared error on one-hot labels (diverges at these rates)": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     total = epochs * ((len(X) + batch_size - 1) // batch_size)
     step = 0
     for epoch in range(epochs):
-        for idx in torch.arange(len(X)).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
-            step += 1
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model""",
-        "fails": {"test_train_model"},
-    },
-    "training: a new generator every epoch": {
-        "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * ((len(X) + batch_size - 1) // batch_size)
-    step = 0
-    for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=torch.Generator().manual_seed(seed)).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
-            step += 1
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model""",
-        "fails": {"test_train_model"},
-    },
-    "training: short last minibatch dropped": {
-        "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * (len(X) // batch_size)
-    step = 0
-    for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            if len(idx) < batch_size:
-                continue
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
-            step += 1
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model""",
-        "fails": {"test_train_model"},
-    },
-    "training: minibatches mis-sized with chunk": {
-        "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * (len(X) // batch_size)
-    step = 0
-    for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).chunk(len(X) // batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
-            step += 1
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model""",
-        "fails": {"test_train_model"},
-    },
-    "training: mean squared error on one-hot labels instead of cross-entropy": {
-        "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
-    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * ((len(X) + batch_size - 1) // batch_size)
-    step = 0
-    for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
             loss = F.mse_loss(model(X[idx]), F.one_hot(y[idx], 10).float())
             optimizer.zero_grad()
@@ -312,38 +196,32 @@ MISTAKES = {
     },
     "training: returns the model followed by a Softmax": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     total = epochs * ((len(X) + batch_size - 1) // batch_size)
     step = 0
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
             loss = F.cross_entropy(model(X[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     return nn.Sequential(model, nn.Softmax(dim=1))""",
-        "fails": {"test_train_model"},
+        "fails": {"test_train_model", "test_train_accuracy"},
     },
-    "training: no learning-rate schedule": {
+    "training: the schedule's total forgets the epochs (the rate turns negative after one)": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    total = (len(X) + batch_size - 1) // batch_size
     step = 0
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
             loss = F.cross_entropy(model(X[idx]), y[idx])
             optimizer.zero_grad()
@@ -352,69 +230,80 @@ MISTAKES = {
     return model""",
         "fails": {"test_train_model", "test_train_accuracy"},
     },
-    "training: the schedule counts epochs, not steps": {
+    "training: trains on the notebook's X_train, y_train instead of its arguments": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    model = nn.Linear(784, 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    total = epochs * ((len(X) + batch_size - 1) // batch_size)
+    total = epochs * ((len(X_train) + batch_size - 1) // batch_size)
     step = 0
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - epoch / epochs)
+        for idx in torch.randperm(len(X_train)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
-            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss = F.cross_entropy(model(X_train[idx]), y_train[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     return model""",
-        "fails": {"test_train_model"},
+        "fails": {"test_train_accuracy"},
     },
-    "training: the schedule one step late": {
+    "training: a debugging slice left in, only the first 300 images": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
-    nn.init.zeros_(model.weight)
-    nn.init.zeros_(model.bias)
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    X, y = X[:300], y[:300]   # quicker while trying it out
+    model = nn.Linear(784, 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     total = epochs * ((len(X) + batch_size - 1) // batch_size)
     step = 0
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - (step + 1) / total)
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
             loss = F.cross_entropy(model(X[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     return model""",
-        "fails": {"test_train_model"},
+        "fails": {"test_train_accuracy"},
     },
-    "training: starts from nn.Linear's random weights": {
+    "training: standardises X in place": {
         "cell": "train_softmax_regression",
-        "code": """def train_softmax_regression(X, y, epochs=10, lr=0.5, batch_size=64, seed=0):
-    model = nn.Linear(X.shape[1], 10)
+        "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
+    X -= X.mean()
+    X /= X.std()
+    model = nn.Linear(784, 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-    generator = torch.Generator().manual_seed(seed)
     total = epochs * ((len(X) + batch_size - 1) // batch_size)
     step = 0
     for epoch in range(epochs):
-        for idx in torch.randperm(len(X), generator=generator).split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * (1 - step / total)
+        for idx in torch.randperm(len(X)).split(batch_size):
+            optimizer.param_groups[0]["lr"] = lr * (1 - step / total)
             step += 1
             loss = F.cross_entropy(model(X[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
     return model""",
-        "fails": {"test_train_model"},
+        "fails": {"test_train_model", "test_train_accuracy"},
+    },
+    "learning rate: the candidate with the lowest validation accuracy (min for max)": {
+        "cell": "choose_learning_rate",
+        "code": """order = torch.randperm(len(X_train))
+fit, val = order[700:], order[:700]
+validation_accuracy = {}
+for rate in (0.01, 0.1, 0.5, 2.0):
+    model = train_softmax_regression(X_train[fit], y_train[fit], lr=rate)
+    with torch.no_grad():
+        validation_accuracy[rate] = (model(X_train[val]).argmax(dim=1) == y_train[val]).float().mean().item()
+    print(f"learning rate {rate}: validation accuracy {validation_accuracy[rate]:.3f}")
+learning_rate = min(validation_accuracy, key=validation_accuracy.get)""",
+        "fails": {"test_train_accuracy"},
+    },
+    "learning rate: a timid 0.001, not checked on validation data": {
+        "cell": "choose_learning_rate",
+        "code": """learning_rate = 0.001""",
+        "fails": {"test_train_accuracy"},
     },
     "sanity: the zero model's loss as 1/C": {
         "cell": "sanity_numbers",
