@@ -48,4 +48,10 @@ def main(names):
 
 
 if __name__ == "__main__":
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        sys.exit(0)
+    unknown = sorted(set(sys.argv[1:]) - set(course.assignments()))
+    if unknown:
+        sys.exit(f"no assignment {', '.join(unknown)}: one of {', '.join(course.assignments())}")
     sys.exit(main(sys.argv[1:] or course.assignments()))

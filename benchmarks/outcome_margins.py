@@ -6,7 +6,7 @@ For the solution, every correct alternative (tests/alternatives/) and every list
 (tests/mistakes/) whose answer cell is in --only (default: every cell), the notebook is run in
 process as tests/test_mistakes.py runs it, with the hidden sets made from --secrets course
 secrets, and each outcome test's metric is printed per hidden set (worst first), with the share of
-the points it earns. Thresholds are set from these: the solution and every alternative clear
+the points it earns (from the worst set, or the mean with over="mean", as the grader scores). Thresholds are set from these: the solution and every alternative clear
 `full_marks` on every set of every secret; each mistake misses it on at least one set.
 """
 import argparse
@@ -34,7 +34,8 @@ def margins(name, answers, secret):
             for record in verdict.observations(cell):
                 if isinstance(record, dict) and record.get("fn") == outcome.FN:
                     items = record["value"]["items"]
-                    found[(test, record["name"], record["metric"], record["full_marks"], record["no_marks"])] = [
+                    found[(test, record["name"], record["metric"], record["full_marks"], record["no_marks"],
+                           record.get("over", "worst"))] = [
                         outcome.metric_value(record["metric"], item["values"], targets)
                         for item, targets in zip(items, held.targets[record["name"]])]
     return found
@@ -56,11 +57,15 @@ def main():
     for kind, label, answers in cases:
         for s in range(args.secrets):
             inprocess.heldout.cache_clear()
-            for (test, name, metric, full, zero), values in margins(args.assignment, answers, f"margins-{s}").items():
-                worst = min(values) if outcome.METRICS[metric][1] else max(values)
-                share = outcome.credit(metric, worst, full, zero) if None not in values else 0.0
+            for (test, name, metric, full, zero, over), values in margins(args.assignment, answers, f"margins-{s}").items():
                 shown = " ".join("none" if v is None else f"{v:.3f}" for v in values)
-                print(f"{kind:11} {label[:60]:60} secret {s}  {test}/{name} {metric}: {shown}  "
+                if None in values:
+                    decides, share = "", 0.0
+                else:   # what the grader scores: the worst set, or the mean over the sets
+                    value = sum(values) / len(values) if over == "mean" else \
+                        (min(values) if outcome.METRICS[metric][1] else max(values))
+                    decides, share = f" {over} {value:.3f}", outcome.credit(metric, value, full, zero)
+                print(f"{kind:11} {label[:60]:60} secret {s}  {test}/{name} {metric}: {shown}{decides}  "
                       f"-> {share:.0%}", flush=True)
 
 
