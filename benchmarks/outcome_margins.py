@@ -57,8 +57,9 @@ def main():
         for s in range(args.secrets):
             inprocess.heldout.cache_clear()
             for (test, name, metric, full, zero), values in margins(args.assignment, answers, f"margins-{s}").items():
-                worst = min(values) if outcome.METRICS[metric][1] else max(values)
-                share = outcome.credit(metric, worst, full, zero) if None not in values else 0.0
+                # a set without a metric (NaN or missing predictions: a diverging answer) earns nothing
+                worst = None if None in values else min(values) if outcome.METRICS[metric][1] else max(values)
+                share = outcome.credit(metric, worst, full, zero) if worst is not None else 0.0
                 shown = " ".join("none" if v is None else f"{v:.3f}" for v in values)
                 print(f"{kind:11} {label[:60]:60} secret {s}  {test}/{name} {metric}: {shown}  "
                       f"-> {share:.0%}", flush=True)
