@@ -89,10 +89,10 @@ def sgd(params, lr, batch_size):
             p.copy_(p.double() - lr * p.grad.double() / batch_size)
             p.grad.zero_()""",
     },
-    "train_linreg: torch.tensor(..., requires_grad=True) (it warns), d2l names": {
+    "train_linreg: torch.tensor(..., requires_grad=True) (it warns), d2l names, a generator": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    gen = torch.Generator().manual_seed(42)
     w = torch.tensor(torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen), requires_grad=True)
     b = torch.tensor([0.0], requires_grad=True)
     net, loss = linreg, squared_loss
@@ -103,26 +103,65 @@ def sgd(params, lr, batch_size):
             sgd([w, b], lr, features.shape[0])
     return w.detach(), b.detach()""",
     },
-    "train_linreg: 0.01 * randn, loss as a Python float": {
+    "train_linreg: the global-seed idiom (torch.manual_seed, then data_iter without a generator)": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    torch.manual_seed(0)
+    w = torch.normal(0, 0.01, size=(X.shape[1], 1), requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y):
+            l = squared_loss(linreg(X_b, w, b), y_b)
+            l.sum().backward()
+            sgd([w, b], lr, len(X_b))
+    return w.detach(), b.detach()""",
+    },
+    "train_linreg: no seed, zero start, lr=0.1, batch_size=32, 5 epochs, losses kept as floats": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.1, batch_size=32, num_epochs=5):
     d = X.shape[1]
-    w = (0.01 * torch.randn(d, 1, generator=gen)).requires_grad_(True)
+    w = torch.zeros(d, 1).requires_grad_(True)
     b = torch.zeros(1).requires_grad_(True)
     losses = []
     for _ in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y.reshape(-1, 1), generator=gen):
+        for X_b, y_b in data_iter(batch_size, X, y.reshape(-1, 1)):
             total = squared_loss(linreg(X_b, w, b), y_b).sum()
             total.backward()
             sgd([w, b], lr, len(y_b))
             losses.append(float(total))
     return w.detach().clone(), b.detach().clone()""",
     },
+    "train_linreg: full batch gradient descent, lr=0.5, 40 epochs": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.5, batch_size=None, num_epochs=40):
+    batch_size = batch_size or len(X)
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y):
+            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+            sgd([w, b], lr, len(X_b))
+    return w.detach(), b.detach()""",
+    },
+    "train_linreg: batches of one row, own torch.randperm shuffle, lr=0.01, 2 epochs": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.01, batch_size=1, num_epochs=2):
+    y = y.reshape(-1, 1)
+    w = 0.01 * torch.randn(X.shape[1], 1)
+    w.requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        order = torch.randperm(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            squared_loss(linreg(X[idx], w, b), y[idx]).sum().backward()
+            sgd([w, b], lr, len(idx))
+    return w.detach(), b.detach()""",
+    },
     "train_linreg: trained in float64, returned in float32": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    gen = torch.Generator().manual_seed(0)
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).double().requires_grad_()
     b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
     for epoch in range(num_epochs):
@@ -133,9 +172,9 @@ def sgd(params, lr, batch_size):
     },
     "train_linreg: a while loop over the epochs, batches from an explicit iterator": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
     gen = torch.Generator()
-    gen.manual_seed(seed)
+    gen.manual_seed(2024)
     w = torch.normal(mean=0.0, std=0.01, size=(X.size(1), 1), generator=gen)
     w.requires_grad = True
     b = torch.zeros(1)
@@ -144,16 +183,34 @@ def sgd(params, lr, batch_size):
     while epoch < num_epochs:
         batches = iter(data_iter(batch_size, X, y, generator=gen))
         for X_b, y_b in batches:
-            l = squared_loss(X_b @ w + b, y_b).sum()
+            l = squared_loss(linreg(X_b, w, b), y_b).sum()
             l.backward()
             sgd(params=[w, b], lr=lr, batch_size=X_b.shape[0])
         epoch += 1
     return w.data, b.data""",
     },
-    "train_nn: net.forward, nn.init, y reshaped per batch": {
+    "train_nn: the global-seed idiom (torch.manual_seed, then DataLoader(shuffle=True))": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    torch.manual_seed(0)
+    net = nn.Linear(X.shape[1], 1)
+    net.weight.data.normal_(0, 0.01)
+    net.bias.data.fill_(0)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size, shuffle=True)
+    loss = nn.MSELoss()
+    trainer = torch.optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            l = loss(net(X_b), y_b)
+            trainer.zero_grad()
+            l.backward()
+            trainer.step()
+    return net""",
+    },
+    "train_nn: a generator, nn.init, net.forward, y reshaped per batch": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    gen = torch.Generator().manual_seed(7)
     net = nn.Linear(X.shape[1], 1)
     nn.init.normal_(net.weight, 0.0, 0.01, generator=gen)
     nn.init.zeros_(net.bias)
@@ -168,16 +225,12 @@ def sgd(params, lr, batch_size):
             optimizer.step()
     return net""",
     },
-    "train_nn: loader made first, net.zero_grad, functional mse_loss, loss.item()": {
+    "train_nn: PyTorch's own initialisation, no seed, lr=0.05, batch_size=32, 10 epochs, drop_last": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.05, batch_size=32, num_epochs=10):
     dataset = TensorDataset(X, y.view(-1, 1))
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=gen)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True)
     net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.fill_(0.0)
     trainer = optim.SGD(net.parameters(), lr)
     history = []
     for _ in range(num_epochs):
@@ -189,15 +242,66 @@ def sgd(params, lr, batch_size):
             history.append(l.item())
     return net""",
     },
+    "train_nn: full batch, no DataLoader, lr=0.2, 100 epochs": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.2, batch_size=None, num_epochs=100):
+    net = nn.Linear(X.shape[1], 1)
+    target = y.reshape(-1, 1)
+    optimizer = optim.SGD(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        optimizer.zero_grad()
+        nn.MSELoss()(net(X), target).backward()
+        optimizer.step()
+    return net""",
+    },
+    "train_nn: the step written by hand instead of torch.optim": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    net = nn.Linear(X.shape[1], 1)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
+    loss_fn = nn.MSELoss()
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            net.zero_grad()
+            loss_fn(net(X_b), y_b).backward()
+            with torch.no_grad():
+                for p in net.parameters():
+                    p -= lr * p.grad
+    return net""",
+    },
+    "train_nn: SGD with momentum, lr=0.01": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.01, batch_size=16, num_epochs=4):
+    net = nn.Linear(X.shape[1], 1)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
+    criterion = nn.MSELoss()
+    optimizer = optim.SGD(net.parameters(), lr=lr, momentum=0.9)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            optimizer.zero_grad()
+            criterion(net(X_b), y_b).backward()
+            optimizer.step()
+    return net""",
+    },
+    "train_nn: Adam, lr=0.05, 20 epochs of batches of 100": {
+        "cell": "train_nn",
+        "code": """def train_nn(X, y, lr=0.05, batch_size=100, num_epochs=20):
+    net = nn.Linear(X.shape[1], 1)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
+    loss_fn = nn.MSELoss()
+    optimizer = optim.Adam(net.parameters(), lr=lr)
+    for epoch in range(num_epochs):
+        for X_b, y_b in loader:
+            optimizer.zero_grad()
+            loss_fn(net(X_b), y_b).backward()
+            optimizer.step()
+    return net""",
+    },
     "train_nn: trained in float64, returned in float32": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    net = net.double()
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    gen = torch.Generator().manual_seed(0)
+    net = nn.Linear(X.shape[1], 1).double()
     loader = DataLoader(TensorDataset(X.double(), y.double().reshape(-1, 1)), batch_size=batch_size,
                         shuffle=True, generator=gen)
     loss_fn = nn.MSELoss()
@@ -211,15 +315,11 @@ def sgd(params, lr, batch_size):
     },
     "train_nn: an explicit iterator per epoch, step counter": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     n_features = X.size(-1)
     net = nn.Linear(in_features=n_features, out_features=1)
-    with torch.no_grad():
-        net.weight.normal_(mean=0.0, std=0.01, generator=gen)
-        net.bias.zero_()
     targets = y if y.dim() == 2 else y.unsqueeze(1)
-    loader = DataLoader(TensorDataset(X, targets), batch_size=batch_size, shuffle=True, generator=gen)
+    loader = DataLoader(TensorDataset(X, targets), batch_size=batch_size, shuffle=True)
     criterion = nn.MSELoss(reduction="mean")
     optimizer = optim.SGD(params=net.parameters(), lr=lr)
     steps = 0

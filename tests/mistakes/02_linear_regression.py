@@ -46,7 +46,7 @@ MISTAKES = {
         "cell": "squared_loss",
         "code": """def squared_loss(y_hat, y):
     return (y_hat.reshape(-1) - y.reshape(-1)) ** 2""",
-        "fails": {"test_squared_loss_shape", "test_squared_loss_values", "test_train_linreg"},
+        "fails": {"test_squared_loss_shape", "test_squared_loss_values"},
     },
     "squared_loss calls nn.functional.mse_loss": {
         "cell": "squared_loss",
@@ -86,7 +86,7 @@ MISTAKES = {
         for p in params:
             p -= lr * p.grad
             p.grad.zero_()""",
-        "fails": {"test_sgd_update", "test_sgd_state", "test_train_linreg"},
+        "fails": {"test_sgd_update", "test_sgd_state"},
     },
     "sgd divides by the batch size twice": {
         "cell": "sgd",
@@ -105,40 +105,88 @@ MISTAKES = {
         p.grad.zero_()""",
         "fails": {"test_sgd_state"},
     },
-    "train_linreg averages the loss (divides twice with sgd)": {
+    "train_linreg averages the loss (divides twice with sgd: undertrained)": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
     for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+        for X_b, y_b in data_iter(batch_size, X, y):
             squared_loss(linreg(X_b, w, b), y_b).mean().backward()
             sgd([w, b], lr, len(X_b))
     return w.detach(), b.detach()""",
         "fails": {"test_train_linreg"},
     },
-    "train_linreg runs one epoch only": {
+    "train_linreg runs one epoch only (undertrained)": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
-    for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+    for X_b, y_b in data_iter(batch_size, X, y):
         squared_loss(linreg(X_b, w, b), y_b).sum().backward()
         sgd([w, b], lr, len(X_b))
     return w.detach(), b.detach()""",
         "fails": {"test_train_linreg"},
     },
+    "train_linreg takes one minibatch per epoch (next(data_iter(...)))": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        X_b, y_b = next(data_iter(batch_size, X, y))
+        squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+        sgd([w, b], lr, len(X_b))
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_linreg never updates the bias (sgd([w], ...))": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y):
+            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+            sgd([w], lr, len(X_b))
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_linreg full batch, sgd told the batch holds 1 row (steps n times too large: diverges)": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=1000, num_epochs=50):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y):
+            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+            sgd([w, b], lr, 1)
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
+    "train_linreg writes its own update instead of calling sgd": {
+        "cell": "train_linreg",
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
+    b = torch.zeros(1, requires_grad=True)
+    for epoch in range(num_epochs):
+        for X_b, y_b in data_iter(batch_size, X, y):
+            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
+            with torch.no_grad():
+                for p in (w, b):
+                    p -= lr * p.grad / len(X_b)
+                    p.grad.zero_()
+    return w.detach(), b.detach()""",
+        "fails": {"test_train_linreg"},
+    },
     "train_linreg uses torch.optim.SGD": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
+        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
     optimizer = torch.optim.SGD([w, b], lr=lr)
     for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+        for X_b, y_b in data_iter(batch_size, X, y):
             optimizer.zero_grad()
             squared_loss(linreg(X_b, w, b), y_b).mean().backward()
             optimizer.step()
@@ -147,13 +195,9 @@ MISTAKES = {
     },
     "train_nn does not reshape y: MSELoss broadcasts to (n, n)": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True, generator=gen)
+    loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
     loss_fn = nn.MSELoss()
     optimizer = optim.SGD(net.parameters(), lr=lr)
     for epoch in range(num_epochs):
@@ -167,13 +211,9 @@ MISTAKES = {
     },
     "train_nn forgets optimizer.zero_grad()": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True, generator=gen)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
     loss_fn = nn.MSELoss()
     optimizer = optim.SGD(net.parameters(), lr=lr)
     for epoch in range(num_epochs):
@@ -184,88 +224,25 @@ MISTAKES = {
     return net""",
         "fails": {"test_train_nn"},
     },
-    "train_linreg shuffles with the global generator (data_iter without generator=gen)": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
-    b = torch.zeros(1, requires_grad=True)
-    for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y):
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, len(X_b))
-    return w.detach(), b.detach()""",
-        "fails": {"test_train_linreg"},
-    },
-    "train_linreg makes a new generator every epoch": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
-    b = torch.zeros(1, requires_grad=True)
-    for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y, generator=torch.Generator().manual_seed(seed)):
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, len(X_b))
-    return w.detach(), b.detach()""",
-        "fails": {"test_train_linreg"},
-    },
-    "train_linreg divides by batch_size on the short last batch": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
-    b = torch.zeros(1, requires_grad=True)
-    for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, batch_size)
-    return w.detach(), b.detach()""",
-        "fails": {"test_train_linreg"},
-    },
-    "train_linreg drops the short last batch": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).requires_grad_()
-    b = torch.zeros(1, requires_grad=True)
-    for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
-            if len(X_b) < batch_size:
-                continue
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, len(X_b))
-    return w.detach(), b.detach()""",
-        "fails": {"test_train_linreg"},
-    },
-    "train_nn without shuffling": {
+    "train_nn steps before backward (optimizer.step() then loss.backward(): never learns)": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=False)
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
     loss_fn = nn.MSELoss()
     optimizer = optim.SGD(net.parameters(), lr=lr)
     for epoch in range(num_epochs):
         for X_b, y_b in loader:
-            loss = loss_fn(net(X_b), y_b)
             optimizer.zero_grad()
-            loss.backward()
             optimizer.step()
+            loss_fn(net(X_b), y_b).backward()
     return net""",
         "fails": {"test_train_nn"},
     },
-    "train_nn shuffles with the global generator (DataLoader without generator=gen)": {
+    "train_nn without the bias (nn.Linear(d, 1, bias=False))": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
+    net = nn.Linear(X.shape[1], 1, bias=False)
     loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
     loss_fn = nn.MSELoss()
     optimizer = optim.SGD(net.parameters(), lr=lr)
@@ -278,78 +255,13 @@ MISTAKES = {
     return net""",
         "fails": {"test_train_nn"},
     },
-    "train_nn makes a new loader and generator every epoch": {
+    "train_nn ignores its lr: a tutorial's lr=1e-3 (undertrained)": {
         "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
+        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
+    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
     loss_fn = nn.MSELoss()
-    optimizer = optim.SGD(net.parameters(), lr=lr)
-    for epoch in range(num_epochs):
-        loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True,
-                            generator=torch.Generator().manual_seed(seed))
-        for X_b, y_b in loader:
-            loss = loss_fn(net(X_b), y_b)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return net""",
-        "fails": {"test_train_nn"},
-    },
-    "train_nn drops the short last batch (drop_last=True)": {
-        "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True, generator=gen, drop_last=True)
-    loss_fn = nn.MSELoss()
-    optimizer = optim.SGD(net.parameters(), lr=lr)
-    for epoch in range(num_epochs):
-        for X_b, y_b in loader:
-            loss = loss_fn(net(X_b), y_b)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return net""",
-        "fails": {"test_train_nn"},
-    },
-    "train_nn trains with nn.L1Loss instead of nn.MSELoss": {
-        "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True, generator=gen)
-    loss_fn = nn.L1Loss()
-    optimizer = optim.SGD(net.parameters(), lr=lr)
-    for epoch in range(num_epochs):
-        for X_b, y_b in loader:
-            loss = loss_fn(net(X_b), y_b)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return net""",
-        "fails": {"test_train_nn"},
-    },
-    "train_nn trains with the summed squared error": {
-        "cell": "train_nn",
-        "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    net = nn.Linear(X.shape[1], 1)
-    with torch.no_grad():
-        net.weight.normal_(0.0, 0.01, generator=gen)
-        net.bias.zero_()
-    loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True, generator=gen)
-    loss_fn = nn.MSELoss(reduction="sum")
-    optimizer = optim.SGD(net.parameters(), lr=lr)
+    optimizer = optim.SGD(net.parameters(), lr=1e-3)
     for epoch in range(num_epochs):
         for X_b, y_b in loader:
             loss = loss_fn(net(X_b), y_b)
