@@ -3,6 +3,16 @@
 tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
 and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
 class's student carol, and the exact autograded scores the demo class must get.
+
+Exercises 4 and 5 (train_logistic, train_nn) are graded on the outcome (grading/outcome.py):
+accuracy on hidden well-separated classes (full marks at 0.95) and the Brier score of the
+probabilities on hidden overlapping ones (full marks at 0.16). A training mistake is listed here
+only when it misses full marks on every secret measured by benchmarks/outcome_margins.py; some
+that look wrong train well enough and are not listed: the squared error of the probabilities
+instead of the cross-entropy (it has the same minimiser, and reached the solution's Brier score),
+and, near the 0.16 bar (0.12 to 0.18 depending on the hidden set and the run), a sigmoid applied
+twice (BCEWithLogitsLoss on probabilities), minibatches taken in the class-by-class order
+unshuffled, and a `return` inside the epoch loop (one epoch of SGD at lr=0.5).
 """
 
 _BCE_BODY = """    y = y.reshape(p.shape).to(p.dtype)
@@ -218,11 +228,6 @@ def sigmoid(z):
     "train_nn: undertrained (20 epochs at lr=0.01)": {
         "cell": "train_nn",
         "code": _changed(_NN, "num_epochs=50, lr=0.5", "num_epochs=20, lr=0.01"),
-        "fails": {"test_nn_accuracy", "test_nn_converges"},
-    },
-    "train_nn: return inside the epoch loop, one epoch only": {
-        "cell": "train_nn",
-        "code": _changed(_NN, "            optimizer.step()\n    return model", "            optimizer.step()\n        return model"),
         "fails": {"test_nn_accuracy", "test_nn_converges"},
     },
     'predict: a probability of exactly 0.5 counted as class 1': {
