@@ -108,7 +108,8 @@ def sigmoid(z):
     "sum instead of mean": {
         "cell": "binary_cross_entropy",
         "code": "def binary_cross_entropy(p, y):\n" + _BCE_BODY.replace(".mean()", ".sum()"),
-        "fails": {"test_bce_values", "test_bce_extreme", "test_train_accuracy", "test_train_converges"},
+        # 20 times the step: the model still classifies, but its probabilities are far too sure
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_converges"},
     },
     "sign error: log-likelihood instead of its negative": {
         "cell": "binary_cross_entropy",
