@@ -12,7 +12,10 @@ that look wrong train well enough and are not listed: the squared error of the p
 instead of the cross-entropy (it has the same minimiser, and reached the solution's Brier score),
 and, near the 0.16 bar (0.12 to 0.18 depending on the hidden set and the run), a sigmoid applied
 twice (BCEWithLogitsLoss on probabilities), minibatches taken in the class-by-class order
-unshuffled, and a `return` inside the epoch loop (one epoch of SGD at lr=0.5).
+unshuffled, a `return` inside the epoch loop (one epoch of SGD at lr=0.5), and train_logistic's
+gradients never reset (0.162 to 0.21 on the worst set: it missed full marks on every secret, but by
+too little to be listed without making tests/test_mistakes.py flaky; train_nn's forgotten
+zero_grad, 0.20 or more, is listed).
 """
 
 _BCE_BODY = """    y = y.reshape(p.shape).to(p.dtype)
@@ -168,11 +171,6 @@ def sigmoid(z):
     # source/03_logistic_regression/heldout.py): what is caught is a model that classifies or
     # estimates probabilities badly, whatever the code looks like. The values each mistake reaches:
     # benchmarks/outcome_margins.py 03_logistic_regression.
-    "train_logistic: gradients never reset, they pile up step after step": {
-        "cell": "train_logistic",
-        "code": _changed(_TRAIN, "                    param.grad = None\n", ""),
-        "fails": {"test_train_converges"},
-    },
     "train_logistic: undertrained (5 epochs at lr=0.05)": {
         "cell": "train_logistic",
         "code": _changed(_TRAIN, "num_epochs=50, lr=0.5", "num_epochs=5, lr=0.05"),
