@@ -43,8 +43,6 @@ def _pool(workers, initializer):
 class LocalPool:
     """`workers` processes on this machine."""
 
-    remote = False
-
     def __init__(self, workers, initializer):
         self.executor = _pool(workers, initializer)
 
@@ -68,8 +66,6 @@ class LocalPool:
 
 class DaskPool:
     """The workers of the Dask cluster whose scheduler is at `address`."""
-
-    remote = True
 
     def __init__(self, address, timeout=30):
         try:
@@ -185,13 +181,6 @@ def _serve():
         data = pickle.dumps(answer)
         answers.write(struct.pack("!Q", len(data)) + data)
         answers.flush()
-
-
-def worker_pids(client):
-    """{worker address: pid} of a cluster's workers (for tests and diagnostics)."""
-    import os
-    return client.run(os.getpid)
-
 
 
 if __name__ == "__main__":
