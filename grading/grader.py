@@ -38,7 +38,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, fanout, late, records, reference, release, sandbox, status, submission, verdict
+from . import cells, cgroup, course, fanout, late, records, reference, release, sandbox, status, submission, verdict
 from . import outcome as heldout   # (record() has a local `outcome`: the student's status)
 from .sandbox import Limits
 
@@ -320,7 +320,7 @@ def apply_verdicts(nb, tests):
         verdict.strip_observations(cell)
         cell.outputs = [o for o in cell.outputs if o.get("ename") != verdict.FAILED]
         if not verdicts[grade_id].passed:
-            cell.outputs.append(sandbox.error_output(verdict.FAILED, verdicts[grade_id].message))
+            cell.outputs.append(cells.error_output(verdict.FAILED, verdicts[grade_id].message))
     return verdicts
 
 
@@ -531,7 +531,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
         raise course.GradingError(
             "bubblewrap (bwrap) is needed to isolate submissions: `apt-get install bubblewrap`; "
             "or grade without isolation, only notebooks you trust, with SANDBOX=0 (--no-sandbox)")
-    if settings.sandbox and not sandbox.cgroup.available():
+    if settings.sandbox and not cgroup.available():
         out("note: cgroups need root: each kernel's memory and processes are capped per process here, "
             "not per sandbox, and kernels share the grader's uid")
     release.ensure_in_gradebook(root, name)
