@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from conftest import processes_naming
-from grading import demo, grader, grades, kernel, sandbox, work
+from grading import demo, grader, grades, sandbox, work
+from grading import kernel as kernels
 from test_redteam import ANSWERS, FILE, NAME, SETTINGS, _nbs, write_class
 
 pytestmark = [pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
@@ -226,7 +227,7 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
                     pass
             time.sleep(0.05)
         assert kernel is not None, "no forked kernel appeared"
-        template = kernel._zygote.process.pid
+        template = kernels._zygote.process.pid
 
         def open_files(pid):
             out = set()
