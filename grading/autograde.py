@@ -46,7 +46,7 @@ def autograde(root, name, only=None):
 
 def _record(api, root, name, student, status, zero=False):
     """Write a student's record; with `zero`, give a broken submission an explicit zero in the
-    same transaction (never a stale earlier autograde); manual grades are kept, as grader.record
+    same transaction (never a stale earlier autograde); manual grades are kept, as grading/record.py
     keeps them."""
     from nbgrader.api import Gradebook
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:

@@ -2,6 +2,7 @@
 
 Imported by the grader, the feedback preprocessor, the demo class and the tests alike.
 """
+import nbformat
 from nbgrader import utils
 
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -19,6 +20,11 @@ def is_answer(cell):
 def grade_id(cell):
     """The cell's nbgrader grade id, or None."""
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def error_output(ename, evalue):
+    """An error output, as the grader adds one to a cell (a verdict, a cap, a cell not run)."""
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 def test_cells(nb):

@@ -3,8 +3,9 @@
 A course folder holds nbgrader_config.py, source/ and release/ (this repository, or a scratch
 copy of it made by the demo and the tests), and the class's submitted/ folder. Everything goes
 through nbgrader's own Python API, so the gradebook, formgrader and `nbgrader` commands see the
-same results. Release: grading/release.py; the gradebook's scores, records and CSV:
-grading/gradebook.py; plain nbgrader autograde: grading/autograde.py; feedback: grading/feedback.py.
+same results. Release: grading/release.py; the gradebook's scores and CSV: grading/grades.py;
+its records: grading/records.py; plain nbgrader autograde: grading/autograde.py; feedback:
+grading/feedback.py.
 """
 import contextlib
 import functools
@@ -21,6 +22,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 class GradingError(Exception):
     """The pipeline could not run at all (not one student's broken submission)."""
+
+
+def graders_own(err):
+    """What one student's files can make fail is that student's problem; these are the grader's own
+    (its database, its disk, a stopped run) and stop the run, nobody blamed."""
+    from sqlalchemy.exc import SQLAlchemyError
+    return isinstance(err, (GradingError, SQLAlchemyError, OSError))
 
 
 def assignments(root=REPO):

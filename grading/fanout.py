@@ -3,7 +3,8 @@
 `make grade A=... SCHEDULER=tcp://host:8786` sends one task per student (and one for the probe and
 the reference run) to an existing Dask distributed cluster; without SCHEDULER the grader uses a
 process pool here. Either way the tasks only execute notebooks: their results come back to the
-grading process, which alone judges them and writes the gradebook (grading/grader.py).
+grading process, which alone judges them and writes the gradebook (grading/run.py). What a task
+executes is grading/work.py.
 
 On a Dask worker a task never runs a kernel in the worker process itself: it hands the task to a
 grading process of its own (`TaskHost`, started once per worker, holding that worker's zygote and
@@ -33,17 +34,15 @@ LOCAL_ATTEMPTS = 2
 
 
 def _pool(workers, initializer):
-    # Workers fork from a server that has imported the grader once, so a pool starts in
-    # milliseconds instead of re-importing nbgrader and nbclient in every worker.
+    # Workers fork from a server that has imported what they execute once, so a pool starts in
+    # milliseconds instead of re-importing nbclient and jupyter_client in every worker.
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["grading.grader"])
+    ctx.set_forkserver_preload(["grading.work", "grading.settings"])
     return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=initializer)
 
 
 class LocalPool:
     """`workers` processes on this machine."""
-
-    remote = False
 
     def __init__(self, workers, initializer):
         self.executor = _pool(workers, initializer)
@@ -68,8 +67,6 @@ class LocalPool:
 
 class DaskPool:
     """The workers of the Dask cluster whose scheduler is at `address`."""
-
-    remote = True
 
     def __init__(self, address, timeout=30):
         try:
@@ -161,8 +158,8 @@ def in_grading_process(fn, *args):
 def _serve():
     """The grading process: run each (function, arguments) read from stdin, answer on stdout; exit
     when the Dask worker that started it is gone."""
-    from . import grader
-    grader._worker_init()
+    from .work import worker_init
+    worker_init()
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)   # what the tasks print goes to stderr, not into the answers
     parent = os.getppid()
@@ -185,13 +182,6 @@ def _serve():
         data = pickle.dumps(answer)
         answers.write(struct.pack("!Q", len(data)) + data)
         answers.flush()
-
-
-def worker_pids(client):
-    """{worker address: pid} of a cluster's workers (for tests and diagnostics)."""
-    import os
-    return client.run(os.getpid)
-
 
 
 if __name__ == "__main__":

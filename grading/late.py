@@ -10,7 +10,7 @@ the gradebook (Formgrader's Manage Assignments, `nbgrader db assignment add NAME
 The policy is nbgrader's `AssignLatePenalties.plugin_class` (nbgrader_config.py): nbgrader's
 `LateSubmissionPlugin` (penalty_method 'none' or 'zero') or `PercentPerDay` below. Plain nbgrader
 applies it in `nbgrader autograde`; `make grade` records scores itself, so it applies the same
-plugin here, in the transaction that records the scores (grading/grader.py's record step).
+plugin here, in the transaction that records the scores (grading/record.py).
 """
 import math
 

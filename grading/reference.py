@@ -11,8 +11,11 @@ hidden set, stops the run with an error for the instructor before any student is
 """
 import hashlib
 import platform
+from pathlib import Path
 
-from . import cells, outcome, records
+import nbformat
+
+from . import cells, course, outcome, records
 from .verdict import HIDDEN_CHECKS, observations
 
 TOO_GUESSABLE = "it has no hidden check (observe) of a value that only a correct answer produces"
@@ -51,3 +54,35 @@ def from_run(notebooks, held=None):
     if not problems:
         problems += outcome.problems(reference, held or outcome.HeldOut())
     return reference, problems
+
+
+def source_notebooks(root, name):
+    """{notebook: the instructor's notebook with its outputs cleared}, as the reference run needs it."""
+    from nbconvert.preprocessors import ClearOutputPreprocessor
+    return {path.stem: dict(ClearOutputPreprocessor().preprocess(nbformat.read(path, as_version=4), {})[0])
+            for path in sorted((Path(root) / "source" / name).glob("*.ipynb"))}
+
+
+def load(root, name, key):
+    """The cached reference observations of `name` under `key`, or None."""
+    from nbgrader.api import Gradebook
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        return records.reference(gb.db, name, key)
+
+
+def accept(root, name, key, notebooks, problems, stop, held=None):
+    """Check and cache the reference run's observations; a solution that fails its own tests
+    stops the run (`stop` kills the workers) before any student is recorded. Cached under `key`."""
+    from nbgrader.api import Gradebook
+    ref, faults = from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()}, held)
+    if problems or faults:
+        stop()
+        raise course.GradingError(
+            f"the instructor's solution of {name} could not serve as the reference, so no student was "
+            f"graded: " + "; ".join(problems + faults))
+    api = course.nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        records.set_reference(gb.db, name, key, ref)
+        gb.db.commit()
+    return ref

@@ -62,3 +62,10 @@ def combine(problems):
         return GRADED
     ordered = [problems[k] for k in sorted(problems)]
     return Status(ordered[0].kind, "; ".join(str(p) if p.kind != ordered[0].kind else p.why for p in ordered))
+
+
+def blame(err, step):
+    """The status of a student whose submission made `step` ('read', 'prepared', 'recorded') fail
+    with `err`."""
+    text = str(err).splitlines()[0][:160] if str(err) else ""
+    return error(f"the submission could not be {step}: {type(err).__name__}" + (f": {text}" if text else ""))

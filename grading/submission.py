@@ -8,7 +8,7 @@ too): a symbolic link, a FIFO, a device or a socket, at any depth, is never foll
 copied. What grading takes from a submission is what the assignment declares: the notebooks of
 source/<assignment>/ and the other files that folder itself ships (data files); a student's
 extra files are left where they are. Used by the collector (grading/exchange.py), the grading
-process (grading/grader.py) and feedback (grading/feedback.py).
+process (grading/prepare.py, grading/record.py) and feedback (grading/feedback.py).
 """
 import fnmatch
 import os

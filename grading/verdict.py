@@ -71,11 +71,6 @@ def _as_number(v):
     return float(v) if isinstance(v, (int, float)) or v in ("nan", "inf", "-inf") else None
 
 
-def _show(values, limit=6):
-    text = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in values[:limit])
-    return f"[{text}{', ...' if len(values) > limit else ''}]" if len(values) != 1 else text
-
-
 def difference(expected, got, atol, rtol):
     """Return None when `got` matches `expected`, else (value-free reason, reason with values)."""
     if not isinstance(got, dict) or got.get("kind") not in KINDS:

@@ -7,7 +7,7 @@ multi-threaded process is unsafe), then waits for requests from its worker on a 
 never runs a submission's code and no kernel can reach it.
 
 For each notebook the worker first starts the sandbox exactly as before (bubblewrap with its mounts,
-namespaces and working folder: grading/sandbox.py), but with a placeholder (`sleep`) where the
+namespaces and working folder: grading/bwrap.py), but with a placeholder (`sleep`) where the
 kernel would be. It then asks the zygote for a kernel in that sandbox; the zygote forks a child
 (root, outside the sandbox) which joins the sandbox's PID namespace and forks the kernel. The
 kernel joins the sandbox's mount, network, IPC and UTS namespaces, starts a session of its own,

@@ -197,8 +197,8 @@ def process_env(pid):
 
 def singleuser_pid(uid):
     """The pid of the single-user server running as `uid`, or None."""
-    from grading import sandbox
-    for pid in sandbox._pids_of(uid):
+    from grading import proc
+    for pid in proc.pids_of(uid):
         try:
             if "jupyterhub.singleuser" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
                 return pid

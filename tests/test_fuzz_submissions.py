@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from conftest import REPO
 from grading import course, demo, grader, grades, restore, sandbox, status
+from grading import record as recording
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
@@ -177,15 +178,15 @@ def test_a_failure_while_recording_is_that_students_the_databases_is_the_graders
         if notebooks:
             raise RecursionError("maximum recursion depth exceeded")
         return str(status.combine(problems))
-    monkeypatch.setattr(grader, "record", record)
-    outcome = grader._record_one("root", NAME, "deep", {NAME: object()}, {}, final=True)
+    monkeypatch.setattr(recording, "record", record)
+    outcome = recording.record_one("root", NAME, "deep", {NAME: object()}, {}, final=True)
     assert outcome == "error: the submission could not be recorded: RecursionError: maximum recursion depth exceeded"
 
     def database_down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
-    monkeypatch.setattr(grader, "record", database_down)
+    monkeypatch.setattr(recording, "record", database_down)
     with pytest.raises(OperationalError):
-        grader._record_one("root", NAME, "anyone", {}, {}, final=True)
+        recording.record_one("root", NAME, "anyone", {}, {}, final=True)
 
 
 # One class, end to end: malformed students and one honest one.
@@ -230,13 +231,13 @@ def test_a_class_of_malformed_students_beside_an_honest_one(tmp_path, gradebook,
         folder = root / "submitted" / student / NAME
         folder.mkdir(parents=True)
         (folder / FILE).write_bytes(data)
-    real_apply = grader.apply_verdicts
+    real_apply = recording.apply_verdicts
 
     def apply_verdicts(nb, tests):   # a failure in the recording step, on this submission only
         if nb.metadata.get("fuzz_record") == "fail":
             raise ValueError("the notebook's outputs could not be judged")
         return real_apply(nb, tests)
-    monkeypatch.setattr(grader, "apply_verdicts", apply_verdicts)
+    monkeypatch.setattr(recording, "apply_verdicts", apply_verdicts)
     scratch = Path(tempfile.mkdtemp(prefix="fz-", dir="/tmp"))
     try:
         import dataclasses

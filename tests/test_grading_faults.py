@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, processes_naming
-from grading import course, demo, feedback, grader, grades, sandbox
+from grading import course, demo, feedback, grader, grades, sandbox, work
 from grading.records import Record
 
 NAME = "01_tensor_basics"
@@ -336,5 +336,5 @@ def test_a_data_folder_reached_through_a_symlink_is_readable_in_the_sandbox(tmp_
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import os\nprint(sorted(os.listdir(os.environ['FASHION_MNIST_DIR'])))")])
     os.chmod(tmpdir_short, 0o711)
-    assert grader._run_sandboxed(nb, tmp_path / "course", grader.Settings(), tmpdir_short) is None
+    assert work.run_sandboxed(nb, tmp_path / "course", grader.Settings(), tmpdir_short) is None
     assert "train-images-idx3-ubyte.gz" in nb.cells[0].outputs[0]["text"]

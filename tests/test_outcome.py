@@ -204,7 +204,7 @@ def test_an_oversized_reference_observation_stops_the_run_for_the_instructor(cap
     nb, problems = capped_run
     stopped = []
     with pytest.raises(course.GradingError, match="OutputCapped"):
-        grader._reference_from(tmp_path, "big", "key", {"big": nb}, problems, lambda: stopped.append(1))
+        reference.accept(tmp_path, "big", "key", {"big": nb}, problems, lambda: stopped.append(1))
     assert stopped == [1]
 
 

@@ -17,7 +17,8 @@ import nbformat
 import pytest
 
 from conftest import processes_naming
-from grading import demo, grader, grades, sandbox
+from grading import demo, grader, grades, sandbox, work
+from grading import kernel as kernels
 from test_redteam import ANSWERS, FILE, NAME, SETTINGS, _nbs, write_class
 
 pytestmark = [pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
@@ -211,7 +212,7 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
     run_dir = Path(tempfile.mkdtemp(prefix="rf-", dir="/tmp"))
     os.chmod(run_dir, 0o711)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import time\ntime.sleep(6)")])
-    runner = threading.Thread(target=grader._run_sandboxed, args=(nb, tmp_path, SETTINGS, run_dir))
+    runner = threading.Thread(target=work.run_sandboxed, args=(nb, tmp_path, SETTINGS, run_dir))
     runner.start()
     try:
         kernel, deadline = None, time.monotonic() + 120
@@ -226,7 +227,7 @@ def test_a_forked_kernel_holds_no_descriptor_of_the_template(tmp_path):
                     pass
             time.sleep(0.05)
         assert kernel is not None, "no forked kernel appeared"
-        template = sandbox._zygote.process.pid
+        template = kernels._zygote.process.pid
 
         def open_files(pid):
             out = set()
@@ -254,7 +255,7 @@ def test_a_kernel_the_grader_cannot_set_up_is_the_graders_failure(tmp_path):
     broken = dataclasses.replace(SETTINGS, limits=dataclasses.replace(SETTINGS.limits, max_tasks=-5))
     try:
         with pytest.raises(sandbox.KernelSetupError):
-            grader._run_sandboxed(nb, tmp_path, broken, run_dir)
-        assert grader._run_sandboxed(nb, tmp_path, SETTINGS, run_dir) is None   # the template still works
+            work.run_sandboxed(nb, tmp_path, broken, run_dir)
+        assert work.run_sandboxed(nb, tmp_path, SETTINGS, run_dir) is None   # the template still works
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)

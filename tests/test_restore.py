@@ -11,7 +11,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from conftest import ASSIGNMENTS
-from grading import cells, course, demo, grader, restore
+from grading import cells, course, demo, prepare, restore
 
 
 def graded(nb):
@@ -77,7 +77,7 @@ def test_restoring_from_the_snapshot_is_nbgraders_restoring(course_root, name):
     snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
     kinds = set()
     for filename, source_nb, release_nb in demo.notebooks(course_root, name):
-        resources = grader._resources(api, name, "s", Path(filename).stem)
+        resources = prepare._resources(api, name, "s", Path(filename).stem)
         for what, nb in tampered(release_nb, source_nb):
             theirs = run([OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()], nb, resources)
             ours = run([restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),

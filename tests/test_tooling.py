@@ -59,12 +59,12 @@ def test_alembic_head_is_what_nbgrader_would_stamp(tmp_path):
 def test_writing_autograded_files_clears_what_a_killed_run_left(tmp_path):
     """A grader killed while writing autograded/<student>/<name>/ leaves a hidden temporary
     sibling; the next write for that student removes it and leaves only the finished folder."""
-    from grading import grader
+    from grading import record
     name, student = "01_tensor_basics", "alice"
     (tmp_path / "submitted" / student / name).mkdir(parents=True)
     parent = tmp_path / "autograded" / student
     (parent / f".{name}-k1ll3d").mkdir(parents=True)
     (parent / f".{name}-k1ll3d" / f"{name}.ipynb").write_text("half")
-    grader._write_autograded(tmp_path, name, student, {name: nbformat.v4.new_notebook()})
+    record._write_autograded(tmp_path, name, student, {name: nbformat.v4.new_notebook()})
     assert sorted(p.name for p in parent.iterdir()) == [name]
     assert read(parent / name / f"{name}.ipynb").cells == []

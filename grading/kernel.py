@@ -1,0 +1,269 @@
+"""Starting and talking to a sandboxed kernel: jupyter_client's and nbclient's classes, less
+their fixed waits and with caps on what a kernel's output may cost.
+
+* `SandboxKernelManager` launches the bubblewrap command (grading/bwrap.py); with a fork request
+  the sandbox holds a placeholder and the kernel is forked into it by this worker's zygote;
+* `Zygote` is the worker's side of the template process (grading/zygote.py is the other side);
+* `QuickClient` connects to a forked kernel without jupyter_client's 100-200 ms waits;
+* `CappedClient` keeps what the worker holds of a notebook's output bounded, whatever it prints.
+"""
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from queue import Empty
+
+import nbformat
+import zmq
+import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+
+from . import proc
+from .bwrap import kernel_env
+from .cells import error_output, is_test
+from .verdict import OBSERVATION_MIME
+from .zygote import INLINE_BACKEND
+
+class Zygote:
+    """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
+
+    def __init__(self, parent=None):
+        self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))
+        ours, theirs = socket.socketpair()
+        # Its environment is the kernels' allow-list (a forked kernel's /proc/self/environ shows the
+        # template's), plus where Python finds the grader's modules when they are not installed.
+        env = {**kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
+               "MPLCONFIGDIR": str(self.home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+        with open(self.home / "zygote.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "grading.zygote", str(theirs.fileno())], pass_fds=[theirs.fileno()],
+                env=env, cwd=self.home, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        theirs.close()
+        ours.settimeout(300)
+        self.channel, self.reader = ours, ours.makefile("r")
+        atexit.register(self.close)
+        answer = self._answer()
+        if "ready" not in answer:
+            self.close()
+            raise RuntimeError(f"the kernel template could not start: {answer.get('error')}")
+
+    def _answer(self):
+        try:
+            line = self.reader.readline()
+        except OSError as err:
+            line = json.dumps({"error": f"no answer ({err})"})
+        if not line:
+            tail = (self.home / "zygote.log").read_text(errors="replace")[-400:] if (self.home / "zygote.log").exists() else ""
+            line = json.dumps({"error": f"the kernel template exited. {tail}".strip()})
+        return json.loads(line)
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def fork(self, **request):
+        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid."""
+        self.channel.sendall((json.dumps(request) + "\n").encode())
+        answer = self._answer()
+        if "pid" not in answer:
+            raise RuntimeError(f"the kernel template could not fork a kernel: {answer.get('error')}")
+        return answer["pid"]
+
+    def close(self):
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.wait(5)
+        with contextlib.suppress(Exception):
+            self.channel.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+_zygote = None
+
+
+def zygote(parent=None):
+    """This worker's zygote, started on first use (and again if it died) with its home in `parent`."""
+    global _zygote
+    if _zygote is None or not _zygote.alive() or not _zygote.home.is_dir():
+        if _zygote is not None:
+            _zygote.close()
+        _zygote = None
+        _zygote = Zygote(parent)
+    return _zygote
+
+
+def preimport_available():
+    """Kernels can be forked from a zygote only where the grader may enter namespaces (root)."""
+    return os.getuid() == 0 and sys.platform.startswith("linux")
+
+
+def _placeholder_pid(process, timeout=30):
+    """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
+    bwrap_pid = process.pid
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"bubblewrap could not set up the sandbox (exit code {process.returncode})")
+        for pid in proc.descendants(bwrap_pid):
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sleep":
+                    return pid
+        time.sleep(0.002)
+    raise RuntimeError("the sandbox did not start within 30 s")
+
+
+class QuickClient(AsyncKernelClient):
+    """jupyter_client's client, less two fixed waits that dominate a forked kernel's start: sockets
+    that reconnect every 10 ms (not 100) until the kernel has bound its own, and a drain of the
+    start-up messages that ends after 20 ms of silence (not 200; later messages are told apart by
+    their parent's id anyway)."""
+
+    def _context_default(self):
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.RECONNECT_IVL, 10)
+        return context
+
+    async def wait_for_ready(self, timeout=None):
+        deadline = time.time() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    try:   # IOPub is connected once the kernel's status messages arrive on it
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.time() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+        while True:
+            try:
+                await self.iopub_channel.get_msg(timeout=0.02)
+            except Empty:
+                break
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """Hands the connection file to the kernel's own uid (jupyter_client writes it 0600). With a
+    `fork_request`, the launched sandbox holds a placeholder, and the kernel is forked into it."""
+
+    fork_request = None
+
+    def write_connection_file(self, **kwargs):
+        super().write_connection_file(**kwargs)
+        uid = getattr(self, "sandbox_uid", None)
+        if uid is not None and uid != os.getuid():
+            os.chown(self.connection_file, uid, uid)
+
+    async def _async_wait(self, pollinterval=0.005):
+        """Wait for the killed sandbox to end, polling every 5 ms (jupyter_client: 100 ms)."""
+        await super()._async_wait(pollinterval)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.fork_request is not None:
+            target = _placeholder_pid(self.provisioner.process)
+            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
+
+
+# What `_size` answers for content it cannot measure (counted as if it were this large).
+MAX_MESSAGE_BYTES = 64 * 2**20
+CAPPED = "OutputCapped"   # the ename of the error that fails a test cell which lost output
+
+
+class CappedClient(NotebookClient):
+    """A NotebookClient that keeps at most `max_output_bytes` of output per cell (and
+    `max_observation_bytes` of a test's observations) and `max_notebook_bytes` in all: outputs,
+    display updates (counted once for every output they replace) and widget state (counted by
+    what it keeps). What would pass a cap is dropped, the
+    cell says so, and a test cell that lost output fails (`CAPPED`), so no observation is judged
+    with a part of it missing."""
+
+    def __init__(self, *args, max_output_bytes=200_000, max_notebook_bytes=16 * 2**20,
+                 max_observation_bytes=2 * 2**20, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_output_bytes, self.max_notebook_bytes = max_output_bytes, max_notebook_bytes
+        self.max_observation_bytes = max_observation_bytes
+        self.kept = 0                # bytes kept for the whole notebook
+        self._cell_bytes = {}        # (cell index, observations or not) -> bytes kept in that cell
+        self._replaced = {}          # (display id) or (comm id, key) -> bytes it keeps now
+        self.capped = set()          # cell indices that lost output
+
+    def process_message(self, msg, cell, cell_index):
+        kind = msg.get("msg_type")
+        if kind in ("status", "execute_input", "clear_output", "comm_close"):
+            return super().process_message(msg, cell, cell_index)
+        content = msg.get("content") or {}
+        cost, per_cell, replaced = self._cost(kind, content, msg)
+        # a test's observations (helpers.checks: up to 20,000 numbers each) have a budget of their own
+        data = content.get("data")
+        observed = kind == "display_data" and isinstance(data, dict) and OBSERVATION_MIME in data
+        key, cap = (cell_index, observed), self.max_observation_bytes if observed else self.max_output_bytes
+        used = self._cell_bytes.get(key, 0)
+        if self.kept + cost > self.max_notebook_bytes or (per_cell and used + cost > cap):
+            self._cap(cell, cell_index)
+            return None
+        self.kept += cost
+        self._cell_bytes[key] = used + (cost if per_cell else 0)
+        self._replaced.update(replaced)
+        return super().process_message(msg, cell, cell_index)
+
+    def _cost(self, kind, content, msg):
+        """(bytes the message adds to what is kept, whether it counts against its cell, the
+        replaced items' new sizes)."""
+        transient = content.get("transient") or {}
+        display_id = transient.get("display_id") if isinstance(transient, dict) else None
+        if kind.startswith("comm"):
+            data = content.get("data") or {}
+            state = data.get("state") if isinstance(data, dict) else None
+            comm = content.get("comm_id")
+            sizes = {(comm, key): _size(value) for key, value in state.items()} if isinstance(state, dict) else {}
+            for index, buffer in enumerate(msg.get("buffers") or []):
+                sizes[(comm, "buffer", index)] = len(buffer)
+            cost = sum(size - self._replaced.get(key, 0) for key, size in sizes.items())
+            return max(cost, 0) + 100, False, sizes
+        size = _size(content) + 100
+        if display_id and display_id in self._display_id_map:   # replaces every output it names
+            shown = sum(len(indices) for indices in self._display_id_map[display_id].values())
+            update = max(size - self._replaced.get(display_id, 0), 0) * max(shown, 1)
+            if kind == "update_display_data":
+                return update, False, {display_id: size}
+            return size + update, True, {display_id: size}
+        return size, True, ({display_id: size} if display_id else {})
+
+    def _cap(self, cell, cell_index):
+        if cell_index in self.capped:
+            return
+        self.capped.add(cell_index)
+        why = (f"this cell's output passed the grader's cap ({self.max_output_bytes} bytes a cell, "
+               f"{self.max_observation_bytes} of a test's observations, {self.max_notebook_bytes} a "
+               f"notebook); the rest was dropped")
+        cell.outputs.append(error_output(CAPPED, why) if is_test(cell) else
+                            nbformat.v4.new_output("stream", name="stdout", text=f"\n[{why}]\n"))
+
+
+def _size(value):
+    """The size of a message's JSON content (a lower bound where it is not JSON)."""
+    try:
+        return len(json.dumps(value, default=lambda o: "?" * len(o) if isinstance(o, (bytes, memoryview)) else "?"))
+    except (TypeError, ValueError, RecursionError):
+        return MAX_MESSAGE_BYTES

@@ -1,0 +1,235 @@
+"""Execute one prepared notebook with its kernel locked in a bubblewrap sandbox: `run_notebook`.
+
+The executor (this module, run in a trusted worker process: grading/work.py) drives the kernel over
+IPC sockets in a scratch folder; the kernel runs in the sandbox that grading/bwrap.py describes,
+started (or forked from the worker's zygote) by grading/kernel.py, and is shut down as soon as its
+notebook is done. The kernel publishes its test cells' observations (COURSE_OBSERVE=1,
+helpers/checks.py); the verdicts are decided afterwards, outside it (grading/verdict.py). Here,
+outside the kernel too:
+
+* each cell has a timeout and the notebook a total budget; after a timeout or a dead kernel the
+  remaining test cells are marked as not run (an error output, so they fail);
+* a cell whose reply is an error counts as an error even when the submission hid the traceback;
+* captured output is capped per cell and per notebook, display updates and widget (comm) state
+  included (`kernel.CappedClient`): what the worker keeps and the grading process receives stays
+  bounded whatever a notebook prints (one message in flight is bounded by the kernel's own memory
+  cap). A test cell that lost output fails;
+* what the sandbox ran out of (memory, disk, processes, CPU) is read from outside it and becomes
+  the notebook's `limit:` status.
+"""
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import cgroup, proc, status
+from .bwrap import Limits, kernel_argv, kernel_env, sandbox_uid, unsandboxed_argv
+from .cells import error_output, is_test
+from .kernel import CappedClient, QuickClient, SandboxKernelManager
+from .verdict import OBSERVE_ENV
+from .zygote import INLINE_BACKEND, SETUP_FAILED
+
+XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as 128 + signal
+
+
+def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
+                 max_output_bytes=200_000, sandbox=True, preimport=False, max_notebook_bytes=16 * 2**20):
+    """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
+
+    `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
+    from its working folder. With `preimport` the kernel is forked from this worker's zygote into
+    the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
+    before this returns."""
+    scratch = Path(scratch)
+    kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
+    for folder in (kernels, ipc, work):
+        folder.mkdir(parents=True, exist_ok=True)
+    uid = sandbox_uid() if sandbox else os.getuid()
+    if uid != os.getuid():
+        os.chown(ipc, uid, uid)
+        for path in [Path(inputs), *Path(inputs).rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    preimport = preimport and sandbox
+    group = None
+    if sandbox and cgroup.available():
+        try:
+            group = cgroup.Group(cgroup.name_for(scratch), limits.memory_mb * 2**20, limits.max_tasks)
+        except OSError as err:   # the grader's own failure: the student is retried next run
+            raise KernelSetupError(f"the sandbox's cgroup could not be set up: {err}") from err
+    try:
+        argv = kernel_argv(scratch, work, inputs, limits, uid, placeholder=preimport, group=group) \
+            if sandbox else unsandboxed_argv()
+    except BaseException:
+        if group is not None:
+            group.close()
+        raise
+    if not sandbox:   # no tmpfs: the working folder is the inputs themselves
+        work = Path(inputs)
+    (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    ksm = KernelSpecManager(kernel_dirs=[str(scratch / "kernels")], ensure_native_kernel=False)
+    km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
+                              ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"), client_factory=QuickClient)
+    km.sandbox_uid = uid
+    status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
+    if preimport:
+        km.fork_request = {
+            "uid": uid, "cwd": str(work), "status_file": str(status_file),
+            "env": {**kernel_env(), "MPLBACKEND": INLINE_BACKEND},
+            "cgroup_procs": group.procs if group is not None else [],
+            "limits": {"as": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20,
+                       "cpu": limits.cpu_seconds, "nproc": limits.max_tasks}}
+    deadline = time.monotonic() + notebook_timeout
+
+    def budget(cell=None):
+        return max(1, min(cell_timeout, int(deadline - time.monotonic())))
+
+    client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
+                          interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
+                          shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
+                          max_output_bytes=max_output_bytes, max_notebook_bytes=max_notebook_bytes,
+                          on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
+    problem = None
+    ran = set()
+    watchdog = None
+    try:
+        env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
+        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **env):
+            pid = km.provisioner.process.pid
+            watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
+            watchdog.start()
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                if problem:
+                    cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
+                    continue
+                if time.monotonic() >= deadline:
+                    problem = status.timeout(f"the notebook exceeded {notebook_timeout} s")
+                    cell.outputs = [error_output("NotRun", f"not run: {problem}")] if is_test(cell) else []
+                    continue
+                ran.add(index)
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    problem = status.timeout(f"a cell ran longer than {budget()} s")
+                    cell.outputs.append(error_output("CellTimeoutError", str(problem)))
+                except DeadKernelError:
+                    problem = _death(km, watchdog, limits, status_file, group)
+                    cell.outputs.append(error_output("DeadKernelError", str(problem)))
+            if not problem and sandbox:
+                hit = _limits_hit(pid, uid, work, limits, group)
+                problem = status.limit("; ".join(hit)) if hit else None
+    except DeadKernelError:
+        problem = problem or _death(km, watchdog, limits, status_file, group)
+    except Exception as err:  # the kernel could not even start
+        problem = problem or status.error(f"{type(err).__name__}: {err}")
+    finally:
+        if watchdog is not None:
+            watchdog.done.set()
+        with contextlib.suppress(Exception):
+            if km.has_kernel:
+                run_sync(km.shutdown_kernel)(now=True)
+        if group is not None:
+            group.close()
+        if uid != os.getuid():
+            proc.reap(uid)
+        for index, cell in enumerate(nb.cells):
+            if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
+                cell.outputs = [error_output("NotRun", f"not run: {problem}")]
+    if preimport and status_file.exists() and status_file.read_text() == SETUP_FAILED:
+        raise KernelSetupError("a kernel forked from the template could not be set up in its sandbox")
+    return problem
+
+
+def _mark_reply_errors(cell, cell_index, execute_reply):
+    """Record an error reply as an error output even if the submission hid its traceback."""
+    content = execute_reply.get("content", {})
+    if content.get("status") == "error" and not any(o.output_type == "error" for o in cell.outputs):
+        cell.outputs.append(error_output(str(content.get("ename", "Error"))[:200],
+                                         str(content.get("evalue", ""))[:2000] or "an error occurred while tracebacks were hidden"))
+
+
+def _folder_bytes(folder):
+    total = 0
+    for path in Path(folder).rglob("*"):
+        try:
+            total += path.lstat().st_size
+        except OSError:
+            pass
+    return total
+
+
+class Watchdog(threading.Thread):
+    """Kills the sandbox when the kernel writes more than `cap` bytes into the one host folder it
+    can write (its IPC folder, which holds only the kernel's sockets)."""
+
+    def __init__(self, folder, cap, pid):
+        super().__init__(daemon=True)
+        self.folder, self.cap, self.pid = folder, cap, pid
+        self.tripped = False
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.wait(0.25):
+            if _folder_bytes(self.folder) > self.cap:
+                self.tripped = True
+                with contextlib.suppress(OSError):
+                    os.kill(self.pid, signal.SIGKILL)
+                return
+
+
+def _memory_cap(limits):
+    return f"used more than its {limits.memory_mb} MB of memory (the sandbox's cap; processes were killed)"
+
+
+def _limits_hit(bwrap_pid, uid, work, limits, group=None):
+    """What the sandbox ran out of, seen from outside: its mounts through /proc/<pid>/root of a
+    process inside it, and its cgroup's counters (else the tasks of its uid)."""
+    inside = proc.descendants(bwrap_pid)
+    hit = []
+    for path, size, what in ((work, limits.disk_mb, "its working folder"), ("/tmp", limits.tmp_mb, "/tmp")):
+        with contextlib.suppress(OSError, IndexError):
+            fs = os.statvfs(f"/proc/{inside[-1]}/root{path}")
+            if fs.f_bavail * fs.f_frsize < 2**20:
+                hit.append(f"used all {size} MB of {what}")
+    if group is not None and group.oom_kills():
+        hit.append(_memory_cap(limits))
+    # the cgroup counts every task of the sandbox (a superset of the uid's), so it says it alone
+    refused = group.tasks_refused() if group is not None else uid != os.getuid() and proc.tasks_of(uid) >= limits.max_tasks - 4
+    if refused:
+        hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
+    return hit
+
+
+class KernelSetupError(RuntimeError):
+    """The grader could not set up a kernel: its own failure, never the student's."""
+
+
+def _death(km, watchdog, limits, status_file, group=None):
+    """Why the kernel died, as far as the grader can tell from outside."""
+    if group is not None and group.oom_kills():
+        return status.limit(_memory_cap(limits))
+    if watchdog is not None and watchdog.tripped:
+        return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
+    process = getattr(km.provisioner, "process", None)
+    code = process.poll() if process is not None else None
+    if km.fork_request is not None:   # a forked kernel: its parent recorded how it ended
+        for _ in range(40):
+            if status_file.exists() and status_file.read_text():
+                break
+            time.sleep(0.05)
+        with contextlib.suppress(OSError, ValueError):
+            wait_status = int(status_file.read_text())   # (not SETUP_FAILED: raised by run_notebook)
+            code = 128 + os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)
+    if code == XCPU_EXIT:
+        return status.limit(f"used more than {limits.cpu_seconds} s of CPU time (the kernel was stopped)")
+    return status.error("the kernel died (the notebook exited or crashed it)")

@@ -1,0 +1,156 @@
+"""Prepare one submission, here in the grading process (trusted), before any of it runs.
+
+A submission holding a link, FIFO, device or socket, or a malformed timestamp.txt, is refused
+whole; each notebook is read without following a link and checked (grading/course.py), then goes
+through nbgrader's own sanitising preprocessors (clear outputs, restore the kernelspec, overwrite
+locked and test cells from the gradebook, add back deleted test cells: grading/restore.py), and
+its graded cells are put back in the order of the student copy in release/. What the submission
+makes fail here is that student's `error: ...`; the grader's own failures stop the run.
+
+Also here: the files that reach a kernel beside its notebook (`input_files`: only the
+assignment's declared ones) and a submission's hash, by which a run knows who needs grading.
+"""
+from pathlib import Path
+
+import nbformat
+
+from . import course, late, records, status, submission
+from . import outcome as heldout
+
+def _resources(api, name, student, notebook):
+    return {"nbgrader": {"student": student, "assignment": name, "notebook": notebook,
+                         "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
+
+
+def _canonical_order(nb, release_nb):
+    """Put graded/locked cells in the student copy's order; a student's own cells follow the
+    graded cell they followed in the submission."""
+    order = [c.metadata["nbgrader"]["grade_id"] for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+    groups, head, current = {}, [], None
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in order:
+            current = grade_id
+            groups[grade_id] = [cell]
+        elif current is None:
+            head.append(cell)
+        else:
+            groups[current].append(cell)
+    nb.cells = head + [cell for grade_id in order for cell in groups.get(grade_id, [])]
+    return nb
+
+
+def prepare(root, name, student, api=None, snapshot=None):
+    """Return ({notebook id: sanitised notebook}, {notebook id: problem}) for one submission.
+
+    `snapshot` is the gradebook's copy of the assignment's cells (`restore.Snapshot`), read once
+    per run; without one it is read here. A submission holding a link, FIFO, device or socket (at
+    any depth) or a malformed timestamp.txt is refused whole (its problem under ''); a notebook
+    is read without following a link and checked (`course.read_notebook`: at most
+    `course.MAX_CELLS` cells) before nbgrader's preprocessors see it."""
+    from nbconvert.preprocessors import ClearOutputPreprocessor
+    from nbgrader.preprocessors import DeduplicateIds, OverwriteKernelspec
+
+    from . import restore
+    root = Path(root)
+    api = api or course.nbgrader_api(root)
+    snapshot = snapshot or restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
+    ready, problems = {}, {}
+    folder = root / "submitted" / student / name
+    refused = submission.refused(folder)
+    if refused:
+        listed = ", ".join(f"{path} ({what})" for path, what in list(refused.items())[:3])
+        return {}, {"": status.error(f"the submission holds what is not a file: {listed}; "
+                                     f"a submission is files and folders only")}
+    try:
+        late.submission_time(folder)
+    except late.BadTimestamp as err:
+        return {}, {"": status.error(str(err))}
+    for source_path in sorted((root / "source" / name).glob("*.ipynb")):
+        notebook = source_path.stem
+        path = folder / source_path.name
+        if not path.exists():
+            problems[notebook] = status.error(f"missing notebook {source_path.name}")
+            continue
+        nb, why = course.read_notebook(path)
+        if why:
+            problems[notebook] = status.error(f"{source_path.name} is {why}")
+            continue
+        resources = _resources(api, name, student, notebook)
+        release = root / "release" / name / source_path.name
+        release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
+        try:
+            for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
+                       restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
+                       restore.CheckMetadata()):
+                nb, resources = pp.preprocess(nb, resources)
+            if release_nb is not None:
+                nb = _canonical_order(nb, release_nb)
+        except Exception as err:  # tampered metadata and the like: this student only
+            problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}")
+            continue
+        ready[notebook] = nb
+    return ready, problems
+
+
+# Files beside the notebooks that a kernel finds in its working folder, at most this much in all.
+MAX_INPUT_BYTES = 50 * 2**20
+
+
+def input_files(folder):
+    """{relative path: bytes} of the files (notebooks aside) of the assignment's source `folder`:
+    what a kernel finds beside its notebook and a task carries to its worker, so that no worker
+    needs the course folder. Only these declared files: a student's own copies of them and their
+    extra files never reach a kernel (the reference ran on these); nor does the held-out sets'
+    generator, which only the grading process runs (grading/outcome.py)."""
+    files, total = {}, 0
+    for relative in submission.declared(Path(folder).parent.parent, Path(folder).name):
+        if relative.endswith(".ipynb") or Path(relative).name == heldout.GENERATOR:
+            continue
+        total += (Path(folder) / relative).stat().st_size
+        if total > MAX_INPUT_BYTES:
+            raise course.GradingError(f"the files beside the notebooks in {folder} exceed "
+                                      f"{MAX_INPUT_BYTES // 2**20} MB")
+        files[relative] = submission.read(Path(folder) / relative)
+    return files
+
+
+def submission_hash(root, name, student):
+    """The student's submission hash, or the exception reading their files raised (their problem:
+    `grade` records it as their status)."""
+    try:
+        return records.submission_hash(root, name, student)
+    except Exception as err:
+        if course.graders_own(err) and not isinstance(err, (RecursionError, PermissionError)):
+            raise
+        return err
+
+
+def stored(pair):
+    """(submission hash, tests hash) as recorded: an unreadable submission's hash is 'unreadable'."""
+    return ("unreadable", pair[1]) if isinstance(pair[0], Exception) else pair
+
+
+def prepare_one(root, name, student, api, snapshot):
+    """`prepare`, where anything the submission makes fail is that student's error."""
+    try:
+        return prepare(root, name, student, api, snapshot)
+    except Exception as err:
+        if course.graders_own(err):
+            raise
+        return {}, {"": status.blame(err, "prepared")}
+
+
+def say_ignored(root, name, students, out):
+    """Say which submissions held files the assignment does not declare (left out of grading)."""
+    found = {}
+    for student in students:
+        try:
+            found[student] = submission.extra(root, name, Path(root) / "submitted" / student / name)
+        except OSError:
+            continue
+    found = {s: f for s, f in found.items() if f}
+    if found:
+        listed = "; ".join(f"{s}: {', '.join(f[:3])}" + (" ..." if len(f) > 3 else "") for s, f in list(found.items())[:5])
+        out(f"ignored the files that {name} does not declare in {len(found)} "
+            f"{course.plural(len(found), 'submission')} (only source/{name}'s files reach a kernel): {listed}")

@@ -1,0 +1,155 @@
+"""Record one student, here in the grading process, once their notebooks have run.
+
+Each test cell is judged against the reference's observations, outside the kernel
+(grading/verdict.py: pass or fail, and the fraction of its points); the autograded notebooks are
+written to a temporary folder and renamed into autograded/; the scores (manual grades and
+comments kept), the late penalty (grading/late.py) and the student's record (status, submission
+hash, tests hash: grading/records.py) go into the gradebook's database in one transaction.
+What the submission makes fail here records that student as an error; the grader's own failures
+(its database, its disk) stop the run.
+"""
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+from . import cells, course, late, records, status, submission, verdict
+from .prepare import input_files
+
+def apply_verdicts(nb, tests):
+    """Decide each test cell of an executed notebook against its reference observations
+    ({grade_id: [observation]}); return {grade_id: Verdict}. The cell keeps what the student's
+    code printed, loses the observations, and ends with the verdict's message when it failed."""
+    verdicts = {}
+    for cell in cells.test_cells(nb):
+        grade_id = cells.grade_id(cell)
+        verdicts[grade_id] = verdict.judge(tests.get(grade_id, []), cell)
+        verdict.strip_observations(cell)
+        cell.outputs = [o for o in cell.outputs if o.get("ename") != verdict.FAILED]
+        if not verdicts[grade_id].passed:
+            cell.outputs.append(cells.error_output(verdict.FAILED, verdicts[grade_id].message))
+    return verdicts
+
+
+@contextlib.contextmanager
+def _transaction(gb):
+    """One student's transaction on a gradebook that records the whole run: rolled back if
+    anything fails, so the next student starts clean."""
+    try:
+        yield gb
+    except BaseException:
+        gb.db.rollback()
+        raise
+
+
+def record(root, name, student, notebooks, problems, final=True, api=None, hashes=None, ref=None, gb=None):
+    """Save one student's results: autograded files, then scores and record in one transaction
+    (no record unless `final`: a crash of the grader itself is retried by the next run).
+
+    `hashes` is (submission hash, tests hash) as read before grading began; `ref` the reference
+    observations ({notebook: {grade_id: [observation]}}) the test cells are judged against; `gb`
+    an open Gradebook the run records every student with (one connection, whose compiled
+    statements are reused: 34 ms a student instead of 79), else one is opened here."""
+    from nbgrader import utils
+    from nbgrader.api import Gradebook
+
+    root = Path(root)
+    api = api or course.nbgrader_api(root)
+    hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
+    verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
+    try:
+        timestamp = late.submission_time(root / "submitted" / student / name)
+    except late.BadTimestamp:   # already this student's problem (prepare): no time, no penalty
+        timestamp = None
+    outcome = str(status.combine(problems))
+    with records.exclusive(api.coursedir.db_url, records.student_key(name, student)), \
+            (Gradebook(api.coursedir.db_url, api.coursedir.course_id) if gb is None else _transaction(gb)) as gb:
+        _write_autograded(root, name, student, notebooks, timestamp)
+        gb.update_or_create_student(student)
+        if timestamp:
+            submission = gb.update_or_create_submission(name, student, timestamp=timestamp)
+        else:
+            submission = gb.update_or_create_submission(name, student)
+        for sub_nb in submission.notebooks:
+            nb = notebooks.get(sub_nb.name)
+            by_id = {cells.grade_id(c): c for c in nb.cells if cells.grade_id(c)} if nb is not None else {}
+            judged = verdicts.get(sub_nb.name, {})
+            for grade in sub_nb.grades:
+                cell = by_id.get(grade.name)
+                if cell is None:          # the notebook is missing or broken: nothing earns points
+                    grade.auto_score, grade.needs_manual_grade = 0, False
+                    continue
+                if grade.name in judged:  # decided here, from the observations
+                    grade.auto_score = round(grade.max_score * judged[grade.name].fraction, 2)
+                else:                     # a written answer: graded by hand
+                    grade.auto_score, _ = utils.determine_grade(cell)
+                grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+            for comment in sub_nb.comments:
+                cell = by_id.get(comment.name)
+                unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
+                comment.auto_comment = "No response." if unchanged or cell is None else None
+        late.apply(api, gb, submission)   # issue 17: the configured late penalty, same transaction
+        if final:
+            records.write(gb.db, name, student, outcome, *hashes)
+        gb.db.commit()
+    return outcome
+
+
+def record_one(root, name, student, notebooks, problems, **kwargs):
+    """`record`, where anything the submission makes fail (its notebooks, its outputs) records
+    that student as an error instead, with no score; the grader's own failures stop the run."""
+    try:
+        return record(root, name, student, notebooks, problems, **kwargs)
+    except Exception as err:
+        if course.graders_own(err):
+            raise
+        kwargs.pop("ref", None)
+        return record(root, name, student, {}, {**problems, "": status.blame(err, "recorded")}, **kwargs)
+
+
+def _write_autograded(root, name, student, notebooks, timestamp=None):
+    """Replace autograded/<student>/<name>/ at once: write a sibling folder, then rename.
+    It holds the graded notebooks, the assignment's declared data files (source/'s copies) and
+    the submission's time (`timestamp`), nothing else of the submission: feedback copies this
+    folder to the student. With no notebooks (a broken submission) the old folder goes, so no
+    stale result remains."""
+    from nbgrader.preprocessors import LimitOutput
+    target = Path(root) / "autograded" / student / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for stale in target.parent.glob(f".{name}-*"):   # left by a run killed while writing this one
+        shutil.rmtree(stale, ignore_errors=True)
+    old = target.with_name(f".{name}-old")
+    if not notebooks:
+        if target.exists():
+            os.rename(target, old)
+            shutil.rmtree(old, ignore_errors=True)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
+    for relative, data in input_files(Path(root) / "source" / name).items():
+        (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp / relative).write_bytes(data)
+    if timestamp is not None:
+        (tmp / late.TIMESTAMP).write_text(late.format_time(timestamp) + "\n")
+    secret = _submission_secret(Path(root) / "submitted" / student / name)
+    if secret:   # nbgrader's release_feedback names the student's feedback page by it
+        (tmp / submission.SECRET).write_text(secret)
+    for notebook, nb in notebooks.items():
+        nb, _ = LimitOutput().preprocess(nb, {})
+        nbformat.write(nb, tmp / f"{notebook}.ipynb")
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.rename(target, old)
+    os.rename(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _submission_secret(folder):
+    """The secret `nbgrader submit` wrote beside the notebooks (hex digits), or None."""
+    try:
+        text = submission.read(folder / submission.SECRET, limit=1024).decode("ascii").strip()
+    except (OSError, submission.Refused, UnicodeDecodeError):
+        return None
+    return text if text and all(c in "0123456789abcdefABCDEF" for c in text) else None
