@@ -115,8 +115,9 @@ def interpolation_split(n, n_test=20, generator=None):
         "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()"""),
-        # gradients pile up, so the steps grow until SGD diverges, and train_iris (which uses
-        # train_loop) trains another model
+        # gradients pile up, so the steps grow until SGD diverges; train_iris (which uses train_loop)
+        # misses 0.86 on the in-process test secret's splits, but not on every secret's (0.817-0.950
+        # on the worst split, measured): Adam's normalised steps survive summed gradients
         "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "forgot optimizer.step()": {
@@ -479,7 +480,10 @@ def train_iris(X_train, y_train):
     },
 }
 
+# carol forgets optimizer.step(): her iris model stays at its initialisation on every hidden split, so
+# her score does not depend on the course's secret (a forgotten zero_grad still trains iris on some
+# splits: 0.817-0.950 on the worst of them, measured)
 DEMO = {
-    "wrong": "forgot optimizer.zero_grad()",
+    "wrong": "forgot optimizer.step()",
     "scores": {"alice": 19, "bob": 0, "carol": 11},
 }
