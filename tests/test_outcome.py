@@ -162,19 +162,6 @@ def test_the_a5_test_cell_names_its_metric_and_threshold():
     assert 'outcome("spiral", predictions, metric="accuracy", full_marks=0.95, no_marks=0.85)' in source
 
 
-def test_the_a7_test_cell_names_its_metric_and_threshold_and_iris_stays_in_the_grader():
-    a7 = REPO / "source" / "07_training_loop"
-    nb = read(a7 / "07_training_loop.ipynb")
-    source = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_iris_accuracy")
-    assert 'outcome("iris", predictions, metric="accuracy", full_marks=0.86, no_marks=0.80)' in source
-    held = outcome.generate(a7, a7.name, "a secret")
-    assert len(held.targets["iris"]) == 4
-    for given, targets in zip(held.inputs["iris"], held.targets["iris"]):
-        assert sorted(given) == ["X", "X_test", "y"] and len(given["X_test"]) == len(targets) == 60
-        assert sorted(targets).count(0.0) == sorted(targets).count(2.0) == 20   # stratified
-    assert not (REPO / "release" / a7.name / outcome.GENERATOR).exists()
-
-
 # No observation dropped in silence (issue 24, item 5): a kernel's test cell whose output passes
 # the grader's cap ends with an OutputCapped error; that fails a submission's test and stops a
 # reference run, whose observations would otherwise be judged with a part missing.
@@ -223,7 +210,7 @@ def test_an_oversized_reference_observation_stops_the_run_for_the_instructor(cap
 
 # Instructions that exist only to make random streams match (issue 24): gone from every assignment
 # whose training exercises are graded on their outcome. The others join this list as they are converted.
-OUTCOME_GRADED = ["05_spiral_mlp", "07_training_loop"]
+OUTCOME_GRADED = ["05_spiral_mlp"]
 FORBIDDEN = ("exactly this way", "exactly in this way", "compare your trained", "train exactly",
              "compare your trained model", "torch seeded first")
 
