@@ -31,7 +31,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test demo lab release check-release autograde grade feedback export notebooks bench clean \
+.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback export notebooks bench clean \
 	roster due lms-export hub hub-deps
 
 help:
@@ -42,10 +42,11 @@ help:
 EDITABLE ?= 1
 venv: $(READY)
 
-# The first run installs the course environment (about 1.6 GB; 3-8 minutes, mostly torch and
-# JupyterLab) and says what it is doing: one line per step, then pip's own progress.
+# The first run installs the course environment (about 1.6 GB, mostly torch and JupyterLab; about
+# 3 minutes with a nearby package mirror, longer on a slow connection) and says what it is doing:
+# one line per step, then pip's own progress.
 $(READY): requirements.txt pyproject.toml
-	@echo "[1/3] creating the course environment in $(VENV)/ (first run only; usually 3-5 minutes)"
+	@echo "[1/3] creating the course environment in $(VENV)/ (first run only; about 3 minutes)"
 	$(PYTHON) -m venv $(VENV)
 	@echo "[2/3] installing torch (CPU), JupyterLab, nbgrader and the rest of requirements.txt"
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.txt
@@ -60,6 +61,16 @@ $(READY): requirements.txt pyproject.toml
 test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
+
+# The fast loop: the tests that start no kernel, sandbox, browser, hub or database (tests/conftest.py
+# marks the rest `slow`), on two workers; about two minutes.
+test-fast: $(READY)
+	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not slow and not threads and not browser" tests
+
+# The documentation site from docs/ (mkdocs.yml) into build/site/; --strict fails on a broken link
+# between pages or a page missing from the nav (tests/test_docs.py builds it too, in make test).
+docs: $(READY)
+	$(BIN)/mkdocs build --strict -d build/site
 
 # The demo class in DEMO_DIR (replaced on every run); A=<assignment> limits it to one assignment.
 DEMO_DIR ?= build/demo

@@ -1,5 +1,5 @@
 """The course hub on one machine: `make hub` (JupyterHub from requirements.txt, the proxy from
-deploy/package.json). README, "Running the course for a class", says how to run it for a class.
+deploy/package.json). docs/deployment.md says how to run it for a class.
 
     students    log in (NativeAuthenticator by default: they sign up, an instructor approves them
                 at /hub/authorize; or PAM with COURSE_HUB_AUTH=pam) and get their own server as
@@ -27,10 +27,10 @@ Everything is set by the environment (defaults in brackets):
     COURSE_ROOT [this repository]  the course folder the grader works in
     COURSE_EXCHANGE [/srv/nbgrader/exchange]  nbgrader's exchange (created world-writable, sticky)
     COURSE_DB_URL [sqlite in the course folder]  the gradebook: postgresql://... for a class,
-                                   without a password (peer authentication or ~/.pgpass: README)
+                                   without a password (peer authentication or ~/.pgpass: docs/deployment.md)
     COURSE_INSTRUCTORS [instructor]  comma-separated logins
     COURSE_STUDENTS / COURSE_STUDENTS_FILE [deploy/students.txt]  logins, comma- or line-separated
-    COURSE_HUB_BIND_URL [http://127.0.0.1:8000]  where students connect (TLS: see README)
+    COURSE_HUB_BIND_URL [http://127.0.0.1:8000]  where students connect (TLS: docs/deployment.md)
     COURSE_HUB_SSL_CERT, COURSE_HUB_SSL_KEY  TLS served by the proxy itself
     COURSE_HUB_API_PORT [8081], COURSE_HUB_PROXY_API_PORT [8001], COURSE_HUB_GRADER_PORT [9999]
     COURSE_HUB_STATE [build/hub]   the hub's database and cookie secret
@@ -97,7 +97,7 @@ else:
         _python, _note = user_env.user_python(STATE.parent / f"{STATE.name}-user-env")
     except RuntimeError as err:
         sys.exit(f"students could not run the course environment: {err}. Install the course where every "
-                 f"account can read it (README, \"Running the course for a class\")")
+                 f"account can read it (docs/deployment.md)")
     USER_PYTHON = Path(_python)
     if _note:
         print(f"course hub: {_note}", file=sys.stderr)
@@ -193,7 +193,7 @@ if _leaked:
 if privacy.password_of(DB_URL):
     print("course hub: COURSE_DB_URL holds a password; every process of the grader gets it. Prefer "
           "PostgreSQL's peer authentication (postgresql://grader@/dlcourse) or a password "
-          "file only the grader reads (~/.pgpass, 0600): README, \"The gradebook\"", file=sys.stderr)
+          "file only the grader reads (~/.pgpass, 0600): docs/deployment.md, \"The gradebook\"", file=sys.stderr)
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 120
 SPAWNER = env("COURSE_HUB_SPAWNER", "localprocess")
@@ -214,7 +214,7 @@ else:
     if closed_course:
         sys.exit("the course is not private: " + "; ".join(closed_course) + f". Give it to the grader "
                  f"account: `useradd --system --user-group {GRADER}` (once), then `python deploy/privacy.py "
-                 f"{COURSE_ROOT} {GRADER}` (README, \"Running the course for a class\")")
+                 f"{COURSE_ROOT} {GRADER}` (docs/deployment.md)")
 
     # What the students' servers run: readable by every account, hence outside the course folder.
     _path, sys.path[:] = sys.path[:], [p for p in sys.path if p not in ("", ".", os.getcwd())]
@@ -234,7 +234,7 @@ else:
                      f"`make venv VENV=/opt/dl-course-env PYTHON=/usr/bin/python3 EDITABLE=0`, then "
                      f"`make hub VENV=/opt/dl-course-env`; or point COURSE_HUB_USER_PYTHON at a "
                      f"world-readable python that sees this environment "
-                     f"(README, \"Running the course for a class\")")
+                     f"(docs/deployment.md)")
 
 # --- the exchange: world-writable and sticky, as nbgrader expects ------------------------------
 EXCHANGE.mkdir(parents=True, exist_ok=True)

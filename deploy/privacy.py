@@ -4,7 +4,7 @@ The course folder holds the solutions and hidden tests (source/), every student'
 grades and feedback (submitted/, autograded/, feedback/) and the sqlite gradebook: it belongs to
 the grader account and its own group, and other accounts cannot even enter it (0750). Students
 reach assignments only through nbgrader's exchange; their servers run a python, helpers/ and
-data that live outside the course folder (README, "Running the course for a class").
+data that live outside the course folder (docs/deployment.md).
 
 Give a course folder to the grader account (as root; links are changed, never followed):
 

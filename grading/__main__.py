@@ -8,7 +8,11 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import autograde, course, demo, feedback, grader, grades, late, lms, release, report
+# Only the standard library at the top: `--help`, a usage error and a wrong course folder or
+# assignment name answer without importing nbgrader or torch (the commands import what they need).
+REPO = Path(__file__).resolve().parent.parent
+MOODLE_IDS = ("email", "idnumber", "username")   # grading/lms.py's MOODLE_IDS (a test keeps them equal)
+NAMED = ("autograde", "feedback", "grade", "due")   # the commands that take one assignment's name
 
 
 def _course(value):
@@ -18,6 +22,21 @@ def _course(value):
     return root
 
 
+def assignments(root):
+    """The assignment names of the course at `root` (grading.course.assignments, without its imports)."""
+    source = Path(root) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if source.is_dir() else []
+
+
+def unknown_assignment(root, names):
+    """A usage error for the first of `names` that is not an assignment of the course, else None."""
+    known = assignments(root)
+    for name in names:
+        if name not in known:
+            return f"no assignment {name!r} in {Path(root) / 'source'}: one of {', '.join(known) or '(none)'}"
+    return None
+
+
 def parser():
     p = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -25,7 +44,7 @@ def parser():
 
     def command(name, help):
         c = sub.add_parser(name, help=help)
-        c.add_argument("--course", type=_course, default=course.REPO, help="the course folder (default: the repository)")
+        c.add_argument("--course", type=_course, default=REPO, help="the course folder (default: the repository)")
         return c
 
     c = command("release", "regenerate release/ from source/ (all assignments, or those named)")
@@ -40,10 +59,11 @@ def parser():
     c.add_argument("--to", default="grades.csv")
     c = command("grade", "grade the submissions of an assignment in parallel, each in a sandbox")
     c.add_argument("name")
-    c.add_argument("--workers", type=int, default=grader.Settings.workers, help="parallel submissions (default: one per core)")
-    c.add_argument("--timeout", type=int, default=grader.Settings.cell_timeout, help="seconds per cell (default 60)")
-    c.add_argument("--notebook-timeout", type=int, default=grader.Settings.notebook_timeout)
-    c.add_argument("--memory-mb", type=int, default=grader.Settings.memory_mb)
+    # defaults: grading.grader.Settings's (None here: the grader fills them in)
+    c.add_argument("--workers", type=int, help="parallel submissions (default: one per core)")
+    c.add_argument("--timeout", type=int, help="seconds per cell (default 60)")
+    c.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default 600)")
+    c.add_argument("--memory-mb", type=int, help="memory cap of a kernel in MB (default 4096)")
     c.add_argument("--student", help="regrade just these students (comma-separated ids)")
     c.add_argument("--force", action="store_true", help="regrade every student (resumable: a later run continues)")
     c.add_argument("--no-sandbox", action="store_true", help="run kernels without bubblewrap (not isolated)")
@@ -58,41 +78,49 @@ def parser():
     c = command("lms-export", "write the grades in the CSV layout Canvas or Moodle imports")
     c.add_argument("lms", choices=("canvas", "moodle"))
     c.add_argument("--roster", type=Path, help="Canvas: the gradebook export to fill in (identity columns kept)")
-    c.add_argument("--by", default="email", choices=sorted(lms.MOODLE_IDS), help="Moodle: the identifying column")
+    c.add_argument("--by", default="email", choices=MOODLE_IDS, help="Moodle: the identifying column")
     c.add_argument("--to", type=Path, help="the CSV to write (default: <lms>_grades.csv in the course)")
     c = command("due", "set an assignment's due date (late penalties: nbgrader_config.py)")
     c.add_argument("name")
     c.add_argument("when", help='e.g. "2026-03-01 23:59:00 UTC"')
     c = sub.add_parser("demo", help="grade the embedded demo class and print its table")
     c.add_argument("names", nargs="*")
-    c.add_argument("--to", type=Path, default=course.REPO / "build" / "demo", help="the demo course folder (replaced)")
+    c.add_argument("--to", type=Path, default=REPO / "build" / "demo", help="the demo course folder (replaced)")
     return p
 
 
 def run(args):
-    root = getattr(args, "course", course.REPO)
+    from . import course
+    root = getattr(args, "course", REPO)
     if args.command == "release":
+        from . import release
         release.generate(root, args.names or None)
         print("release/ regenerated for:", ", ".join(args.names or course.assignments(root)))
     elif args.command == "check-release":
+        from . import release
         drift = release.release_drift(root, args.names or None)
         if drift:
             print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
             return 1
         print("release/ matches source/")
     elif args.command == "autograde":
+        from . import autograde
         status = autograde.autograde(root, args.name)
         for student, state in sorted(status.items()):
             print(f"{student}: {state}")
     elif args.command == "feedback":
+        from . import feedback
         feedback.generate(root, args.name)
         print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
     elif args.command == "export":
+        from . import grades
         rows = grades.export(root, args.to)
         print(f"wrote {len(rows)} {course.plural(len(rows), 'row')} to {root / args.to}")
     elif args.command == "grade":
-        settings = grader.Settings(workers=args.workers, cell_timeout=args.timeout,
-                                   notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+        from . import grader, grades, report
+        given = {"workers": args.workers, "cell_timeout": args.timeout,
+                 "notebook_timeout": args.notebook_timeout, "memory_mb": args.memory_mb}
+        settings = grader.Settings(**{k: v for k, v in given.items() if v is not None},
                                    force=args.force, sandbox=not args.no_sandbox,
                                    scheduler=args.scheduler, preimport=not args.no_preimport)
         only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
@@ -108,15 +136,19 @@ def run(args):
         print(report.summary(results))
         print(f"grades written to {root / args.csv}")
     elif args.command == "roster":
+        from . import lms
         students = lms.import_roster(root, args.file, args.lms, args.id_column)
         print(f"{len(students)} {course.plural(len(students), 'student')} in the gradebook from {args.file}: "
               + ", ".join(s.id for s in students[:10]) + (" ..." if len(students) > 10 else ""))
     elif args.command == "lms-export":
+        from . import lms
         target = args.to or root / f"{args.lms}_grades.csv"
         if args.lms == "canvas":
             if not args.roster:
-                raise course.GradingError("Canvas needs --roster: its gradebook export (Grades > Export), "
-                                          "whose identity columns and assignment ids the import matches")
+                raise course.GradingError("Canvas needs its gradebook export (Grades > Export), whose identity "
+                                          "columns and assignment ids the import matches: "
+                                          "make lms-export LMS=canvas ROSTER=<export.csv> "
+                                          "(python -m grading lms-export canvas --roster <export.csv>)")
             count, unknown = lms.canvas_export(root, args.roster, target)
             if unknown:
                 print(f"not in the Canvas roster, left out: {', '.join(unknown)}")
@@ -124,14 +156,23 @@ def run(args):
             count = lms.moodle_export(root, target, args.by)
         print(f"wrote {count} {course.plural(count, 'student')} to {target} ({args.lms} grade import layout)")
     elif args.command == "due":
+        from . import late
         print(f"{args.name} is due {late.set_due_date(root, args.name, args.when)} (UTC)")
     elif args.command == "demo":
+        from . import demo
         demo.run(args.names or None, target=args.to)
     return 0
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    root = getattr(args, "course", REPO)
+    names = [args.name] if args.command in NAMED else getattr(args, "names", [])
+    wrong = unknown_assignment(root, names) if args.command != "demo" else None
+    if wrong:
+        p.error(wrong)   # exit 2, before nbgrader or torch is imported
+    from . import course, grader
     # nbgrader 0.9.6 triggers SQLAlchemy autoflush warnings on every submission: harmless noise.
     warnings.filterwarnings("ignore", message=".*not in session.*")
     try:

@@ -13,13 +13,14 @@ from . import records
 from .course import REPO, assignments, check_result, in_dir, nbgrader_api
 
 
-def generate(root=REPO, names=None, release_dir="release"):
+def generate(root=REPO, names=None, release_dir="release", db_url=None):
     """Generate student copies of `names` (default: all) from source/ into `release_dir`.
 
-    This also records each assignment's cells in the gradebook, which autograding needs."""
+    This also records each assignment's cells in the gradebook (the course's, or `db_url`'s),
+    which autograding needs."""
     from nbgrader.api import Gradebook
     root = Path(root).resolve()
-    api = nbgrader_api(root, release_directory=release_dir)
+    api = nbgrader_api(root, release_directory=release_dir, **({"db_url": db_url} if db_url else {}))
     with in_dir(root):
         for name in names or assignments(root):
             check_result(api.generate_assignment(name, force=True), f"generating {name}")
@@ -29,12 +30,14 @@ def generate(root=REPO, names=None, release_dir="release"):
 
 
 def release_drift(root=REPO, names=None):
-    """Regenerate into a scratch folder; return the files of release/ that differ from it."""
+    """Regenerate into a scratch folder, with a scratch gradebook (a check writes nothing into the
+    course); return the files of release/ that differ from it."""
     root = Path(root).resolve()
     names = names or assignments(root)
-    scratch = Path(tempfile.mkdtemp(prefix="regen-"))
+    base = Path(tempfile.mkdtemp(prefix="regen-"))
+    scratch = base / "release"
     try:
-        generate(root, names, release_dir=str(scratch))
+        generate(root, names, release_dir=str(scratch), db_url=f"sqlite:///{base / 'gradebook.db'}")
         drift = []
         for name in names:
             fresh, committed = scratch / name, root / "release" / name
@@ -47,7 +50,7 @@ def release_drift(root=REPO, names=None):
                     drift.append(f"release/{name}/{rel}")
         return drift
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _gradebook_is_current(api, root, name):

@@ -56,8 +56,8 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
 from . import cgroup, seccomp, status
+from .verdict import OBSERVATION_MIME, OBSERVE_ENV
 from .cells import is_test
-from helpers.checks import OBSERVATION_MIME, OBSERVE_ENV
 from .zygote import INLINE_BACKEND, SETUP_FAILED
 
 REPO = Path(__file__).resolve().parent.parent

@@ -57,3 +57,37 @@ def processes_naming(path):
             if any(str(path) in arg for arg in argv):
                 found.append((int(entry.name), argv))
     return found
+
+
+# `make test-fast`: the tests that start no kernel, sandbox, browser, hub or database server, in
+# about two minutes; every test outside these files, and every test using a fixture that grades a
+# class, is marked `slow` here (as are a few slow ones inside them, by their own decorator).
+FAST_FILES = {"test_checks.py", "test_classification.py", "test_cli.py", "test_devices.py", "test_docs.py",
+              "test_environment.py", "test_fashion.py", "test_hub_config.py", "test_hub_k8s.py",
+              "test_lms.py", "test_logistic.py", "test_outcome.py", "test_regression.py",
+              "test_release.py", "test_softmax_fast.py", "test_spiral.py", "test_test_cells.py",
+              "test_tooling.py", "test_train.py", "test_verdict.py"}
+GRADING_FIXTURES = {"gradebook", "graded", "capped_run"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name not in FAST_FILES or GRADING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+_config = None
+
+
+def pytest_configure(config):
+    global _config
+    _config = config
+
+
+def pytest_runtest_logreport(report):
+    """Name a failure when it happens (in the grading process of `make test`, under xdist too), not
+    only in the summary at the end of a run that takes minutes."""
+    if report.failed and _config is not None:
+        terminal = _config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            terminal.write_line(f"\nFAILED {report.nodeid} ({report.when}); the run goes on", red=True, bold=True)

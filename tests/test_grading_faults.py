@@ -28,13 +28,26 @@ NAME = "01_tensor_basics"
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
                                 reason="bubblewrap (bwrap) is not installed")
 QUIET = dict(out=lambda *_: None, progress=False)
+SLOW_SECONDS = 15   # a slow student's sleep (the cell timeout is 60 s)
 
 
-def make_class(root, copies):
-    """The demo class, each student copied `copies` times (alice_0, bob_0, carol_0, dave_0, ...)."""
+def make_class(root, copies, slow=0):
+    """The demo class, each student copied `copies` times (alice_0, bob_0, carol_0, dave_0, ...),
+    and `slow` more copies of alice, zz_slow_0 ..., graded last (students go in sorted order),
+    whose first answer cell sleeps SLOW_SECONDS: a run that began is still running that long
+    after everyone else is graded (the window a test interrupts it in, however busy the machine)."""
     demo.write_class(root, NAME)
     expected = {}
     scores = demo.expected_scores(NAME)
+    for i in range(slow):
+        target = root / "submitted" / f"zz_slow_{i}"
+        shutil.copytree(root / "submitted" / "alice", target)
+        path = target / NAME / f"{NAME}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+        answer.source += f"\n\nimport time\ntime.sleep({SLOW_SECONDS})"
+        nbformat.write(nb, path)
+        expected[target.name] = scores.get("alice", 0)
     for student in demo.STUDENTS:
         for i in range(copies):
             shutil.copytree(root / "submitted" / student, root / "submitted" / f"{student}_{i}")
@@ -143,7 +156,7 @@ def interrupted_class(tmp_path_factory, gradebook):
     """A class of 12 whose first run is stopped by SIGINT after the first executed student."""
     base = tmp_path_factory.mktemp("interrupted")
     root = demo.make_course(base / "course", [NAME], gradebook)
-    expected = make_class(root, copies=3)
+    expected = make_class(root, copies=3, slow=2)   # two slow students: one per worker, last
     tmpdir = Path(tempfile.mkdtemp(prefix="gt-", dir="/tmp"))
     proc = start(root, tmpdir)
     assert wait_for(lambda: any(r.status == "graded" for r in records(root).values()), proc), proc.communicate()

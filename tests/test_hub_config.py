@@ -76,6 +76,7 @@ def test_defaults_real_authenticator_groups_roles_and_student_servers(tmp_path):
     assert (tmp_path / "exchange").stat().st_mode & 0o1777 == 0o1777
 
 
+@pytest.mark.slow   # starts Pythons or builds an nbgrader gradebook
 def test_students_python_is_the_environments_or_a_readable_view_of_it(tmp_path):
     if os.getuid() != 0:
         pytest.skip("checked where the hub runs: as root")
@@ -109,6 +110,7 @@ def test_dummy_authenticator_only_for_tests(tmp_path):
     assert done.returncode == 0 and c["JupyterHub"]["authenticator_class"] == "pam"
 
 
+@pytest.mark.slow   # starts Pythons or builds an nbgrader gradebook
 def test_a_python_students_cannot_run_is_refused(tmp_path):
     if os.getuid() != 0:
         pytest.skip("checked where the hub runs: as root")

@@ -1,5 +1,6 @@
 """The Kubernetes deployment (deploy/k8s/, Zero to JupyterHub) cannot run here: check that its
-files parse and name the image, the services and the database settings README describes."""
+files parse and name the image, the services and the database settings that docs/deployment.md
+describes."""
 
 import yaml
 
@@ -68,9 +69,8 @@ def test_the_gradebook_is_the_managed_postgresql_of_a_secret():
     assert "dl-course-folder" in claims and "dl-course-roster" in claims
 
 
-def test_readme_describes_the_same_deployment():
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Running the course for a class", 1)[1]
+def test_the_docs_describe_the_same_deployment():
+    page = (REPO / "docs" / "deployment.md").read_text()
     for needle in ("deploy/k8s/values.yaml", IMAGE, "dl-course-gradebook", "nbgrader-exchange",
                    "formgrade-dl-course", "COURSE_DB_URL", "make hub"):
-        assert needle in section, f"README's class section does not mention {needle}"
+        assert needle in page, f"docs/deployment.md does not mention {needle}"

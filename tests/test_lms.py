@@ -122,6 +122,7 @@ def test_moodle_roster_then_moodle_grade_import_file(graded, tmp_path):
     assert by_email["jane.doe@uni.example"]["First name"] == "Jane"
 
 
+@pytest.mark.slow   # each builds a demo course
 @pytest.mark.parametrize("text, why", [
     ("Student,ID,SIS User ID,SIS Login ID,Section\n\"A, B\",1,,ab,S\n\"C, D\",2,,ab,S\n", "'ab' again (first on row 2)"),
     ("Student,ID,SIS User ID,SIS Login ID,Section\n\"A, B\",1,,../etc,S\n", "cannot be a student id"),

@@ -178,8 +178,9 @@ RECORD_RACE = """
 import os, sys, time
 from pathlib import Path
 from grading import grader, status
-root, name, start = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-while time.time() < start:   # both processes begin together
+root, name, barrier = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+(barrier / f"ready-{os.getpid()}").touch()   # imports done
+while not (barrier / "go").exists():         # both processes begin together, when the test says go
     time.sleep(0.001)
 for i in range(25):
     grader.record(root, name, f"s{i:02d}", {}, {name: status.error("missing notebook")}, hashes=("sub", "tests"))
@@ -196,9 +197,13 @@ def test_two_graders_recording_the_same_new_students_at_once(server, tmp_path, m
     from grading import release
     release.ensure_in_gradebook(root, NAME)
     env = dict(os.environ, COURSE_DB_URL=url, OMP_NUM_THREADS="1")
-    start = time.time() + 8    # after both have imported nbgrader
-    procs = [subprocess.Popen([sys.executable, "-c", RECORD_RACE, str(root), NAME, str(start)], env=env,
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", RECORD_RACE, str(root), NAME, str(barrier)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    while len(list(barrier.glob("ready-*"))) < 2 and all(p.poll() is None for p in procs):
+        time.sleep(0.01)
+    (barrier / "go").touch()
     outs = [p.communicate(timeout=300)[0] for p in procs]
     for p, out in zip(procs, outs):
         assert p.returncode == 0, out[-3000:]

@@ -1,4 +1,6 @@
 """release/ is a fresh generation of source/, and every student copy fails all its autograded tests."""
+import shutil
+
 import nbformat
 import pytest
 
@@ -9,6 +11,15 @@ from grading import release
 def test_release_matches_a_fresh_generation():
     drift = release.release_drift(REPO)
     assert drift == [], "release/ is out of date; run `make release` and commit:\n" + "\n".join(drift)
+
+
+def test_checking_the_release_writes_nothing_into_the_course(tmp_path):
+    """check-release (and the test above) build their own scratch gradebook: a check leaves no
+    gradebook.db behind in the repository, nor touches the instructor's."""
+    course = tmp_path / "course"
+    shutil.copytree(REPO, course, ignore=shutil.ignore_patterns(".venv", ".git", "build", "gradebook.db*"))
+    assert release.release_drift(course, ["01_tensor_basics"]) == []
+    assert not (course / "gradebook.db").exists()
 
 
 def test_every_assignment_has_a_release_copy():
