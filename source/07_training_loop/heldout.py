@@ -4,7 +4,9 @@ training rows with their species and the held-out rows, never the held-out rows'
 import torch
 from sklearn.datasets import load_iris
 
-SETS = 4
+# The test cell decides on the accuracy averaged over the sets (over="mean"): one split's 60 rows are
+# too few to grade alone (a correct model scores from 0.88 to 1.0 on a single split).
+SETS = 10
 TEST_PER_CLASS = 20
 
 

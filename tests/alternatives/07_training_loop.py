@@ -296,6 +296,21 @@ def train_iris(X_train, y_train):
     model.eval()
     return model""",
     },
+    "iris: another loss that fits: mean squared error against one-hot targets": {
+        "cell": "train_iris",
+        "code": """import torch.nn.functional as F
+
+
+def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+
+    def loss_fn(scores, labels):
+        return F.mse_loss(scores, F.one_hot(labels, num_classes=3).float())
+
+    train_loop(model, loss_fn, torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    return model.eval()""",
+    },
     'early stopping: your train_loop for each epoch, cloned tensors, a counter': {
         "cell": "train_early_stopping",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):

@@ -42,9 +42,10 @@ def _iris(model=_MLP, loss="nn.CrossEntropyLoss()", epochs=100):
     return _IRIS.format(model=model, loss=loss, epochs=epochs)
 
 
-# test_iris_accuracy is graded on the outcome (accuracy on hidden iris splits, grading/outcome.py): a
-# mistake that still trains a good model (no activation, a softmax at the end) loses only
-# test_iris_is_mlp's point. The accuracies each mistake reaches: benchmarks/outcome_margins.py.
+# test_iris_accuracy is graded on the outcome (the accuracy averaged over ten hidden iris splits,
+# grading/outcome.py; full marks 0.93, none 0.85): a mistake that still trains a good model (no
+# activation, a softmax at the end) loses only test_iris_is_mlp's point. Each iris mistake below
+# reaches a mean of 0.84 or less on every one of 20 secrets measured (benchmarks/outcome_margins.py).
 _IRIS_TESTS = {"test_iris_accuracy"}
 
 MISTAKES = {
@@ -115,9 +116,11 @@ def interpolation_split(n, n_test=20, generator=None):
         "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()"""),
-        # gradients pile up, so the steps grow until SGD diverges; train_iris (which uses train_loop)
-        # misses 0.86 on the in-process test secret's splits, but not on every secret's (0.817-0.950
-        # on the worst split, measured): Adam's normalised steps survive summed gradients
+        # gradients pile up, so the steps grow until SGD diverges: the two loop tests catch it on any
+        # stream. train_iris (which uses train_loop, with Adam, whose normalised steps survive summed
+        # gradients) misses 0.93 on the in-process test secret's splits, but on other secrets it
+        # reaches a mean of 0.852-0.922 (20 secrets measured), close to a correct answer's 0.937 or
+        # more: its iris verdict is incidental, never what catches it
         "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "forgot optimizer.step()": {
@@ -305,6 +308,11 @@ def train_iris(X_train, y_train):
         "code": _iris(loss="nn.NLLLoss()"),
         "fails": _IRIS_TESTS,
     },
+    "a loss that does not fit: MSE between the logits and the class index": {
+        "cell": "train_iris",
+        "code": _iris(loss="lambda out, y: nn.functional.mse_loss(out, y.float().unsqueeze(1))"),
+        "fails": _IRIS_TESTS,
+    },
     'early stopping: state_dict kept without a copy': {
         "cell": "train_early_stopping",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
@@ -481,8 +489,8 @@ def train_iris(X_train, y_train):
 }
 
 # carol forgets optimizer.step(): her iris model stays at its initialisation on every hidden split, so
-# her score does not depend on the course's secret (a forgotten zero_grad still trains iris on some
-# splits: 0.817-0.950 on the worst of them, measured)
+# her score does not depend on the course's secret (a forgotten zero_grad still trains iris fairly
+# well: a mean of 0.852-0.922 over the hidden splits, measured, which earns part of the points)
 DEMO = {
     "wrong": "forgot optimizer.step()",
     "scores": {"alice": 19, "bob": 0, "carol": 11},
