@@ -181,11 +181,9 @@ def train_loop(model, loss_fn, optimizer, loader, epochs):
         "code": """import helpers
 
 
-def train_iris(X_train, y_train, seed=0):
-    torch.manual_seed(seed)
+def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
     helpers.fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader,
                 epochs=100, progress=False)
     return model""",
@@ -202,11 +200,9 @@ def train_iris(X_train, y_train, seed=0):
         return self.out(torch.relu(self.hidden(x)))
 
 
-def train_iris(X_train, y_train, seed=0):
-    torch.manual_seed(seed)
+def train_iris(X_train, y_train):
     model = IrisMLP()
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
     model.train()
@@ -225,27 +221,95 @@ def train_iris(X_train, y_train, seed=0):
 import torch.nn.functional as F
 
 
-def train_iris(X_train, y_train, seed=0):
+def train_iris(X_train, y_train):
     g = torch.Generator()
-    g.manual_seed(seed)
+    g.manual_seed(2024)
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True, generator=g)
-    torch.manual_seed(seed)
     model = nn.Sequential(OrderedDict([("fc1", nn.Linear(4, 16)), ("act", nn.ReLU()), ("fc2", nn.Linear(16, 3))]))
     train_loop(model, F.cross_entropy, torch.optim.Adam(params=model.parameters(), lr=1e-2), loader, epochs=100)
     return model""",
     },
     "iris: tensors copied with torch.tensor (it warns), one epoch at a time": {
         "cell": "train_iris",
-        "code": """def train_iris(X_train, y_train, seed=0):
-    torch.manual_seed(seed)
+        "code": """def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(inplace=True), nn.Linear(16, 3))
     data = TensorDataset(torch.tensor(X_train), torch.tensor(y_train))
-    loader = DataLoader(data, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(data, batch_size=32, shuffle=True)
     loss_fn, optimizer = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01)
     for _ in range(100):
         train_loop(model, loss_fn, optimizer, loader, 1)
     model.eval()
     return model""",
+    },
+    "iris: SGD with momentum (lr=0.05, momentum=0.9), a wider net (32), minibatches of 16": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=16, shuffle=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    train_loop(model, nn.CrossEntropyLoss(), optimizer, loader, 100)
+    return model.eval()""",
+    },
+    "iris: full batch (a list of one batch), Adam with lr=0.05, 200 epochs": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    train_loop(model, nn.CrossEntropyLoss(), optimizer, [(X_train, y_train)], 200)
+    return model.eval()""",
+    },
+    "iris: a deeper, wider net (64, 64), Adam with lr=0.005, 60 epochs": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.005), loader, 60)
+    return model.eval()""",
+    },
+    "iris: AdamW (lr=0.03) under cosine annealing, one epoch at a time": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 3))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=0.03)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=80)
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=16, shuffle=True)
+    for _ in range(80):
+        train_loop(model, nn.CrossEntropyLoss(), optimizer, loader, 1)
+        schedule.step()
+    return model.eval()""",
+    },
+    "iris: the tutorial idiom: torch.manual_seed(0), then DataLoader(shuffle=True) without a generator": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    return model.eval()""",
+    },
+    "iris: dropout between the layers, returned in evaluation mode": {
+        "cell": "train_iris",
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=16, shuffle=True)
+    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    model.eval()
+    return model""",
+    },
+    "iris: another loss that fits: mean squared error against one-hot targets": {
+        "cell": "train_iris",
+        "code": """import torch.nn.functional as F
+
+
+def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+
+    def loss_fn(scores, labels):
+        return F.mse_loss(scores, F.one_hot(labels, num_classes=3).float())
+
+    train_loop(model, loss_fn, torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    return model.eval()""",
     },
     'early stopping: your train_loop for each epoch, cloned tensors, a counter': {
         "cell": "train_early_stopping",

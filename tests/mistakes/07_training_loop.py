@@ -28,11 +28,9 @@ _LOOP = """def train_loop(model, loss_fn, optimizer, loader, epochs):
         history.append(total / count)
     return history"""
 
-_IRIS = """def train_iris(X_train, y_train, seed=0):
-    torch.manual_seed(seed)
+_IRIS = """def train_iris(X_train, y_train):
     model = {model}
-    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
     train_loop(model, {loss}, torch.optim.Adam(model.parameters(), lr=0.01), loader, {epochs})
     model.eval()
     return model"""
@@ -44,9 +42,11 @@ def _iris(model=_MLP, loss="nn.CrossEntropyLoss()", epochs=100):
     return _IRIS.format(model=model, loss=loss, epochs=epochs)
 
 
-# a wrong train_iris trains another model than the recipe's: its logits on the hidden splits and its
-# outputs on the synthetic points both differ from the reference's
-_IRIS_TESTS = {"test_iris_accuracy", "test_iris_is_mlp"}
+# test_iris_accuracy is graded on the outcome (the accuracy averaged over ten hidden iris splits,
+# grading/outcome.py; full marks 0.93, none 0.85): a mistake that still trains a good model (no
+# activation, a softmax at the end) loses only test_iris_is_mlp's point. Each iris mistake below
+# reaches a mean of 0.84 or less on every one of 20 secrets measured (benchmarks/outcome_margins.py).
+_IRIS_TESTS = {"test_iris_accuracy"}
 
 MISTAKES = {
     "extrapolation split by position, not by x": {
@@ -116,8 +116,11 @@ def interpolation_split(n, n_test=20, generator=None):
         "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
             loss.backward()
             optimizer.step()"""),
-        # gradients pile up, so the steps grow until SGD diverges, and train_iris (which uses
-        # train_loop) trains another model
+        # gradients pile up, so the steps grow until SGD diverges: the two loop tests catch it on any
+        # stream. train_iris (which uses train_loop, with Adam, whose normalised steps survive summed
+        # gradients) misses 0.93 on the in-process test secret's splits, but on other secrets it
+        # reaches a mean of 0.852-0.922 (20 secrets measured), close to a correct answer's 0.937 or
+        # more: its iris verdict is incidental, never what catches it
         "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
     },
     "forgot optimizer.step()": {
@@ -250,63 +253,64 @@ def interpolation_split(n, n_test=20, generator=None):
     "no activation between the layers": {
         "cell": "train_iris",
         "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.Linear(16, 3))"),
-        "fails": _IRIS_TESTS,
-    },
-    "far too little training": {
-        "cell": "train_iris",
-        "code": _iris(epochs=2),
-        "fails": _IRIS_TESTS,
+        "fails": {"test_iris_is_mlp"},
     },
     "model ends in a softmax (probabilities, not logits)": {
         "cell": "train_iris",
         "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3), nn.Softmax(dim=1))"),
+        "fails": {"test_iris_is_mlp"},
+    },
+    "undertrained: far too little training (2 epochs)": {
+        "cell": "train_iris",
+        "code": _iris(epochs=2),
         "fails": _IRIS_TESTS,
     },
-    "another loss than nn.CrossEntropyLoss (multi-class hinge)": {
+    "overfit to a small subset: 300 epochs on the first 6 rows": {
         "cell": "train_iris",
-        "code": _iris(loss="nn.MultiMarginLoss()"),
-        "fails": _IRIS_TESTS,
-    },
-    "seeds torch after building the model": {
-        "cell": "train_iris",
-        "code": _iris().replace("    torch.manual_seed(seed)\n    model = " + _MLP,
-                                "    model = " + _MLP + "\n    torch.manual_seed(seed)"),
-        "fails": _IRIS_TESTS,
-    },
-    "loader without shuffling": {
-        "cell": "train_iris",
-        "code": _iris().replace("batch_size=32, shuffle=True,", "batch_size=32,"),
-        "fails": _IRIS_TESTS,
-    },
-    "shuffled with torch's global generator": {
-        "cell": "train_iris",
-        "code": _iris().replace("shuffle=True,\n                        generator=torch.Generator().manual_seed(seed))",
-                                "shuffle=True)"),
-        "fails": _IRIS_TESTS,
-    },
-    "a new generator every epoch (the same order each epoch)": {
-        "cell": "train_iris",
-        "code": """def train_iris(X_train, y_train, seed=0):
-    torch.manual_seed(seed)
+        "code": """def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
-    loss_fn, optimizer = nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01)
-    for epoch in range(100):
-        loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
-                            generator=torch.Generator().manual_seed(seed))
-        train_loop(model, loss_fn, optimizer, loader, 1)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    train_loop(model, nn.CrossEntropyLoss(), optimizer, [(X_train[:6], y_train[:6])], 300)
     model.eval()
     return model""",
         "fails": _IRIS_TESTS,
     },
-    "drops the short last batch (drop_last=True)": {
+    "predictions made in train mode, with dropout active": {
         "cell": "train_iris",
-        "code": _iris().replace("batch_size=32, shuffle=True,", "batch_size=32, shuffle=True, drop_last=True,"),
+        "code": """def train_iris(X_train, y_train):
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 3))
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    return model""",
         "fails": _IRIS_TESTS,
     },
-    "one full batch instead of the loader of 32": {
+    "a model that ignores the petal measurements (the last two columns)": {
         "cell": "train_iris",
-        "code": _iris().replace("batch_size=32, shuffle=True,\n                        generator=torch.Generator().manual_seed(seed))",
-                                "batch_size=len(X_train))"),
+        "code": """class SepalsOnly(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 3))
+
+    def forward(self, x):
+        return self.net(x[:, :2])
+
+
+def train_iris(X_train, y_train):
+    model = SepalsOnly()
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
+    train_loop(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters(), lr=0.01), loader, 100)
+    model.eval()
+    return model""",
+        "fails": _IRIS_TESTS,
+    },
+    "a loss that does not fit: nn.NLLLoss on raw logits (no log-softmax)": {
+        "cell": "train_iris",
+        "code": _iris(loss="nn.NLLLoss()"),
+        "fails": _IRIS_TESTS,
+    },
+    "a loss that does not fit: MSE between the logits and the class index": {
+        "cell": "train_iris",
+        "code": _iris(loss="lambda out, y: nn.functional.mse_loss(out, y.float().unsqueeze(1))"),
         "fails": _IRIS_TESTS,
     },
     'early stopping: state_dict kept without a copy': {
@@ -484,7 +488,10 @@ def interpolation_split(n, n_test=20, generator=None):
     },
 }
 
+# carol forgets optimizer.step(): her iris model stays at its initialisation on every hidden split, so
+# her score does not depend on the course's secret (a forgotten zero_grad still trains iris fairly
+# well: a mean of 0.852-0.922 over the hidden splits, measured, which earns part of the points)
 DEMO = {
-    "wrong": "forgot optimizer.zero_grad()",
-    "scores": {"alice": 19, "bob": 0, "carol": 10},
+    "wrong": "forgot optimizer.step()",
+    "scores": {"alice": 19, "bob": 0, "carol": 11},
 }
