@@ -210,9 +210,23 @@ def test_an_oversized_reference_observation_stops_the_run_for_the_instructor(cap
 
 # Instructions that exist only to make random streams match (issue 24): gone from every assignment
 # whose training exercises are graded on their outcome. The others join this list as they are converted.
-OUTCOME_GRADED = ["02_linear_regression", "03_logistic_regression", "04_softmax_regression", "05_spiral_mlp"]
+OUTCOME_GRADED = ["02_linear_regression", "03_logistic_regression", "04_softmax_regression", "05_spiral_mlp",
+                  "07_training_loop"]
 FORBIDDEN = ("exactly this way", "exactly in this way", "compare your trained", "train exactly",
              "compare your trained model", "torch seeded first")
+
+
+def test_the_a7_test_cell_names_its_metric_and_threshold_and_iris_stays_in_the_grader():
+    a7 = REPO / "source" / "07_training_loop"
+    nb = read(a7 / "07_training_loop.ipynb")
+    source = next(c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_iris_accuracy")
+    assert 'outcome("iris", predictions, metric="accuracy", full_marks=0.93, no_marks=0.85, over="mean")' in source
+    held = outcome.generate(a7, a7.name, "a secret")
+    assert len(held.targets["iris"]) == 10
+    for given, targets in zip(held.inputs["iris"], held.targets["iris"]):
+        assert sorted(given) == ["X", "X_test", "y"] and len(given["X_test"]) == len(targets) == 60
+        assert targets.count(0.0) == targets.count(1.0) == targets.count(2.0) == 20   # stratified
+    assert not (REPO / "release" / a7.name / outcome.GENERATOR).exists()
 
 
 @pytest.mark.parametrize("name", OUTCOME_GRADED)
