@@ -83,7 +83,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                     grade.auto_score, grade.needs_manual_grade = 0, False
                     continue
                 if grade.name in judged:  # decided here, from the observations
-                    grade.auto_score = round(grade.max_score * judged[grade.name].fraction, 2)
+                    grade.auto_score = judged[grade.name].points(grade.max_score)
                 else:                     # a written answer: graded by hand
                     grade.auto_score, _ = utils.determine_grade(cell)
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None

@@ -15,6 +15,10 @@ What a failing test may tell the student: for a visible check, what it got and w
 An outcome check (helpers.checks.outcome) is scored instead by grading/outcome.py, against the
 held-out targets the grading process attached to the reference: it may earn a share of the
 points, and says the metric reached and the thresholds, never a target.
+
+The points follow from the verdict here too (`Verdict.points`: the test's maximum times the share
+it earns); grading/record.py only writes them into the gradebook, where nbgrader's late-penalty
+plugin takes its penalty off the notebook's total (grading/late.py).
 """
 import math
 from dataclasses import dataclass
@@ -44,6 +48,11 @@ class Verdict:
     def fraction(self):
         """The share of the test's points it earns."""
         return 1.0 if self.passed else self.partial
+
+    def points(self, max_score):
+        """The points of a test worth `max_score` (what the gradebook's auto_score holds), to the
+        hundredth; the late penalty is nbgrader's, taken off the notebook's total (grading/late.py)."""
+        return round(max_score * self.fraction, 2)
 
 
 def observations(cell):

@@ -131,3 +131,10 @@ def test_status_round_trips_and_combines():
     assert str(combine({"a": error("missing notebook a.ipynb"), "b": limit("used all 512 MB")})) == \
         "error: missing notebook a.ipynb; limit: used all 512 MB"
     assert str(combine({})) == "graded"
+
+
+def test_the_points_follow_from_the_verdict():
+    assert verdict.Verdict(True).points(3) == 3
+    assert verdict.Verdict(False, "x").points(3) == 0
+    assert verdict.Verdict(False, "x", partial=0.35).points(2) == 0.7
+    assert verdict.Verdict(False, "x", partial=1 / 3).points(2) == 0.67   # to the hundredth, as nbgrader shows
