@@ -2,8 +2,9 @@
 
 The instructor notebook is run in this process with one answer cell replaced by the mistake, and
 its test cells are judged against the solution's observations by grading/verdict.py (as under
-`make grade`); the set of failing test cells must equal the entry's `fails`. The full solution
-must fail none. One test class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
+`make grade`); the set of failing test cells must equal the entry's `fails`, plus any of its
+`may_fail`: outcome tests the mistake lands near the bar of, which it fails on some hidden sets
+or random streams and not on others (each such entry says why). The full solution must fail none. One test class per assignment, so that pytest-xdist (`--dist loadscope`) spreads them.
 """
 import functools
 
@@ -37,8 +38,9 @@ class MistakesOf:
         spec = demo.load_spec(self.name)["MISTAKES"][mistake]
         results = judge(self.name, demo.mistake_answers(demo.load_spec(self.name), mistake))
         failed = {test for test, error in results.items() if error}
-        assert failed == set(spec["fails"]), (
-            f"{mistake!r} should fail exactly {sorted(spec['fails'])}, failed {sorted(failed)}: "
+        assert set(spec["fails"]) <= failed <= set(spec["fails"]) | set(spec.get("may_fail", ())), (
+            f"{mistake!r} should fail exactly {sorted(spec['fails'])} "
+            f"(and may fail {sorted(spec.get('may_fail', ()))}), failed {sorted(failed)}: "
             + "; ".join(f"{k}: {v}" for k, v in results.items() if v))
 
     def test_spec_names_real_cells(self):
@@ -50,6 +52,7 @@ class MistakesOf:
         for mistake, entry in spec["MISTAKES"].items():
             assert entry["cell"] in answer_ids, f"{mistake}: no answer cell {entry['cell']!r}"
             assert entry["fails"] and set(entry["fails"]) <= test_ids, f"{mistake}: unknown tests {entry['fails']}"
+            assert set(entry.get("may_fail", ())) <= test_ids - set(entry["fails"]), f"{mistake}: may_fail"
         assert len(spec["MISTAKES"]) >= 6, "list at least six typical mistakes"
         assert spec["DEMO"]["wrong"] in spec["MISTAKES"]
         assert set(spec["DEMO"]["scores"]) == {"alice", "bob", "carol"}

@@ -111,8 +111,11 @@ def sigmoid(z):
     "sum instead of mean": {
         "cell": "binary_cross_entropy",
         "code": "def binary_cross_entropy(p, y):\n" + _BCE_BODY.replace(".mean()", ".sum()"),
-        # 20 times the step: the model still classifies, but its probabilities are far too sure
-        "fails": {"test_bce_values", "test_bce_extreme", "test_train_converges"},
+        # 20 times the step: the model still classifies, and its probabilities are too sure, but
+        # their Brier score lands near the 0.16 bar: it fails test_train_converges on some hidden
+        # sets and random streams, not all (grading_error_rates found one where it passed)
+        "fails": {"test_bce_values", "test_bce_extreme"},
+        "may_fail": {"test_train_converges"},
     },
     "sign error: log-likelihood instead of its negative": {
         "cell": "binary_cross_entropy",
