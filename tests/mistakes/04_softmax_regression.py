@@ -161,7 +161,10 @@ MISTAKES = {
         loss.backward()
         optimizer.step()
     return model""",
-        "fails": {"test_train_model", "test_train_accuracy"},
+        "fails": {"test_train_accuracy"},   # a mean of 0.737-0.766 over the hidden sets, under 0.78
+        # the hidden part of test_train_model (5 steps on 230 images) reaches its own-data bar of
+        # 0.6 in about 4 random streams of 10: measured 0.42-0.70 over 40 (CI met one where it did)
+        "may_fail": {"test_train_model"},
     },
     "training: forgets optimizer.step()": {
         "cell": "train_softmax_regression",
