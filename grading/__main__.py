@@ -8,9 +8,11 @@ import sys
 import warnings
 from pathlib import Path
 
-# Only the standard library at the top: `--help`, a usage error and a wrong course folder or
-# assignment name answer without importing nbgrader or torch (the commands import what they need).
-REPO = Path(__file__).resolve().parent.parent
+# Only the standard library and grading/course.py (which imports nbformat and nbgrader only where
+# used) at the top: `--help`, a usage error and a wrong course folder or assignment name answer
+# without importing nbgrader or torch (the commands import what they need).
+from .course import REPO, assignments
+
 MOODLE_IDS = ("email", "idnumber", "username")   # grading/lms.py's MOODLE_IDS (a test keeps them equal)
 NAMED = ("autograde", "feedback", "grade", "due")   # the commands that take one assignment's name
 
@@ -22,15 +24,9 @@ def _course(value):
     return root
 
 
-def assignments(root):
-    """The assignment names of the course at `root` (grading.course.assignments, without its imports)."""
-    source = Path(root) / "source"
-    return sorted(p.name for p in source.iterdir() if p.is_dir() and any(p.glob("*.ipynb"))) if source.is_dir() else []
-
-
 def unknown_assignment(root, names):
     """A usage error for the first of `names` that is not an assignment of the course, else None."""
-    known = assignments(root)
+    known = assignments(root) if (Path(root) / "source").is_dir() else []
     for name in names:
         if name not in known:
             return f"no assignment {name!r} in {Path(root) / 'source'}: one of {', '.join(known) or '(none)'}"

@@ -14,8 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-import nbformat
-
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -183,6 +181,7 @@ def load_notebook(data):
         return None, f"a notebook of {len(cells)} cells: the grader takes at most {MAX_CELLS}"
     if _depth_over(raw, MAX_DEPTH):
         return None, f"not a valid notebook: its JSON is nested more than {MAX_DEPTH} deep"
+    import nbformat
     from nbformat import versions
     from nbformat.reader import get_version
     try:

@@ -47,4 +47,3 @@ def test_the_strings_written_twice_agree():
     assert verdict.OBSERVATION_MIME == checks.OBSERVATION_MIME
     assert verdict.OBSERVE_ENV == checks.OBSERVE_ENV
     assert cli.MOODLE_IDS == tuple(sorted(lms.MOODLE_IDS))
-    assert cli.assignments(REPO) and cli.assignments(REPO) == __import__("grading").course.assignments(REPO)
