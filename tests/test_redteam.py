@@ -34,9 +34,8 @@ pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ
 
 def _nbs():
     (_, source_nb, release_nb), = demo.notebooks(REPO, NAME)
-    spec = demo.load_spec(NAME)
     full = demo.solution_cells(source_nb)
-    wrong = dict(full, **demo.mistake_answers(spec, spec["DEMO"]["wrong"]))
+    wrong = dict(full, **demo.demo_data(NAME)["answers"])
     return release_nb, full, wrong
 
 
