@@ -27,6 +27,7 @@ The layouts are the ones the LMSs document:
 
 An import checks the whole file before it writes anything: a row without an id, an id that cannot
 be a folder name (nbgrader's submitted/<student>/), or a duplicate stops it with the row numbers.
+The roster imported last is kept in the gradebook, and `lms-export canvas` fills it in by default.
 """
 import csv
 import io
@@ -130,9 +131,8 @@ def read_roster(path, lms=None, id_column=None):
 
 
 def import_roster(root, path, lms=None, id_column=None):
-    """Add (or update) the roster's students in the course's gradebook; return them. The roster
-    itself is kept in the gradebook too (`records.set_roster`), so `lms-export canvas` fills in
-    the export the instructor imported without being told where it is again."""
+    """Add (or update) the roster's students in the course's gradebook, and keep the roster there
+    (`records.set_roster`, for `export`); return the students."""
     from nbgrader.api import Gradebook
     students = read_roster(path, lms, id_column)
     header, _ = _read_rows(path)
@@ -155,9 +155,8 @@ def imported_roster(root):
 
 
 def _gradebook_scores(root):
-    """({assignment: max score}, {(assignment, student): final score}, {student: Student}), where the
-    final score is nbgrader's (manual grades included, the late penalty taken off). A class with
-    no gradebook or no submission stops here, before anything is written."""
+    """({assignment: max score}, {(assignment, student): final score (nbgrader's: manual grades in,
+    late penalty off)}, {student: Student}); an empty class stops here, before anything is written."""
     from nbgrader.api import Gradebook
 
     from .grades import require_gradebook
@@ -209,11 +208,9 @@ def match_columns(header, names, ids=None):
 
 
 def canvas_export(root, roster_path, target, ids=None, warn=print):
-    """Write `target` in Canvas's gradebook import layout, one row per student of the Canvas export
-    `roster_path` (its identity columns kept as they are), one column per assignment
-    (`match_columns`: the export's own column by id or title, else a new one; `warn` says which
-    did not match); the "Points Possible" row gives the maxima. Returns (rows written, students
-    missing from Canvas)."""
+    """Write `target` in Canvas's gradebook import layout: a row per student of the Canvas export
+    `roster_path` (identity columns as they are), a column per assignment (`match_columns`; `warn`
+    says what did not match), the "Points Possible" row. Returns (rows, students not in Canvas)."""
     header, rows = _read_rows(roster_path)
     if detect(header) != "canvas":
         raise GradingError(f"{roster_path} is not a Canvas gradebook export (columns {', '.join(CANVAS_ID_COLUMNS)})")

@@ -1,6 +1,9 @@
 """Grade a whole class in parallel, each submission isolated: `make grade A=<assignment>`.
 
-`grade` below is the run; each step is a module of its own, in the order a submission meets them:
+`grade` below is the run; each step is a module of its own, in the order a submission meets them.
+The run chooses how kernels start once (grading/launcher.py), opens one `Course` (grading/gradebook.py:
+nbgrader's API and one gradebook connection) that every step uses, and hands a submission from
+step to step as the small types of grading/stages.py (`Submission` -> `Executed` -> `Result`):
 
 1. plan (here): who needs grading. A student is graded when they have no record, their submission
    or the assignment's source/ changed since, or a regrade is due (`force` and `only` mark it due

@@ -72,9 +72,16 @@ def run_sandboxed(nb, root, settings, run_dir, files=None):
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
-            launcher=settings.launcher or launcher.choose(settings, out=lambda *_: None))
+            launcher=_launcher(settings))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _launcher(settings):
+    """The run's launcher (chosen once by the grading process); a Dask worker that cannot fork
+    kernels (not root) starts them from scratch instead, as isolated (its probe runs the same way)."""
+    chosen = settings.launcher or launcher.choose(settings, out=lambda *_: None)
+    return launcher.BWRAP if chosen == launcher.ZYGOTE and not launcher.zygote_possible() else chosen
 
 
 def probe_kernel(root, settings, run_dir=None):
