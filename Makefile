@@ -124,8 +124,9 @@ export: $(READY)
 
 # Rosters and grades to and from the LMS (grading/lms.py): a Canvas gradebook export or a Moodle
 # export adds its students to the gradebook; lms-export writes the CSV each of them imports
-# (Canvas: ROSTER=<its gradebook export>, whose identity columns and assignment ids it keeps;
-# Moodle: BY=email|username|idnumber, the column its import maps users by).
+# (Canvas: the roster imported last, or ROSTER=<its gradebook export>, whose identity columns and
+# assignment ids it keeps, columns matched by title or IDS=name=id,...; Moodle: BY=email|username|idnumber,
+# the column its import maps users by).
 roster: $(READY)
 	@test -n "$(FILE)" || { echo "usage: make roster FILE=<canvas or moodle export.csv> [LMS=canvas|moodle] [COURSE=folder]"; exit 2; }
 	$(GRADING) roster $(ON_COURSE) "$(FILE)" $(if $(LMS),--lms $(LMS))
@@ -135,7 +136,7 @@ due: $(READY)
 	$(GRADING) due $(ON_COURSE) $(A) "$(WHEN)"
 
 lms-export: $(READY)
-	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
+	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(IDS),--ids "$(IDS)") $(if $(TO),--to "$(TO)")
 
 # The course hub on this machine (deploy/jupyterhub_config.py; README, "Running the course for a
 # class"): JupyterHub from requirements.txt, configurable-http-proxy from deploy/package.json
