@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, late, records, status, submission, verdict
+from . import cells, course, late, observed, records, status, submission, verdict
 from .prepare import input_files
 
 def apply_verdicts(nb, tests):
@@ -59,6 +59,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
     root = Path(root)
     api = api or course.nbgrader_api(root)
     hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
+    failed, took = observed.failures(notebooks, ref), observed.seconds(notebooks)   # before the observations go
     verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
     try:
         timestamp = late.submission_time(root / "submitted" / student / name)
@@ -94,6 +95,7 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
         late.apply(api, gb, submission)   # issue 17: the configured late penalty, same transaction
         if final:
             records.write(gb.db, name, student, outcome, *hashes)
+            observed.write(gb.db, name, student, failed, took)
         gb.db.commit()
     return outcome
 
