@@ -72,7 +72,7 @@ def mistake_signatures(root, name, settings=None, out=print):
     """{mistake: {test: signature}} of every known mistake of `name`, run once in a sandbox like a
     student's notebook against the cached reference; cached until the tests, the environment, the
     hidden sets or the mistakes file change. {} when the assignment has no mistakes file."""
-    from . import fanout, prepare, reference, work
+    from . import bwrap, fanout, prepare, reference, work
     from . import outcome as heldout
     from .settings import Settings
     entries = spec(name)
@@ -89,7 +89,7 @@ def mistake_signatures(root, name, settings=None, out=print):
     if ref is None:
         raise course.GradingError(f"no reference for {name} under the current tests: run `make grade A={name}` first")
     ref = heldout.attach(ref, held)
-    settings = settings or Settings()
+    settings = settings or Settings(sandbox=bwrap.available())   # the instructor's own code
     out(f"running the {len(entries)} known mistakes of {name} once (cached afterwards)")
     files = {**prepare.input_files(root / "source" / name), **held.files()}
     source = reference.source_notebooks(root, name)
@@ -210,6 +210,13 @@ def answer_cells(root, name):
     return out
 
 
+def starter_cells(root, name):
+    """{answer cell grade_id: its starter code} (release/)."""
+    import nbformat
+    return {cells.grade_id(c): c.source for path in sorted((Path(root) / "release" / name).glob("*.ipynb"))
+            for c in nbformat.read(path, as_version=4).cells if cells.is_answer(c)}
+
+
 def answer_source(root, name, student, notebook, cell_id):
     """A student's answer cell, as submitted ('' when it cannot be read)."""
     try:
@@ -228,12 +235,11 @@ def hints_for_class(root, name, settings=None, out=print):
     """{(student, test): [hint]} of every graded student of `name`; {} without a running a kernel
     when no known mistake of the assignment carries a hint."""
     from nbgrader.api import Gradebook
-    from . import analytics, bwrap
-    from .settings import Settings
+    from . import analytics
     entries = spec(name)
     if not any(isinstance(e.get("hint"), str) and e["hint"].strip() for e in entries.values()):
         return {}
-    known = mistake_signatures(root, name, settings or Settings(sandbox=bwrap.available()), out=out)
+    known = mistake_signatures(root, name, settings, out=out)
     api = course.nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         seen = observed.read(gb.db, name)
