@@ -31,10 +31,6 @@ GRADES = """SELECT sa.student_id, bc.name, g.auto_score, g.manual_score, gc.max_
     JOIN submitted_assignment sa ON sn.assignment_id = sa.id JOIN assignment a ON sa.assignment_id = a.id
     JOIN base_cell bc ON g.cell_id = bc.id JOIN grade_cells gc ON gc.id = bc.id
     WHERE a.name = :a AND a.course_id = :c AND gc.cell_type = 'code'"""
-SUBMISSIONS = """SELECT sa.student_id, sa.timestamp, sa.extension, a.duedate,
-    (SELECT SUM(sn.late_submission_penalty) FROM submitted_notebook sn WHERE sn.assignment_id = sa.id)
-    FROM submitted_assignment sa JOIN assignment a ON sa.assignment_id = a.id
-    WHERE a.name = :a AND a.course_id = :c"""
 
 
 @dataclass
@@ -76,6 +72,20 @@ def test_order(root, name):
     return out
 
 
+def _submissions(session, name, course_id):
+    """[(student, timestamp, extension, due date, late penalty)]: nbgrader's ORM, whose column
+    types read dates and intervals alike from sqlite and PostgreSQL."""
+    from nbgrader.api import Assignment, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy import func
+    penalties = dict(session.query(SubmittedNotebook.assignment_id, func.sum(SubmittedNotebook.late_submission_penalty))
+                     .group_by(SubmittedNotebook.assignment_id).all())
+    rows = (session.query(SubmittedAssignment.id, SubmittedAssignment.student_id, SubmittedAssignment.timestamp,
+                          SubmittedAssignment.extension, Assignment.duedate)
+            .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
+            .filter(Assignment.name == name, Assignment.course_id == course_id).all())
+    return [(student, when, extension, due, penalties.get(key)) for key, student, when, extension, due in rows]
+
+
 def _seconds(interval):
     if interval is None:
         return None
@@ -91,7 +101,7 @@ def load(root, name):
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         params = {"a": name, "c": api.coursedir.course_id}
         rows = gb.db.execute(text(GRADES), params).fetchall()
-        subs = gb.db.execute(text(SUBMISSIONS), params).fetchall()
+        subs = _submissions(gb.db, name, api.coursedir.course_id)
         recorded = records.read(gb.db, name).get(name, {})
         seen = observed.read(gb.db, name)
         gb.db.commit()

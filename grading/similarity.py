@@ -1,6 +1,6 @@
 """Similar submissions: pairs of students whose answer cells share most of their code.
 
-Each student's answer cells (those the student writes, read from submitted/) are joined into one
+Each student's code answer cells (those the student writes, read from submitted/) are joined into one
 document and compared with every other student's by copydetect (winnowing over the token stream,
 as MOSS does; variable and function names are replaced by placeholders first, so renaming them
 hides nothing). What the course gave everyone is removed first: the starter code of the answer
@@ -33,8 +33,17 @@ class Pair:
     b: str
     similarity: float       # the smaller of the two shares
     shares: tuple           # (share of a's code, share of b's code)
-    shared_a: str           # a's code, shared parts marked (HTML)
-    shared_b: str
+    code: tuple             # (a's code, b's code)
+    slices: tuple           # where the shared code lies in each (copydetect's slices)
+
+    @property
+    def shared_a(self):
+        """a's code as HTML, the shared parts marked."""
+        return _marked(self.code[0], self.slices[0])
+
+    @property
+    def shared_b(self):
+        return _marked(self.code[1], self.slices[1])
 
 
 def _answers_of(nb_json, ids):
@@ -48,10 +57,11 @@ def _answers_of(nb_json, ids):
 
 
 def answer_ids(root, name):
-    """[(notebook, answer grade_id)] of the assignment's answer cells, in notebook order."""
+    """[(notebook, answer grade_id)] of the assignment's code answer cells, in notebook order."""
     out = []
     for path in sorted((Path(root) / "release" / name).glob("*.ipynb")):
-        out += [(path.stem, cells.grade_id(c)) for c in nbformat.read(path, as_version=4).cells if cells.is_answer(c)]
+        out += [(path.stem, cells.grade_id(c)) for c in nbformat.read(path, as_version=4).cells
+                if cells.is_answer(c) and c.cell_type == "code"]
     return out
 
 
@@ -76,7 +86,7 @@ def boilerplate(root, name):
     """The code every student was given: the answer cells' starter code and the lecture's cells."""
     parts = []
     for path in sorted((Path(root) / "release" / name).glob("*.ipynb")):
-        parts += [c.source for c in nbformat.read(path, as_version=4).cells if cells.is_answer(c)]
+        parts += [c.source for c in nbformat.read(path, as_version=4).cells if cells.is_answer(c) and c.cell_type == "code"]
     number = name.split("_", 1)[0]
     for folder in (Path(root) / "notebooks", course.REPO / "notebooks"):
         lectures = sorted(folder.glob(f"{number}_*.ipynb"))
@@ -114,8 +124,8 @@ def similar(docs, base="", threshold=THRESHOLD):
         _, shares, (slices_a, slices_b) = compare_files(prints[a], prints[b])
         shares = (float(shares[0]), float(shares[1]))
         if min(shares) >= threshold:
-            pairs.append(Pair(a, b, min(shares), shares, _marked(prints[a].raw_code, slices_a),
-                              _marked(prints[b].raw_code, slices_b)))
+            pairs.append(Pair(a, b, min(shares), shares, (prints[a].raw_code, prints[b].raw_code),
+                              (slices_a, slices_b)))
     return sorted(pairs, key=lambda p: (-p.similarity, p.a, p.b))
 
 
