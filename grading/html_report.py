@@ -17,7 +17,8 @@ from .status import Status
 
 STYLE = """body{font-family:sans-serif;max-width:70em;margin:1em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}
-th{background:#f0f0f0}.num{text-align:right}.low{background:#fde2e2}figure{display:inline-block;margin:.5em}
+th{background:#f0f0f0}.num{text-align:right}.low{background:#fde2e2}
+figure{display:inline-block;width:47%;margin:.5em;vertical-align:top}figure img{max-width:100%}figcaption{font-size:85%}
 pre{background:#f7f7f7;padding:.5em;overflow-x:auto;font-size:85%;margin:0}mark{background:#ffe08a}
 .pair td{width:50%}.note{color:#555;font-size:90%}"""
 LOW_DISCRIMINATION = 0.2   # below this a test hardly separates strong from weak submissions
