@@ -111,7 +111,7 @@ def run(args):
             print(f"{student}: {state}")
     elif args.command == "feedback":
         from . import feedback
-        feedback.generate(root, args.name)
+        feedback.generate(root, args.name, hints=True)
         print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
     elif args.command == "export":
         from . import grades

@@ -116,9 +116,11 @@ def write_problem_page(path, assignment, notebook, status):
         "<p>No autograded points were given for this notebook.</p>\n</body></html>\n")
 
 
-def generate(root, name):
+def generate(root, name, hints=False):
     """Generate HTML feedback for every graded student of `name` (hidden tests removed), and a
-    page saying why and what to do for each notebook that could not be graded."""
+    page saying why and what to do for each notebook that could not be graded. With `hints`
+    (`make feedback`), each student whose failures match a known mistake that carries a hint
+    reads it under the failing test (grading/clusters.py: the mistakes are run once, then cached)."""
     root = Path(root).resolve()
     require_class(root, name)
     status = load_status(root, name).get(name, {})
@@ -133,7 +135,7 @@ def generate(root, name):
     # `nbgrader autograde`) that holds a link, FIFO or device gets no feedback but a refusal.
     unsafe = {s: submission.refused(autograded / s / name) for s in done}
     from . import clusters
-    HideHiddenTests.hints = clusters.hints_for_class(root, name)   # {} when no known mistake carries a hint
+    HideHiddenTests.hints = clusters.hints_for_class(root, name) if hints else {}
     try:
         with in_dir(root):
             for student in done:

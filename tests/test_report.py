@@ -91,7 +91,7 @@ def graded(tmp_path_factory):
         gb.update_or_create_student(LATE[0])
         gb.update_or_create_submission(NAME, LATE[0], extension=timedelta(hours=LATE[2]))
     grader.grade(root, NAME, _settings(), out=lambda *_: None, progress=False)
-    feedback.generate(root, NAME)
+    feedback.generate(root, NAME, hints=True)
     return root
 
 
@@ -229,3 +229,33 @@ def test_report_opens_in_chromium(graded):
             page.screenshot(path=bs.ARTIFACTS / "report.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_the_report_reads_a_postgresql_gradebook_as_a_sqlite_one(tmp_path, monkeypatch):
+    """The demo class graded on PostgreSQL and on sqlite: the same statistics, failures and clusters,
+    and the report is written from either."""
+    import postgres_support
+    postgres_support.require_binaries()
+    with postgres_support.running() as server:
+        seen = {}
+        for kind in ("sqlite", "postgresql"):
+            root = demo.make_course(tmp_path / kind, [NAME])
+            demo.write_class(root, NAME)
+            if kind == "postgresql":
+                monkeypatch.setenv("COURSE_DB_URL", server.create_database())
+            else:
+                monkeypatch.delenv("COURSE_DB_URL", raising=False)
+            grader.grade(root, NAME, _settings(), out=lambda *_: None, progress=False)
+            data = analytics.load(root, NAME)
+            # the known mistakes' cache, stored and read back (no kernels: an empty set of runs)
+            clusters._store(root, NAME, "key", {"m": {"t": {"why": "wrong values"}}})
+            assert clusters._cached(root, NAME, "key") == {"m": {"t": {"why": "wrong values"}}}
+            monkeypatch.setattr(clusters, "mistake_signatures", lambda *a, **k: {})
+            page = html_report.write(root, NAME, out=lambda *_: None)
+            assert "grading report" in page.read_text()
+            seen[kind] = (analytics.per_test(data), data.failures, data.status,
+                          [(g.test, g.students) for g in clusters.cluster(data.failures, data.tests)])
+            monkeypatch.undo()
+    assert seen["postgresql"] == seen["sqlite"]
+    assert seen["sqlite"][1]["carol"].keys() == set(demo.load_spec(NAME)["MISTAKES"][
+        demo.load_spec(NAME)["DEMO"]["wrong"]]["fails"])
