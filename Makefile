@@ -2,7 +2,7 @@
 #   make test    everything CI checks (creates .venv from requirements.txt on first use)
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
-# Pipeline: make release | check-release | grade A=.. | feedback A=.. | export | notebooks
+# Pipeline: make release | check-release | grade A=.. | feedback A=.. | report A=.. | export | notebooks
 # A class: make hub | roster FILE=.. | due A=.. WHEN=.. | lms-export LMS=canvas|moodle (README)
 # Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
@@ -31,7 +31,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback export notebooks bench clean \
+.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback report export notebooks bench clean \
 	roster due lms-export hub hub-deps
 
 help:
@@ -104,16 +104,25 @@ autograde: $(READY)
 
 # Parallel, sandboxed grading of a whole class:
 #   make grade A=01_tensor_basics [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]
-#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0]
+#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0] [DRY_RUN=1]
 # SANDBOX=0 grades without bubblewrap (no isolation): only for notebooks you trust.
 # SCHEDULER sends the notebooks to the workers of a Dask cluster (grading/fanout.py says how to start
 # them); PREIMPORT=0 starts each kernel from scratch instead of forking it from a zygote.
+# DRY_RUN=1 regrades everyone in a scratch copy after a change of source/ and prints whose score
+# would change (before -> after, and which test); nothing is written (grading/dryrun.py).
 grade: $(READY)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]"; exit 2; }
 	$(ONE_THREAD) $(GRADING) grade $(ON_COURSE) $(A) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STUDENT),--student "$(STUDENT)") \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox) \
-	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport)
+	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport) \
+	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+
+# The instructor's report of a graded assignment: build/report/<A>/index.html in the course folder
+# (pass rates, difficulty, mistake clusters, similar submissions; docs/report.md).
+report: $(READY)
+	@test -n "$(A)" || { echo "usage: make report A=<assignment> [COURSE=folder]"; exit 2; }
+	$(ONE_THREAD) $(GRADING) report $(ON_COURSE) $(A)
 
 feedback: $(READY)
 	@test -n "$(A)" || { echo "usage: make feedback A=<assignment> [COURSE=folder]"; exit 2; }

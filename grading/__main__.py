@@ -14,7 +14,7 @@ from pathlib import Path
 from .course import REPO, assignments, plural
 
 MOODLE_IDS = ("email", "idnumber", "username")   # grading/lms.py's MOODLE_IDS (a test keeps them equal)
-NAMED = ("autograde", "feedback", "grade", "due")   # the commands that take one assignment's name
+NAMED = ("autograde", "feedback", "grade", "due", "report")   # the commands that take one assignment's name
 
 
 def _course(value):
@@ -63,7 +63,7 @@ def _autograde(root, args):
 
 def _feedback(root, args):
     from . import feedback
-    feedback.generate(root, args.name)
+    feedback.generate(root, args.name, hints=True)
     print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
 
 
@@ -83,12 +83,21 @@ def _grade(root, args):
     only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
     if not settings.sandbox:
         print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
+    if args.dry_run:
+        from . import dryrun
+        dryrun.run(root, args.name, settings)
+        return 0
     grader.grade(root, args.name, settings, only=only)
     grades.export(root, args.csv)
     results = grades.results(root, [args.name])
     print(report.format_table(results))
     print(report.summary(results))
     print(f"grades written to {root / args.csv}")
+
+
+def _report(root, args):
+    from . import html_report
+    print(f"report written to {html_report.write(root, args.name, threshold=args.threshold)}")
 
 
 def _roster(root, args):
@@ -151,6 +160,11 @@ def parser():
     c.add_argument("--no-preimport", action="store_true",
                    help="start every kernel from scratch instead of forking it from a template that has imported torch")
     c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
+    c.add_argument("--dry-run", action="store_true",
+                   help="regrade everyone in a scratch copy and print whose score would change; write nothing")
+    c = command("report", _report, "write the HTML report of a graded assignment (build/report/<name>/index.html)")
+    c.add_argument("name")
+    c.add_argument("--threshold", type=float, default=0.8, help="similar pairs: the least share of code shared")
     c = command("roster", _roster, "add the students of a Canvas or Moodle roster export (CSV) to the gradebook")
     c.add_argument("file", type=Path)
     c.add_argument("--lms", choices=("canvas", "moodle"), help="the roster's layout (default: from its columns)")

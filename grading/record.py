@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, late, records, status, submission, verdict
+from . import cells, late, observed, records, status, submission, verdict
 from .course import graders_own
 from .gradebook import course_of
 from .prepare import input_files
@@ -52,6 +52,7 @@ def record(course, result, ref=None):
     root, name, student, notebooks = course.root, result.assignment, result.student, result.notebooks
     hashes = result.hashes if all(result.hashes) else (records.submission_hash(root, name, student),
                                                        records.tests_hash(root, name))
+    failed, took = observed.failures(notebooks, ref), observed.seconds(notebooks)   # before the observations go
     result.verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
     timestamp = result.timestamp
     if timestamp is None:
@@ -89,6 +90,7 @@ def record(course, result, ref=None):
         late.apply(course.api, gb, submission)   # issue 17: the configured late penalty, same transaction
         if result.final:
             records.write(gb.db, name, student, outcome, *hashes)
+            observed.write(gb.db, name, student, failed, took)
         gb.db.commit()
     result.timings["record"] = time.perf_counter() - started
     return outcome

@@ -33,6 +33,13 @@ _TABLES = (
         assignment VARCHAR(128) PRIMARY KEY, reference_key VARCHAR(64) NOT NULL, observations TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS course_roster (
         id INTEGER PRIMARY KEY, lms VARCHAR(16) NOT NULL, filename TEXT NOT NULL, content TEXT NOT NULL)""",
+    # how each failing test failed, value-safe, and the time the notebooks ran (grading/observed.py)
+    """CREATE TABLE IF NOT EXISTS course_observed (
+        assignment VARCHAR(128) NOT NULL, student VARCHAR(128) NOT NULL, seconds REAL,
+        failures TEXT NOT NULL, PRIMARY KEY (assignment, student))""",
+    # what each known mistake's run observed, cached like the reference (grading/clusters.py)
+    """CREATE TABLE IF NOT EXISTS course_mistake (
+        assignment VARCHAR(128) PRIMARY KEY, mistakes_key VARCHAR(64) NOT NULL, signatures TEXT NOT NULL)""",
 )
 
 

@@ -81,6 +81,7 @@ test_logistic.py
 test_outcome.py
 test_regression.py
 test_release.py
+test_report_units.py
 test_softmax_fast.py
 test_spiral.py
 test_test_cells.py
