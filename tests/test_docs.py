@@ -136,8 +136,8 @@ RUN_BY = {
     "make hub-deps": "test_hub_e2e.py::test_a_class_on_the_hub",   # the proxy the hub tests start
     "make test": DRY, "make test-fast": DRY, "make venv": DRY, "make notebooks": DRY, "make bench": DRY,
     **{f"make {t}": INSTRUCTOR for t in ("release", "check-release", "grade", "feedback", "export",
-                                         "roster", "due", "lms-export", "autograde")},
-    **{f"python -m grading {c}": INSTRUCTOR for c in ("", "roster", "due", "lms-export")},
+                                         "roster", "due", "lms-export", "autograde", "report")},
+    **{f"python -m grading {c}": INSTRUCTOR for c in ("", "roster", "due", "lms-export", "report", "feedback")},
 }
 
 
@@ -225,6 +225,9 @@ def test_the_instructor_path_runs_as_the_pages_show_it(tmp_path, gradebook):
     full = demo.expected_scores(name)["alice"]
     assert re.search(rf"{name}\s+ada\s+{full:g} / {full:g}\s+graded", graded), graded
     assert "feedback written" in make("feedback", f"A={name}")
+    assert "report written to" in make("report", f"A={name}")
+    assert "no score would change (1 student)" in make("grade", f"A={name}", "DRY_RUN=1", "WORKERS=1",
+                                                 *([] if sandbox.bwrap_available() else ["SANDBOX=0"]))
     assert re.search(r"wrote \d+ rows? to .*grades.csv", make("export"))
     assert "1 student in the gradebook" in make("roster", f"FILE={tmp_path / 'canvas.csv'}")
     assert "is due 2026-03-01 23:59:00" in make("due", f"A={name}", "WHEN=2026-03-01 23:59:00 UTC")
