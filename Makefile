@@ -57,10 +57,12 @@ $(READY): requirements.txt pyproject.toml
 
 # Two runs: the suite on $(TEST_WORKERS) xdist workers with one torch thread each, then, alone on the
 # machine so that it oversubscribes nothing, the check that lectures print their committed numbers
-# with two torch threads too (tests/test_threads.py, marker `threads`).
+# with two torch threads too (tests/test_threads.py, marker `threads`); then `git status` must be clean.
 test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
+	@if [ -d .git ] && [ -n "$$(git status --porcelain)" ]; then git status --short; \
+	  echo "make test left the files above in the repository (a test must write into its tmp_path)"; exit 1; fi
 
 # The fast loop: the tests that start no kernel, sandbox, browser, hub or database (tests/conftest.py
 # marks the rest `slow`), on two workers; about two minutes.
