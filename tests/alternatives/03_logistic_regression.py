@@ -32,33 +32,34 @@ ALTERNATIVES = {
     },
     "bce: torch.where on the label, clamp_": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape)
     p = torch.clamp(p, 1e-7, 1 - 1e-7)
-    return torch.where(y == 1, -torch.log(p), -torch.log(1 - p)).mean()""",
+    return torch.where(y == 1, -pos_weight * torch.log(p), -torch.log(1 - p)).mean()""",
     },
     "bce: the logs clamped at -100, as nn.BCELoss does": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     log_p = torch.log(p).clamp(min=-100)
     log_q = torch.log(1 - p).clamp(min=-100)
-    return -(y * log_p + (1 - y) * log_q).mean()""",
+    return -(pos_weight * y * log_p + (1 - y) * log_q).mean()""",
     },
     "bce: float64 inside, torch.xlogy, back to p's dtype": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     eps = 1e-7
     q = p.double().clamp(eps, 1 - eps)
     t = y.double().reshape(q.shape)
-    return -(torch.xlogy(t, q) + torch.xlogy(1 - t, 1 - q)).sum().div(q.numel()).to(p.dtype)""",
+    return -(pos_weight * torch.xlogy(t, q) + torch.xlogy(1 - t, 1 - q)).sum().div(q.numel()).to(p.dtype)""",
     },
-    "bce: labels copied with torch.tensor (it warns), flattened": {
+    "bce: labels copied with torch.tensor (it warns), flattened, per-example weights": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     labels = torch.tensor(y, dtype=p.dtype).reshape(-1)
     probs = p.reshape(-1).clamp(min=1e-7, max=1 - 1e-7)
-    losses = -(labels * probs.log() + (1 - labels) * (1 - probs).log())
+    weights = torch.where(labels > 0, torch.full_like(labels, pos_weight), torch.ones_like(labels))
+    losses = -weights * (labels * probs.log() + (1 - labels) * (1 - probs).log())
     return losses.sum() / len(losses)""",
     },
     "predict: your sigmoid thresholded at 0.5": {
