@@ -6,29 +6,25 @@ a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
 """
 
 ALTERNATIVES = {
-    "sigmoid: exp of minus logaddexp(0, -z)": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return torch.exp(-torch.logaddexp(torch.zeros_like(z), -z))""",
+    "log-sigmoid: minus logaddexp(0, -z)": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return -torch.logaddexp(torch.zeros_like(z), -z)""",
     },
-    "sigmoid: 1/2 (1 + tanh(z/2))": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return 0.5 * (1 + torch.tanh(z / 2))""",
+    "log-sigmoid: two branches fed only the inputs they can take": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    positive = torch.where(z >= 0, z, torch.zeros_like(z))
+    negative = torch.where(z < 0, z, torch.zeros_like(z))
+    return torch.where(z >= 0, -torch.log1p(torch.exp(-positive)), negative - torch.log1p(torch.exp(negative)))""",
     },
-    "sigmoid: two branches fed only the inputs they can take": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    positive = z >= 0
-    zero = torch.zeros_like(z)
-    z_pos = torch.where(positive, z, zero)     # <= 0 never reaches exp(-z) with a large z
-    z_neg = torch.where(positive, zero, z)
-    return torch.where(positive, 1 / (1 + torch.exp(-z_pos)), torch.exp(z_neg) / (1 + torch.exp(z_neg)))""",
-    },
-    "sigmoid: the textbook formula on a clamped z": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return 1.0 / (1.0 + torch.exp(-torch.clamp(z, min=-80.0, max=80.0)))""",
+    "log-sigmoid: float64 inside, log(1 + e) written out, back to z's dtype": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    d = z.double()
+    e = torch.exp(-torch.where(d >= 0, d, -d))
+    out = torch.where(d >= 0, -torch.log(1 + e), d - torch.log(1 + e))
+    return out.to(z.dtype)""",
     },
     "bce: torch.where on the label, clamp_": {
         "cell": "binary_cross_entropy",

@@ -55,43 +55,51 @@ def _changed(template, old, new):
 
 
 MISTAKES = {
-    "naive sigmoid 1/(1+exp(-z)): NaN gradient at z = -1000": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return 1 / (1 + torch.exp(-z))""",
-        "fails": {"test_sigmoid_extreme"},
+    "naive log-sigmoid log(1/(1+exp(-z))): -inf at z = -1000": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return torch.log(1 / (1 + torch.exp(-z)))""",
+        "fails": {"test_log_sigmoid_extreme"},
     },
-    "sigmoid as exp(z)/(1+exp(z)): NaN at z = 1000": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return torch.exp(z) / (1 + torch.exp(z))""",
-        "fails": {"test_sigmoid_extreme"},
+    "-log(1 + exp(-z)) in one branch: overflows at z = -1000": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return -torch.log1p(torch.exp(-z))""",
+        "fails": {"test_log_sigmoid_extreme"},
+    },
+    "log of lesson 3's stable sigmoid: -inf once σ(z) rounds to 0": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    e = torch.exp(-torch.where(z >= 0, z, -z))
+    return torch.log(torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))""",
+        "fails": {"test_log_sigmoid_extreme"},
     },
     "stable branches, but |z| by z.abs(): gradient 0 at z = 0": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
     e = torch.exp(-z.abs())
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
-        "fails": {"test_sigmoid_extreme", "test_train_accuracy", "test_train_converges"},
+    return torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e))""",
+        "fails": {"test_log_sigmoid_extreme", "test_train_accuracy", "test_train_converges"},
     },
     "torch.where over two overflowing branches": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return torch.where(z >= 0, 1 / (1 + torch.exp(-z)), torch.exp(z) / (1 + torch.exp(z)))""",
-        "fails": {"test_sigmoid_extreme"},
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return torch.where(z >= 0, -torch.log1p(torch.exp(-z)), z - torch.log1p(torch.exp(z)))""",
+        "fails": {"test_log_sigmoid_extreme"},
     },
-    "sigmoid through numpy (graph lost, overflow warning)": {
-        "cell": "sigmoid",
-        "code": """import numpy as np
-def sigmoid(z):
-    return torch.from_numpy(1 / (1 + np.exp(-z.detach().numpy())))""",
-        "fails": {"test_sigmoid_extreme", "test_train_accuracy", "test_train_converges"},
+    "calls F.logsigmoid": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return nn.functional.logsigmoid(z)""",
+        "fails": {"test_log_sigmoid_extreme", "test_log_sigmoid_values", "test_train_accuracy", "test_train_converges"},
     },
-    "calls torch.sigmoid": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return torch.sigmoid(z)""",
-        "fails": {"test_sigmoid_extreme", "test_sigmoid_values", "test_train_accuracy", "test_train_converges"},
+    "log-sigmoid computed in float32 whatever z's dtype": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    z = z.float()
+    e = torch.exp(-torch.where(z >= 0, z, -z))
+    return torch.where(z >= 0, -torch.log1p(e), z - torch.log1p(e))""",
+        "fails": {"test_log_sigmoid_values", "test_log_sigmoid_extreme"},
     },
     "log(0) not clipped": {
         "cell": "binary_cross_entropy",
@@ -195,14 +203,6 @@ def sigmoid(z):
         "code": """def predict(X, w, b):
     return (X @ w + b > 0).long()""",
         "fails": {"test_predict"},
-    },
-    "sigmoid computed in float32 whatever z's dtype": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    z = z.float()
-    e = torch.exp(-torch.where(z >= 0, z, -z))
-    return torch.where(z >= 0, 1 / (1 + e), e / (1 + e))""",
-        "fails": {"test_sigmoid_values"},
     },
     "labels returned as booleans": {
         "cell": "predict",
@@ -373,6 +373,6 @@ def sigmoid(z):
 }
 
 DEMO = {
-    "wrong": "naive sigmoid 1/(1+exp(-z)): NaN gradient at z = -1000",
+    "wrong": "naive log-sigmoid log(1/(1+exp(-z))): -inf at z = -1000",
     "scores": {"alice": 19, "bob": 0, "carol": 17},
 }
