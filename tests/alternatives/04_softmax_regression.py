@@ -297,7 +297,7 @@ for rate in [0.03, 0.1, 0.3, 1.0, 3.0]:
     with torch.no_grad():
         logits = model(X_val)
         val_loss = F.cross_entropy(logits, y_val).item()
-        val_acc = accuracy(logits, y_val)
+        val_acc = top_k_accuracy(logits, y_val, 1)
     results.append((val_loss, rate))
     print(f"lr={rate}: validation loss {val_loss:.3f}, accuracy {val_acc:.3f}")
 learning_rate = min(results)[1]""",
@@ -331,7 +331,7 @@ fit, val = torch.tensor(list(fit_part)), torch.tensor(list(val_part))
 def score(rate):
     model = train_softmax_regression(X_train[fit], y_train[fit], lr=rate)
     with torch.no_grad():
-        return accuracy(model(X_train[val]), y_train[val])
+        return top_k_accuracy(model(X_train[val]), y_train[val], 1)
 
 
 scores = {rate: score(rate) for rate in (0.02, 0.2, 2.0)}
