@@ -16,18 +16,19 @@ _PICK = """    best = int(errors.argmin())
 ALTERNATIVES = {
     "features: torch.vander, increasing powers": {
         "cell": "features",
-        "code": """def features(x, degree):
-    return torch.vander(x / 2, N=degree + 1, increasing=True)""",
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    return torch.vander((2 * x - low - high) / (high - low), N=degree + 1, increasing=True)""",
     },
     "features: powers broadcast against an arange": {
         "cell": "features",
-        "code": """def features(x, degree):
-    return (x / 2).unsqueeze(1) ** torch.arange(degree + 1, dtype=x.dtype)""",
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    middle, half = (low + high) / 2, (high - low) / 2
+    return ((x - middle) / half).unsqueeze(1) ** torch.arange(degree + 1, dtype=x.dtype)""",
     },
     "features: columns built by repeated multiplication": {
         "cell": "features",
-        "code": """def features(x, degree):
-    t = x / 2
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    t = 2 * (x - low) / (high - low) - 1
     columns = [torch.ones_like(t)]
     for _ in range(degree):
         columns.append(columns[-1] * t)

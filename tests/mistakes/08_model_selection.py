@@ -27,18 +27,40 @@ MISTAKES = {
     "raw powers x^i, not (x/2)^i": {
         "cell": "features",
         "hint": "Compare your features with the definition in the exercise: the inputs are rescaled before taking powers.",
-        "code": """def features(x, degree):
+        "code": """def features(x, degree, low=-2.0, high=2.0):
     return torch.stack([x ** i for i in range(degree + 1)], dim=1)""",
         "fails": {"test_features", "test_ridge_fit", "test_cross_validate"},
     },
     "the lesson's x^i / i!": {
         "cell": "features",
-        "hint": "This assignment defines its features differently from the lesson: read the definition again.",
+        "hint": "Compare your features with the definition in the exercise: the inputs are rescaled, not divided by a factorial.",
         "code": """import math
 
 
-def features(x, degree):
+def features(x, degree, low=-2.0, high=2.0):
     return torch.stack([x ** i / math.factorial(i) for i in range(degree + 1)], dim=1)""",
+        "fails": {"test_features", "test_ridge_fit", "test_cross_validate"},
+    },
+    "features: lesson 8's x/2 whatever the interval": {
+        "cell": "features",
+        "hint": "Try your features on an interval other than [-2, 2]: is every column still between -1 and 1?",
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    return torch.stack([(x / 2) ** i for i in range(degree + 1)], dim=1)""",
+        "fails": {"test_features"},
+    },
+    "features: x / high, the low end ignored": {
+        "cell": "features",
+        "hint": "Where does your t put x = low? It should be -1.",
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    return torch.stack([(x / high) ** i for i in range(degree + 1)], dim=1)""",
+        "fails": {"test_features"},
+    },
+    "features: onto [0, 1] instead of [-1, 1]": {
+        "cell": "features",
+        "hint": "Where does your t put the midpoint of the interval? It should be 0.",
+        "code": """def features(x, degree, low=-2.0, high=2.0):
+    t = (x - low) / (high - low)
+    return torch.stack([t ** i for i in range(degree + 1)], dim=1)""",
         "fails": {"test_features", "test_ridge_fit", "test_cross_validate"},
     },
     "ridge: AᵀA not divided by n (the penalty n times too weak)": {
