@@ -13,7 +13,7 @@ deploy/package.json). docs/deployment.md says how to run it for a class.
                 account that owns the course folder), with the gradebook at COURSE_DB_URL; so does
                 <course>-check, Check my work (deploy/check_service.py, docs/check.md), which the
                 course's students and instructors may open at /services/<course>-check/ and reach
-                from a "Check my work" button in the notebook toolbar and the Help menu.
+                from "Check my work" at the top of JupyterLab's Help menu.
 
 The course folder and the gradebook are the grader's alone (deploy/privacy.py): with per-student
 accounts the hub refuses to start while another account can read them, or while a student's
@@ -189,17 +189,16 @@ if os.getuid() == 0 and user_env.closed_to_others(STUDENT_CONFIG):
             os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
     STUDENT_CONFIG = shared
 c.Spawner.cmd = [str(USER_PYTHON), "-m", "jupyterhub.singleuser"]
-# Check my work in the lab: a notebook-toolbar button and a Help menu entry that open the service's
-# page in a new tab (JupyterLab's own help:open command, set by a settings override: no lab
-# extension to build). The override names this course's service, so it is written at every start,
-# world-readable, beside the hub's state (docs/check.md says why this and not a lab extension).
+# Check my work in the lab: a Help menu entry that opens the service's page in a new tab
+# (JupyterLab's own help:open command, set by a settings override: no lab extension to build; a
+# notebook-toolbar override would replace the toolbar's default items). The override names this
+# course's service, so it is written at every start, world-readable, beside the hub's state
+# (docs/check.md says why this and not a lab extension).
 LAB_SETTINGS = STATE.parent / f"{STATE.name}-lab-settings"
 LAB_SETTINGS.mkdir(exist_ok=True)
 os.chmod(LAB_SETTINGS, 0o755)
 _check = {"command": "help:open", "args": {"url": f"/services/{CHECK}/", "text": "Check my work", "newBrowserTab": True}}
 (LAB_SETTINGS / "overrides.json").write_text(json.dumps({
-    "@jupyterlab/notebook-extension:panel": {"toolbar": {"Notebook": [
-        {"name": "check-my-work", "label": "Check my work", "rank": 1000, **_check}]}},
     "@jupyterlab/mainmenu-extension:plugin": {"menus": [
         {"id": "jp-mainmenu-help", "items": [{**_check, "rank": 0}]}]},
 }, indent=1))
