@@ -209,6 +209,8 @@ class Service:
         if not decision.allowed:
             return (403 if "deadline" in decision.reason else 429), dict(answer, reason=decision.reason)
         job = Job(decision.check_id, student, name, data, digest, decision.late)
+        if len(self.jobs) > 10 * self.queue.capacity:   # finished ones are in the database too
+            self.jobs = {k: j for k, j in self.jobs.items() if j.state in ("queued", "running")}
         self.jobs[job.id] = job
         await self.queue.put(job)   # room checked above, on this same thread: it cannot fail now
         return 202, dict(answer, state=job.state, position=self.queue.position(job))
