@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path[:0] = [str(REPO / "tests"), str(REPO)]   # tests/ first: its conftest (hub_support imports it)
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
