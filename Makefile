@@ -2,8 +2,8 @@
 #   make test    everything CI checks (creates .venv from requirements.txt on first use)
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
-# Pipeline: make release | check-release | grade A=.. | feedback A=.. | export | notebooks
-# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | extend A=.. STUDENT=.. UNTIL=..|DAYS=.. | lms-export LMS=canvas|moodle
+# Pipeline: make release | check-release | grade A=.. | feedback A=.. | report A=.. | export | notebooks
+# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | extend A=.. STUDENT=.. DAYS=.. | lms-export LMS=canvas|moodle
 # Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
 SHELL := /bin/bash
@@ -31,7 +31,7 @@ endif
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback export notebooks bench clean \
+.PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback report export notebooks bench clean \
 	roster due extend accommodate check-limits lms-export hub hub-deps
 
 help:
@@ -57,10 +57,12 @@ $(READY): requirements.txt pyproject.toml
 
 # Two runs: the suite on $(TEST_WORKERS) xdist workers with one torch thread each, then, alone on the
 # machine so that it oversubscribes nothing, the check that lectures print their committed numbers
-# with two torch threads too (tests/test_threads.py, marker `threads`).
+# with two torch threads too (tests/test_threads.py, marker `threads`); then `git status` must be clean.
 test: $(READY) $(if $(shell command -v npm),$(HUB_PROXY))
 	$(ONE_THREAD) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder -m "not threads" --nbval notebooks source tests
 	$(BIN)/python -m pytest -m threads tests/test_threads.py
+	@if [ -d .git ] && [ -n "$$(git status --porcelain)" ]; then git status --short; \
+	  echo "make test left the files above in the repository (a test must write into its tmp_path)"; exit 1; fi
 
 # The fast loop: the tests that start no kernel, sandbox, browser, hub or database (tests/conftest.py
 # marks the rest `slow`), on two workers; about two minutes.
@@ -104,16 +106,25 @@ autograde: $(READY)
 
 # Parallel, sandboxed grading of a whole class:
 #   make grade A=01_tensor_basics [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]
-#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0]
+#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0] [DRY_RUN=1]
 # SANDBOX=0 grades without bubblewrap (no isolation): only for notebooks you trust.
 # SCHEDULER sends the notebooks to the workers of a Dask cluster (grading/fanout.py says how to start
 # them); PREIMPORT=0 starts each kernel from scratch instead of forking it from a zygote.
+# DRY_RUN=1 regrades everyone in a scratch copy after a change of source/ and prints whose score
+# would change (before -> after, and which test); nothing is written (grading/dryrun.py).
 grade: $(READY)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]"; exit 2; }
 	$(ONE_THREAD) $(GRADING) grade $(ON_COURSE) $(A) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STUDENT),--student "$(STUDENT)") \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox) \
-	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport)
+	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport) \
+	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+
+# The instructor's report of a graded assignment: build/report/<A>/index.html in the course folder
+# (pass rates, difficulty, mistake clusters, similar submissions; docs/report.md).
+report: $(READY)
+	@test -n "$(A)" || { echo "usage: make report A=<assignment> [COURSE=folder]"; exit 2; }
+	$(ONE_THREAD) $(GRADING) report $(ON_COURSE) $(A)
 
 feedback: $(READY)
 	@test -n "$(A)" || { echo "usage: make feedback A=<assignment> [COURSE=folder]"; exit 2; }
@@ -124,8 +135,9 @@ export: $(READY)
 
 # Rosters and grades to and from the LMS (grading/lms.py): a Canvas gradebook export or a Moodle
 # export adds its students to the gradebook; lms-export writes the CSV each of them imports
-# (Canvas: ROSTER=<its gradebook export>, whose identity columns and assignment ids it keeps;
-# Moodle: BY=email|username|idnumber, the column its import maps users by).
+# (Canvas: the roster imported last, or ROSTER=<its gradebook export>, whose identity columns and
+# assignment ids it keeps, columns matched by title or IDS=name=id,...; Moodle: BY=email|username|idnumber,
+# the column its import maps users by).
 roster: $(READY)
 	@test -n "$(FILE)" || { echo "usage: make roster FILE=<canvas or moodle export.csv> [LMS=canvas|moodle] [COURSE=folder]"; exit 2; }
 	$(GRADING) roster $(ON_COURSE) "$(FILE)" $(if $(LMS),--lms $(LMS))
@@ -152,7 +164,7 @@ check-limits: $(READY)
 	  $(if $(TOTAL),--total $(TOTAL)) $(if $(AFTER),--after-deadline $(AFTER))
 
 lms-export: $(READY)
-	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(TO),--to "$(TO)")
+	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(IDS),--ids "$(IDS)") $(if $(TO),--to "$(TO)")
 
 # The course hub on this machine (deploy/jupyterhub_config.py; README, "Running the course for a
 # class"): JupyterHub from requirements.txt, configurable-http-proxy from deploy/package.json

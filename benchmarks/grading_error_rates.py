@@ -20,12 +20,13 @@ shared = REPO.parent / "shared" / "data" / "fashion-mnist-excerpt"
 if shared.is_dir():
     os.environ.setdefault("FASHION_MNIST_DIR", str(shared))
 
-from grading import course, demo  # noqa: E402
+import specs  # noqa: E402
+from grading import course  # noqa: E402
 from test_mistakes import judge  # noqa: E402
 
 
 def rates(name):
-    mistakes = demo.load_spec(name)["MISTAKES"]
+    mistakes = specs.load_spec(name)["MISTAKES"]
     alternatives = runpy.run_path(str(REPO / "tests" / "alternatives" / f"{name}.py"))["ALTERNATIVES"]
     missed = [m for m, e in mistakes.items()
               if not set(e["fails"]) <= {t for t, why in judge(name, {e["cell"]: e["code"]}).items() if why}]

@@ -20,8 +20,9 @@ sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
 import inprocess  # noqa: E402
+import specs  # noqa: E402
 from conftest import read, source_notebooks  # noqa: E402
-from grading import demo, outcome, verdict  # noqa: E402
+from grading import outcome, verdict  # noqa: E402
 
 
 def margins(name, answers, secret):
@@ -48,11 +49,11 @@ def main():
     parser.add_argument("--only", default="")
     args = parser.parse_args()
     only = set(filter(None, args.only.split(",")))
-    spec = demo.load_spec(args.assignment)
+    spec = specs.load_spec(args.assignment)
     alternatives = runpy.run_path(str(REPO / "tests" / "alternatives" / f"{args.assignment}.py"))["ALTERNATIVES"]
     cases = [("solution", "solution", {})]
     cases += [("alternative", a, {e["cell"]: e["code"]}) for a, e in alternatives.items() if not only or e["cell"] in only]
-    cases += [("mistake", m, demo.mistake_answers(spec, m)) for m, e in spec["MISTAKES"].items()
+    cases += [("mistake", m, specs.mistake_answers(spec, m)) for m, e in spec["MISTAKES"].items()
               if not only or e["cell"] in only]
     for kind, label, answers in cases:
         for s in range(args.secrets):

@@ -11,10 +11,10 @@ from pathlib import Path
 # Only the standard library and grading/course.py (which imports nbformat and nbgrader only where
 # used) at the top: `--help`, a usage error and a wrong course folder or assignment name answer
 # without importing nbgrader or torch (the commands import what they need).
-from .course import REPO, assignments
+from .course import REPO, assignments, plural
 
 MOODLE_IDS = ("email", "idnumber", "username")   # grading/lms.py's MOODLE_IDS (a test keeps them equal)
-NAMED = ("autograde", "feedback", "grade", "due", "extend")   # the commands that take one assignment's name
+NAMED = ("autograde", "feedback", "grade", "due", "report", "extend")   # the commands that take one assignment's name
 
 
 def _course(value):
@@ -22,6 +22,94 @@ def _course(value):
     if not (root / "nbgrader_config.py").exists():
         raise argparse.ArgumentTypeError(f"{root} is not a course folder (no nbgrader_config.py)")
     return root
+
+
+def _ids(value):
+    pairs = [part.partition("=") for part in value.split(",") if part.strip()]
+    if not pairs or any(not name.strip() or not cid.strip().isdigit() for name, _, cid in pairs):
+        raise argparse.ArgumentTypeError(f"expected NAME=ID[,NAME=ID ...] with numeric Canvas ids, got {value!r}")
+    return {name.strip(): cid.strip() for name, _, cid in pairs}
+
+
+def unknown_assignment(root, names):
+    """A usage error for the first of `names` that is not an assignment of the course, else None."""
+    known = assignments(root) if (Path(root) / "source").is_dir() else []
+    for name in names:
+        if name not in known:
+            return f"no assignment {name!r} in {Path(root) / 'source'}: one of {', '.join(known) or '(none)'}"
+    return None
+
+
+def _release(root, args):
+    from . import release
+    release.generate(root, args.names or None)
+    print("release/ regenerated for:", ", ".join(args.names or assignments(root)))
+
+
+def _check_release(root, args):
+    from . import release
+    drift = release.release_drift(root, args.names or None)
+    if drift:
+        print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
+        return 1
+    print("release/ matches source/")
+
+
+def _autograde(root, args):
+    from . import autograde
+    for student, state in sorted(autograde.autograde(root, args.name).items()):
+        print(f"{student}: {state}")
+
+
+def _feedback(root, args):
+    from . import feedback
+    feedback.generate(root, args.name, hints=True)
+    print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
+
+
+def _export(root, args):
+    from . import grades
+    rows = grades.export(root, args.to)
+    print(f"wrote {len(rows)} {plural(len(rows), 'row')} to {root / args.to}")
+
+
+def _grade(root, args):
+    from . import grader, grades, report
+    given = {"workers": args.workers, "cell_timeout": args.timeout,
+             "notebook_timeout": args.notebook_timeout, "memory_mb": args.memory_mb}
+    settings = grader.Settings(**{k: v for k, v in given.items() if v is not None},
+                               force=args.force, sandbox=not args.no_sandbox,
+                               scheduler=args.scheduler, preimport=not args.no_preimport)
+    only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
+    if not settings.sandbox:
+        print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
+    if args.dry_run:
+        from . import dryrun
+        dryrun.run(root, args.name, settings)
+        return 0
+    grader.grade(root, args.name, settings, only=only)
+    grades.export(root, args.csv)
+    results = grades.results(root, [args.name])
+    print(report.format_table(results))
+    print(report.summary(results))
+    print(f"grades written to {root / args.csv}")
+
+
+def _report(root, args):
+    from . import html_report
+    print(f"report written to {html_report.write(root, args.name, threshold=args.threshold)}")
+
+
+def _roster(root, args):
+    from . import lms
+    students = lms.import_roster(root, args.file, args.lms, args.id_column)
+    print(f"{len(students)} {plural(len(students), 'student')} in the gradebook from {args.file}: "
+          + ", ".join(s.id for s in students[:10]) + (" ..." if len(students) > 10 else ""))
+
+
+def _lms_export(root, args):
+    from . import lms
+    lms.export(root, args.lms, roster=args.roster, by=args.by, target=args.to, ids=args.ids)
 
 
 def _limit(value):
@@ -34,38 +122,48 @@ def _limit(value):
         raise argparse.ArgumentTypeError(f"{value!r}: a number of checks, or none") from None
 
 
-def unknown_assignment(root, names):
-    """A usage error for the first of `names` that is not an assignment of the course, else None."""
-    known = assignments(root) if (Path(root) / "source").is_dir() else []
-    for name in names:
-        if name not in known:
-            return f"no assignment {name!r} in {Path(root) / 'source'}: one of {', '.join(known) or '(none)'}"
-    return None
+def _deadlines_and_checks(root, args):
+    from . import check_cli
+    return check_cli.run(root, args)
+
+
+def _due(root, args):
+    from . import late
+    print(f"{args.name} is due {late.set_due_date(root, args.name, args.when)} (UTC)")
+
+
+def _demo(root, args):
+    from . import demo
+    demo.run(args.names or None, target=args.to)
 
 
 def parser():
+    """The command line: one subparser per command, each with its handler (`handler(root, args)`,
+    which imports what its command needs)."""
     p = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def command(name, help):
+    def command(name, handler, help, course=True):
         c = sub.add_parser(name, help=help)
-        c.add_argument("--course", type=_course, default=REPO, help="the course folder (default: the repository)")
+        c.set_defaults(handler=handler)
+        if course:
+            c.add_argument("--course", type=_course, default=REPO, help="the course folder (default: the repository)")
         return c
 
-    c = command("release", "regenerate release/ from source/ (all assignments, or those named)")
+    c = command("release", _release, "regenerate release/ from source/ (all assignments, or those named)")
     c.add_argument("names", nargs="*")
-    c = command("check-release", "exit 1 if release/ differs from a fresh generation")
+    c = command("check-release", _check_release, "exit 1 if release/ differs from a fresh generation")
     c.add_argument("names", nargs="*")
-    c = command("autograde", "plain nbgrader autograde of every submission, one by one, no sandbox")
+    c = command("autograde", _autograde, "plain nbgrader autograde of every submission, one by one, no sandbox")
     c.add_argument("name")
-    c = command("feedback", "generate HTML feedback (hidden tests removed)")
+    c = command("feedback", _feedback, "generate HTML feedback (hidden tests removed)")
     c.add_argument("name")
-    c = command("export", "write grades.csv (nbgrader's columns, the autograded score, status)")
+    c = command("export", _export, "write grades.csv (nbgrader's columns, the autograded score, status)")
     c.add_argument("--to", default="grades.csv")
-    c = command("grade", "grade the submissions of an assignment in parallel, each in a sandbox")
+    c = command("grade", _grade, "grade the submissions of an assignment in parallel, each in a sandbox")
     c.add_argument("name")
-    # defaults: grading.grader.Settings's (None here: the grader fills them in)
+    # defaults: grading/settings.py's (None here: the grader fills them in)
     c.add_argument("--workers", type=int, help="parallel submissions (default: one per core)")
     c.add_argument("--timeout", type=int, help="seconds per cell (default 60)")
     c.add_argument("--notebook-timeout", type=int, help="seconds per notebook (default 600)")
@@ -77,115 +175,51 @@ def parser():
     c.add_argument("--no-preimport", action="store_true",
                    help="start every kernel from scratch instead of forking it from a template that has imported torch")
     c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
-    c = command("roster", "add the students of a Canvas or Moodle roster export (CSV) to the gradebook")
+    c.add_argument("--dry-run", action="store_true",
+                   help="regrade everyone in a scratch copy and print whose score would change; write nothing")
+    c = command("report", _report, "write the HTML report of a graded assignment (build/report/<name>/index.html)")
+    c.add_argument("name")
+    c.add_argument("--threshold", type=float, default=0.8, help="similar pairs: the least share of code shared")
+    c = command("roster", _roster, "add the students of a Canvas or Moodle roster export (CSV) to the gradebook")
     c.add_argument("file", type=Path)
     c.add_argument("--lms", choices=("canvas", "moodle"), help="the roster's layout (default: from its columns)")
     c.add_argument("--id-column", help="the column holding the student id (default: SIS Login ID / Username)")
-    c = command("lms-export", "write the grades in the CSV layout Canvas or Moodle imports")
+    c = command("lms-export", _lms_export, "write the grades in the CSV layout Canvas or Moodle imports")
     c.add_argument("lms", choices=("canvas", "moodle"))
-    c.add_argument("--roster", type=Path, help="Canvas: the gradebook export to fill in (identity columns kept)")
-    c.add_argument("--by", default="email", choices=MOODLE_IDS, help="Moodle: the identifying column")
+    c.add_argument("--roster", type=Path, help="Canvas: the gradebook export to fill in (default: the roster "
+                                               "imported last with `make roster`)")
+    c.add_argument("--by", choices=MOODLE_IDS, help="Moodle: the identifying column (default: email, else username)")
+    c.add_argument("--ids", type=_ids, help="Canvas: assignment ids, NAME=ID[,NAME=ID ...] "
+                                            "(default: columns matched by title)")
     c.add_argument("--to", type=Path, help="the CSV to write (default: <lms>_grades.csv in the course)")
-    c = command("due", "set an assignment's due date (late penalties: nbgrader_config.py)")
+    c = command("due", _due, "set an assignment's due date (late penalties: nbgrader_config.py)")
     c.add_argument("name")
     c.add_argument("when", help='e.g. "2026-03-01 23:59:00 UTC"')
-    c = command("extend", "give one student an extension of an assignment (their own deadline)")
+    c = command("extend", _deadlines_and_checks, "give one student an extension of an assignment (their own deadline)")
     c.add_argument("name")
     c.add_argument("student")
     c.add_argument("--until", help='their deadline, e.g. "2026-03-08 23:59:00 UTC"')
     c.add_argument("--days", type=float, help="days after the due date (0: remove the extension)")
-    c = command("accommodate", "give students extra days on every assignment (STUDENT=id DAYS=n, or a CSV student,extra_days)")
+    c = command("accommodate", _deadlines_and_checks,
+                "give students extra days on every assignment (STUDENT=id DAYS=n, or a CSV student,extra_days)")
     c.add_argument("--student")
     c.add_argument("--days", type=float)
     c.add_argument("--file", type=Path, help="a CSV with the columns student and extra_days")
-    c = command("check-limits", "set or show Check my work's limits (grading/check_store.py)")
+    c = command("check-limits", _deadlines_and_checks, "set or show Check my work's limits (grading/check_store.py)")
     c.add_argument("name", nargs="?", default="*", help="an assignment (default: every assignment)")
     c.add_argument("--per-hour", type=_limit, help="a number of checks, or none (no limit)")
     c.add_argument("--per-day", type=_limit)
     c.add_argument("--total", type=_limit, help="checks before the student's deadline")
     c.add_argument("--after-deadline", choices=("refuse", "mark"))
-    c = sub.add_parser("demo", help="grade the embedded demo class and print its table")
+    c = command("demo", _demo, "grade the embedded demo class and print its table", course=False)
     c.add_argument("names", nargs="*")
     c.add_argument("--to", type=Path, default=REPO / "build" / "demo", help="the demo course folder (replaced)")
     return p
 
 
 def run(args):
-    from . import course
-    root = getattr(args, "course", REPO)
-    if args.command == "release":
-        from . import release
-        release.generate(root, args.names or None)
-        print("release/ regenerated for:", ", ".join(args.names or course.assignments(root)))
-    elif args.command == "check-release":
-        from . import release
-        drift = release.release_drift(root, args.names or None)
-        if drift:
-            print("release/ is out of date (run `make release`):\n  " + "\n  ".join(drift))
-            return 1
-        print("release/ matches source/")
-    elif args.command == "autograde":
-        from . import autograde
-        status = autograde.autograde(root, args.name)
-        for student, state in sorted(status.items()):
-            print(f"{student}: {state}")
-    elif args.command == "feedback":
-        from . import feedback
-        feedback.generate(root, args.name)
-        print(f"feedback written to {root / 'feedback'}/<student>/{args.name}/")
-    elif args.command == "export":
-        from . import grades
-        rows = grades.export(root, args.to)
-        print(f"wrote {len(rows)} {course.plural(len(rows), 'row')} to {root / args.to}")
-    elif args.command == "grade":
-        from . import grader, grades, report
-        given = {"workers": args.workers, "cell_timeout": args.timeout,
-                 "notebook_timeout": args.notebook_timeout, "memory_mb": args.memory_mb}
-        settings = grader.Settings(**{k: v for k, v in given.items() if v is not None},
-                                   force=args.force, sandbox=not args.no_sandbox,
-                                   scheduler=args.scheduler, preimport=not args.no_preimport)
-        only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
-        if not settings.sandbox:
-            print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
-        grader.grade(root, args.name, settings, only=only)
-        grades.export(root, args.csv)
-        scores = grades.scores(root, args.name)
-        status = grades.load_status(root, args.name).get(args.name, {})
-        results = {(args.name, s): (*scores.get(s, (0.0, None)), status.get(s, "no submission"))
-                   for s in course.students(root, args.name)}
-        print(report.format_table(results))
-        print(report.summary(results))
-        print(f"grades written to {root / args.csv}")
-    elif args.command == "roster":
-        from . import lms
-        students = lms.import_roster(root, args.file, args.lms, args.id_column)
-        print(f"{len(students)} {course.plural(len(students), 'student')} in the gradebook from {args.file}: "
-              + ", ".join(s.id for s in students[:10]) + (" ..." if len(students) > 10 else ""))
-    elif args.command == "lms-export":
-        from . import lms
-        target = args.to or root / f"{args.lms}_grades.csv"
-        if args.lms == "canvas":
-            if not args.roster:
-                raise course.GradingError("Canvas needs its gradebook export (Grades > Export), whose identity "
-                                          "columns and assignment ids the import matches: "
-                                          "make lms-export LMS=canvas ROSTER=<export.csv> "
-                                          "(python -m grading lms-export canvas --roster <export.csv>)")
-            count, unknown = lms.canvas_export(root, args.roster, target)
-            if unknown:
-                print(f"not in the Canvas roster, left out: {', '.join(unknown)}")
-        else:
-            count = lms.moodle_export(root, target, args.by)
-        print(f"wrote {count} {course.plural(count, 'student')} to {target} ({args.lms} grade import layout)")
-    elif args.command == "due":
-        from . import late
-        print(f"{args.name} is due {late.set_due_date(root, args.name, args.when)} (UTC)")
-    elif args.command in ("extend", "accommodate", "check-limits"):
-        from . import check_cli
-        check_cli.run(root, args)
-    elif args.command == "demo":
-        from . import demo
-        demo.run(args.names or None, target=args.to)
-    return 0
+    """Run the command `args` names (its handler); return the exit status."""
+    return args.handler(getattr(args, "course", REPO), args) or 0
 
 
 def main(argv=None):

@@ -5,51 +5,45 @@ and the hidden checks, which only observe, never fail there. Kept to compare wit
 """
 from pathlib import Path
 
-from . import records
-from .course import in_dir, nbgrader_api, require_class, students, submission_problem
+from . import records, status
+from .course import in_dir, require_class, students
+from .gradebook import Course
+from .prepare import read_submitted, whole_problem
 from .release import ensure_in_gradebook
-from .submission import refused
 
 
 def autograde(root, name, only=None):
     """Autograde assignment `name` for every submitting student, one after another.
 
     Returns {student: status}: 'graded', or 'error: <why>' for a submission that could not be
-    graded (the others are graded all the same)."""
+    graded (the others are graded all the same). What makes a submission ungradable is decided
+    by `make grade`'s own checks (grading/prepare.py), so both report it in the same words."""
     root = Path(root).resolve()
     require_class(root, name)
-    ensure_in_gradebook(root, name)
-    api = nbgrader_api(root)
-    expected = [nb.stem for nb in (root / "source" / name).glob("*.ipynb")]
-    status = {}
-    with in_dir(root):
+    expected = sorted((root / "source" / name).glob("*.ipynb"))
+    outcome = {}
+    with Course(root) as course, in_dir(root):
+        ensure_in_gradebook(course, name)
         for student in only or students(root, name):
             folder = root / "submitted" / student / name
-            problems = [f"the submission holds what is not a file: {', '.join(sorted(bad)[:3])}"
-                        for bad in [refused(folder)] if bad]
-            for nb in expected if not problems else ():
-                path = folder / f"{nb}.ipynb"
-                why = submission_problem(path) if path.exists() else ""
-                if not path.exists():
-                    problems.append(f"missing notebook {nb}.ipynb")
-                elif why:
-                    problems.append(f"{nb}.ipynb is {why}")
+            whole = whole_problem(folder)
+            problems = {"": whole} if whole else {
+                nb.stem: problem for nb in expected for _, problem in [read_submitted(folder / nb.name)] if problem}
             if problems:
-                status[student] = "error: " + "; ".join(problems)
-                _record(api, root, name, student, status[student], zero=True)
+                outcome[student] = str(status.combine(problems))
+                _record(course, name, student, outcome[student], zero=True)
                 continue
-            result = api.autograde(name, student, force=True, create=True)
-            status[student] = "graded" if result["success"] else "error: " + _last_error(result)
-            _record(api, root, name, student, status[student])
-    return status
+            result = course.api.autograde(name, student, force=True, create=True)
+            outcome[student] = str(status.GRADED if result["success"] else status.error(_last_error(result)))
+            _record(course, name, student, outcome[student])
+    return outcome
 
 
-def _record(api, root, name, student, status, zero=False):
+def _record(course, name, student, outcome, zero=False):
     """Write a student's record; with `zero`, give a broken submission an explicit zero in the
     same transaction (never a stale earlier autograde); manual grades are kept, as grading/record.py
     keeps them."""
-    from nbgrader.api import Gradebook
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with course.gradebook() as gb:
         if zero:
             gb.update_or_create_student(student)
             submission = gb.update_or_create_submission(name, student)
@@ -57,8 +51,8 @@ def _record(api, root, name, student, status, zero=False):
                 for grade in notebook.grades:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
-        records.write(gb.db, name, student, status, records.submission_hash(root, name, student),
-                      records.tests_hash(root, name))
+        records.write(gb.db, name, student, outcome, records.submission_hash(course.root, name, student),
+                      records.tests_hash(course.root, name))
         gb.db.commit()
 
 

@@ -39,13 +39,16 @@ def available():
         ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "true"], capture_output=True).returncode == 0
 
 
+MEMORY_MB = 4096   # a kernel's memory cap unless --memory-mb says otherwise
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one submission's kernel may use. Memory is an address-space cap; the working folder,
     /tmp and /dev/shm are size-limited in-memory file systems (so together they hold at most
     disk_mb + tmp_mb + shm_mb of RAM); processes and threads are capped by RLIMIT_NPROC under a
     uid of the kernel's own."""
-    memory_mb: int = 4096
+    memory_mb: int = MEMORY_MB   # set per run by Settings.memory_mb (Settings.kernel_limits)
     disk_mb: int = 512        # the working folder
     tmp_mb: int = 256         # /tmp (and HOME, which lives there)
     shm_mb: int = 64          # /dev/shm
@@ -62,7 +65,7 @@ def sandbox_uid():
     """A uid for the next kernel: a new one for every kernel when the grader is root (worker pid
     and a counter: two live workers never share one, and a worker reuses one only 256 kernels
     later, after `reap` has ended all its processes), else the grader's own uid."""
-    if os.getuid() != 0:
+    if not proc.is_root():
         return os.getuid()
     return KERNEL_UID_BASE + os.getpid() * 256 + next(_kernel_count) % 256
 
@@ -197,9 +200,9 @@ def kernel_argv(scratch, work, inputs, limits, uid, placeholder=False, group=Non
             "--die-with-parent", "--new-session", "--clearenv", "--chdir", str(work)]
     for key, value in kernel_env().items():
         argv += ["--setenv", key, value]
-    nproc = limits.max_tasks if uid != os.getuid() else proc.tasks_of(uid) + limits.max_tasks
+    nproc = limits.max_tasks if proc.own_uid(uid) else proc.tasks_of(uid) + limits.max_tasks
     argv += ["--"]
-    if uid != os.getuid():   # bwrap sets up the mounts as root, then the kernel drops to its uid
+    if proc.own_uid(uid):   # bwrap sets up the mounts as root, then the kernel drops to its uid
         argv += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
     if placeholder:
         argv += ["/bin/sleep", "infinity"]

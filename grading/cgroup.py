@@ -11,9 +11,10 @@ controllers; else v1's memory and pids hierarchies (both need root).
 import contextlib
 import functools
 import os
-import signal
 import time
 from pathlib import Path
+
+from .proc import is_root, kill_until_gone
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "dl-course-grading"   # every sandbox's group lives below this one
@@ -41,26 +42,13 @@ def _writable(folder):
 @functools.lru_cache(maxsize=None)
 def available():
     """Whether this process can make a group per sandbox (root, with v2 or v1's controllers)."""
-    if os.getuid() != 0:
+    if not is_root():
         return False
     v2 = _v2_root()
     if v2 is not None:
         return _writable(v2)
     v1 = _v1_roots()
     return v1 is not None and all(_writable(root) for root in v1)
-
-
-def kill_until_gone(find, timeout=10, interval=0.05):
-    """SIGKILL the pids `find()` returns until it returns none (or `timeout` seconds pass)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        left = find()
-        if not left:
-            return
-        for pid in left:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(interval)
 
 
 def name_for(folder):

@@ -3,7 +3,8 @@
 A course folder holds nbgrader_config.py, source/ and release/ (this repository, or a scratch
 copy of it made by the demo and the tests), and the class's submitted/ folder. Everything goes
 through nbgrader's own Python API, so the gradebook, formgrader and `nbgrader` commands see the
-same results. Release: grading/release.py; the gradebook's scores and CSV: grading/grades.py;
+same results. One run's API and gradebook connection: `Course` in grading/gradebook.py.
+Release: grading/release.py; the gradebook's scores and CSV: grading/grades.py;
 its records: grading/records.py; plain nbgrader autograde: grading/autograde.py; feedback:
 grading/feedback.py.
 """

@@ -8,11 +8,13 @@ Students (built from source/ and release/, so they follow every change to an ass
     carol  one specific wrong answer      -> an exact partial score
     dave   a notebook that is not JSON    -> reported as an error, never a silent 0
 
-Each assignment's wrong answer, with its expected scores, is `DEMO` in tests/mistakes/<name>.py,
-next to the list of typical mistakes that its tests must catch.
+Each assignment's wrong answer, with its expected scores, is grading/demo_class/<name>.json: a
+copy of `DEMO` in tests/mistakes/<name>.py (next to the list of typical mistakes that its tests
+must catch), written by `python tools/demo_class.py`; tests/test_demo_class.py keeps them equal.
 """
+import functools
+import json
 import re
-import runpy
 import shutil
 import time
 from pathlib import Path
@@ -21,17 +23,20 @@ import nbformat
 
 from . import course, feedback, grader, grades, report, sandbox
 
-MISTAKES_DIR = course.REPO / "tests" / "mistakes"
+DATA = Path(__file__).resolve().parent / "demo_class"
 STUDENTS = ("alice", "bob", "carol", "dave")
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
-def load_spec(name):
-    """Return the mistakes spec of assignment `name`: {'MISTAKES': {...}, 'DEMO': {...}}."""
-    path = MISTAKES_DIR / f"{name}.py"
+@functools.lru_cache(maxsize=None)
+def demo_data(name):
+    """The demo class of assignment `name`: {'wrong': its name, 'answers': {grade_id: carol's
+    code}, 'scores': {student: exact autograded score}}."""
+    path = DATA / f"{name}.json"
     if not path.exists():
-        raise course.GradingError(f"no mistakes spec for {name}: write {path}")
-    return runpy.run_path(str(path))
+        raise course.GradingError(f"no demo class for {name}: add DEMO to tests/mistakes/{name}.py "
+                                  f"and run `python tools/demo_class.py`")
+    return json.loads(path.read_text())
 
 
 def strip_solution_markers(source):
@@ -65,18 +70,12 @@ def notebooks(root, name):
     return out
 
 
-def mistake_answers(spec, mistake):
-    """Return {grade_id: code} for one named mistake of a spec."""
-    entry = spec["MISTAKES"][mistake]
-    return {entry["cell"]: entry["code"]}
-
-
 def write_class(root, name):
     """Write the four demo students' submissions of `name` under root/submitted/."""
-    spec = load_spec(name)
+    data = demo_data(name)
     for filename, source_nb, release_nb in notebooks(root, name):
         answers = solution_cells(source_nb)
-        wrong = dict(answers, **mistake_answers(spec, spec["DEMO"]["wrong"]))
+        wrong = dict(answers, **data["answers"])
         for student, nb in (("alice", fill(release_nb, answers)), ("bob", release_nb),
                             ("carol", fill(release_nb, wrong)), ("dave", None)):
             target = Path(root) / "submitted" / student / name / filename
@@ -105,8 +104,8 @@ def make_course(target, names, gradebook=None):
 
 
 def expected_scores(name):
-    """Return the spec's expected autograded scores of the demo students of `name`."""
-    return load_spec(name)["DEMO"]["scores"]
+    """Return the expected autograded scores of the demo students of `name`."""
+    return demo_data(name)["scores"]
 
 
 NO_SANDBOX_NOTICE = ("bubblewrap (bwrap) is not installed: grading the demo class WITHOUT the sandbox "
@@ -131,12 +130,9 @@ def run(names=None, target=None, out=print, settings=None, gradebook=None):
     results = {}
     for name in names:
         write_class(target, name)
-        status = grader.grade(target, name, settings, out=out, progress=False)
+        grader.grade(target, name, settings, out=out, progress=False)
         feedback.generate(target, name)
-        scores = grades.scores(target, name)
-        for student in STUDENTS:
-            score, maximum = scores.get(student, (0.0, None))
-            results[(name, student)] = (score, maximum, status.get(student, "no submission"))
+        results.update(grades.results(target, [name], STUDENTS))
     grades.export(target, "grades.csv")
     out(report.format_table(results))
     out(f"\ngraded {len(results)} {course.plural(len(results), 'submission')} in "

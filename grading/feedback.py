@@ -18,7 +18,7 @@ from . import submission
 from .course import GradingError, check_result, in_dir, nbgrader_api, require_class
 from .grades import load_status
 
-from .cells import BEGIN, END, is_test
+from .cells import BEGIN, END, grade_id, is_test
 from .verdict import FAILED
 PLACEHOLDER = "# (hidden tests: the grader ran more checks here)"
 
@@ -44,8 +44,19 @@ def short_error(output):
     return output
 
 
+def hint_output(hint):
+    """The output that shows an instructor's hint under a failing test (grading/clusters.py)."""
+    import nbformat
+    return nbformat.v4.new_output("display_data", data={
+        "text/plain": f"Hint: {hint}",
+        "text/html": f"<div class='course-hint'><strong>Hint:</strong> {html.escape(hint)}</div>"})
+
+
 class HideHiddenTests(NbGraderPreprocessor):
-    """Remove hidden tests, their tracebacks and their echoed output from feedback."""
+    """Remove hidden tests, their tracebacks and their echoed output from feedback; add the
+    instructor's hints under the failing tests they are for (`hints`, set by `generate`)."""
+
+    hints = {}   # {(student, test grade_id): [hint]} of the run of `generate` under way
 
     def preprocess_cell(self, cell, resources, cell_index):
         if is_test(cell):
@@ -53,6 +64,9 @@ class HideHiddenTests(NbGraderPreprocessor):
             errors = [o for o in cell.outputs if o.get("output_type") == "error"]
             verdicts = [o for o in errors if o.get("ename") == FAILED]   # written by `make grade`
             cell.outputs = [short_error(o) for o in verdicts or errors]
+            student = resources.get("nbgrader", {}).get("student")
+            if cell.outputs:
+                cell.outputs += [hint_output(h) for h in self.hints.get((student, grade_id(cell)), ())]
         return cell, resources
 
 
@@ -102,9 +116,11 @@ def write_problem_page(path, assignment, notebook, status):
         "<p>No autograded points were given for this notebook.</p>\n</body></html>\n")
 
 
-def generate(root, name):
+def generate(root, name, hints=False):
     """Generate HTML feedback for every graded student of `name` (hidden tests removed), and a
-    page saying why and what to do for each notebook that could not be graded."""
+    page saying why and what to do for each notebook that could not be graded. With `hints`
+    (`make feedback`), each student whose failures match a known mistake that carries a hint
+    reads it under the failing test (grading/clusters.py: the mistakes are run once, then cached)."""
     root = Path(root).resolve()
     require_class(root, name)
     status = load_status(root, name).get(name, {})
@@ -118,11 +134,16 @@ def generate(root, name):
     # links): `make grade` writes only declared files there, but a folder written otherwise (plain
     # `nbgrader autograde`) that holds a link, FIFO or device gets no feedback but a refusal.
     unsafe = {s: submission.refused(autograded / s / name) for s in done}
-    with in_dir(root):
-        for student in done:
-            if unsafe[student]:
-                continue
-            check_result(api.generate_feedback(name, student, force=True), f"feedback for {student}")
+    from . import clusters
+    HideHiddenTests.hints = clusters.hints_for_class(root, name) if hints else {}
+    try:
+        with in_dir(root):
+            for student in done:
+                if unsafe[student]:
+                    continue
+                check_result(api.generate_feedback(name, student, force=True), f"feedback for {student}")
+    finally:
+        HideHiddenTests.hints = {}
     for student, bad in sorted(unsafe.items()):
         for notebook in notebooks if bad else ():
             write_problem_page(root / "feedback" / student / name / f"{notebook}.html", name, notebook,

@@ -98,3 +98,16 @@ def scores(root, name):
         for submission in gb.find_assignment(name).submissions:
             out[submission.student.id] = (submission.code_score, submission.max_code_score)
     return out
+
+
+def results(root, names, students=None):
+    """The results table of `names` as the gradebook holds it: {(assignment, student): (autograded
+    score, maximum, status)} for every student who submitted (or each of `students`), 'no
+    submission' where there is no record. `make grade` and the demo print it (grading/report.py)."""
+    from .course import students as submitted
+    out = {}
+    for name in names:
+        found, status = scores(root, name), load_status(root, name).get(name, {})
+        for student in (students or submitted(root, name)):
+            out[(name, student)] = (*found.get(student, (0.0, None)), status.get(student, "no submission"))
+    return out

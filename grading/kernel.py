@@ -102,11 +102,6 @@ def zygote(parent=None):
     return _zygote
 
 
-def preimport_available():
-    """Kernels can be forked from a zygote only where the grader may enter namespaces (root)."""
-    return os.getuid() == 0 and sys.platform.startswith("linux")
-
-
 def _placeholder_pid(process, timeout=30):
     """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
     bwrap_pid = process.pid
@@ -171,7 +166,7 @@ class SandboxKernelManager(AsyncKernelManager):
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
         uid = getattr(self, "sandbox_uid", None)
-        if uid is not None and uid != os.getuid():
+        if uid is not None and proc.own_uid(uid):
             os.chown(self.connection_file, uid, uid)
 
     async def _async_wait(self, pollinterval=0.005):

@@ -1,8 +1,8 @@
 """Rosters from, and grades to, a university's LMS (Canvas, Moodle), as CSV files.
 
     python -m grading roster FILE.csv [--lms canvas|moodle] [--id-column COLUMN]
-    python -m grading lms-export canvas --roster CANVAS_EXPORT.csv --to canvas_import.csv
-    python -m grading lms-export moodle [--by email|username|idnumber] --to moodle_import.csv
+    python -m grading lms-export canvas [--roster CANVAS_EXPORT.csv] [--to canvas_import.csv]
+    python -m grading lms-export moodle [--by email|username|idnumber] [--to moodle_import.csv]
 
 The layouts are the ones the LMSs document:
 
@@ -27,13 +27,16 @@ The layouts are the ones the LMSs document:
 
 An import checks the whole file before it writes anything: a row without an id, an id that cannot
 be a folder name (nbgrader's submitted/<student>/), or a duplicate stops it with the row numbers.
+The roster imported last is kept in the gradebook, and `lms-export canvas` fills it in by default.
 """
 import csv
 import io
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import records
 from .course import GradingError, nbgrader_api
 
 CANVAS_ID_COLUMNS = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
@@ -128,22 +131,36 @@ def read_roster(path, lms=None, id_column=None):
 
 
 def import_roster(root, path, lms=None, id_column=None):
-    """Add (or update) the roster's students in the course's gradebook; return them."""
+    """Add (or update) the roster's students in the course's gradebook, and keep the roster there
+    (`records.set_roster`, for `export`); return the students."""
     from nbgrader.api import Gradebook
     students = read_roster(path, lms, id_column)
+    header, _ = _read_rows(path)
     api = nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         for s in students:
             gb.update_or_create_student(s.id, first_name=s.first_name or None,
                                         last_name=s.last_name or None, email=s.email or None)
+        records.set_roster(gb.db, lms or detect(header), Path(path).name, Path(path).read_text(encoding="utf-8-sig"))
+        gb.db.commit()
     return students
 
 
-def _gradebook_scores(root):
-    """({assignment: max score}, {(assignment, student): final score}, {student: Student}), where the
-    final score is nbgrader's (manual grades included, the late penalty taken off)."""
+def imported_roster(root):
+    """(lms, file name, text) of the roster imported last (`make roster`), or None."""
     from nbgrader.api import Gradebook
     api = nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        return records.roster(gb.db)
+
+
+def _gradebook_scores(root):
+    """({assignment: max score}, {(assignment, student): final score (nbgrader's: manual grades in,
+    late penalty off)}, {student: Student}); an empty class stops here, before anything is written."""
+    from nbgrader.api import Gradebook
+
+    from .grades import require_gradebook
+    api = require_gradebook(root)   # never creates an empty gradebook
     maxima, scores, people = {}, {}, {}
     with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
         for assignment in gb.assignments:
@@ -152,6 +169,9 @@ def _gradebook_scores(root):
                 scores[(assignment.name, sub.student.id)] = max(0.0, sub.score - (sub.late_submission_penalty or 0))
         for s in gb.students:
             people[s.id] = Student(s.id, s.first_name or "", s.last_name or "", s.email or "")
+    if not scores:
+        raise GradingError("no graded submission in the gradebook: grade a class first "
+                           "(`make grade A=<assignment>`); nothing was written")
     return maxima, scores, people
 
 
@@ -159,22 +179,46 @@ def _number(x):
     return f"{x:g}"
 
 
-def canvas_export(root, roster_path, target):
-    """Write `target` in Canvas's gradebook import layout, one row per student of the Canvas export
-    `roster_path` (its identity columns kept as they are), one column per assignment: the
-    export's own column "<name> (<id>)" where it has one, else a new column "<name>"; the
-    "Points Possible" row gives the maxima. Returns (rows written, students missing from Canvas)."""
+def _key(title):
+    """A title as matched: case, spaces, '_' and '-' ignored ('01 Tensor basics' = '01_tensor_basics')."""
+    return re.sub(r"[\s_-]+", "", title).casefold()
+
+
+def match_columns(header, names, ids=None):
+    """{assignment: Canvas column} for each of `names`: the export's column "<title> (<id>)" whose
+    id is the assignment's in `ids` ({assignment: Canvas id}), else whose title is the
+    assignment's name (case, spaces, '_' and '-' aside), else a new column "<name>"; and the
+    warnings: assignments given a new column, Canvas assignment columns nothing matched."""
+    ids = {k: str(v) for k, v in (ids or {}).items()}
+    found = [(m.group("title"), m.group("id"), column) for column in header
+             for m in [CANVAS_ASSIGNMENT.match(column)] if m]
+    columns, warnings = {}, []
+    for name in sorted(names):
+        by_id = [column for _, cid, column in found if ids.get(name) == cid]
+        by_title = [column for title, _, column in found if _key(title) == _key(name)]
+        columns[name] = (by_id or by_title or [name])[0]
+        if not by_id and not by_title:
+            warnings.append(f"{name}: no Canvas column matches its id or title, so a new column {name!r} is "
+                            f"written (Canvas creates an assignment on import)")
+    used = set(columns.values())
+    unmatched = [column for _, _, column in found if column not in used]
+    if unmatched:
+        warnings.append("Canvas assignment columns no assignment matched, left out: " + ", ".join(unmatched))
+    return columns, warnings
+
+
+def canvas_export(root, roster_path, target, ids=None, warn=print):
+    """Write `target` in Canvas's gradebook import layout: a row per student of the Canvas export
+    `roster_path` (identity columns as they are), a column per assignment (`match_columns`; `warn`
+    says what did not match), the "Points Possible" row. Returns (rows, students not in Canvas)."""
     header, rows = _read_rows(roster_path)
     if detect(header) != "canvas":
         raise GradingError(f"{roster_path} is not a Canvas gradebook export (columns {', '.join(CANVAS_ID_COLUMNS)})")
     students = {s.id: s for s in read_roster(roster_path, "canvas")}
     maxima, scores, people = _gradebook_scores(root)
-    existing = {}
-    for column in header:
-        match = CANVAS_ASSIGNMENT.match(column)
-        if match:
-            existing[match.group("title")] = column
-    columns = {name: existing.get(name, name) for name in sorted(maxima)}
+    columns, warnings = match_columns(header, maxima, ids)
+    for line in warnings:
+        warn(f"warning: {line}")
     out_header = [c for c in CANVAS_ID_COLUMNS if c in header] + list(columns.values())
     written = []
     for number, row in rows:
@@ -197,19 +241,19 @@ def canvas_export(root, roster_path, target):
 MOODLE_IDS = {"email": "Email address", "username": "Username", "idnumber": "ID number"}
 
 
-def moodle_export(root, target, by="email"):
+def moodle_export(root, target, by=None):
     """Write `target` in Moodle's CSV grade import layout: First name, Last name, the identifying
     column (`by`: Email address -> useremail, Username -> username, ID number -> useridnumber), one
     column per assignment (map each to its grade item on import). Students come from the gradebook
     (the roster import gave them names and emails). Returns the number of rows."""
-    if by not in MOODLE_IDS:
-        raise GradingError(f"--by must be one of {', '.join(MOODLE_IDS)}")
     maxima, scores, people = _gradebook_scores(root)
-    if by == "email":
-        missing = sorted(s.id for s in people.values() if not s.email)
-        if missing:
-            raise GradingError("no email address in the gradebook for " + ", ".join(missing[:20])
-                               + ": import the Moodle roster first (`make roster FILE=...`), or use --by username")
+    missing = sorted(s.id for s in people.values() if not s.email)
+    by = by or ("username" if missing else "email")   # the default: email where every student has one
+    if by not in MOODLE_IDS:
+        raise GradingError(f"BY= (--by) must be one of {', '.join(MOODLE_IDS)}")
+    if by == "email" and missing:
+        raise GradingError("no email address in the gradebook for " + ", ".join(missing[:20])
+                           + ": import the Moodle roster first (make roster FILE=<export.csv>), or BY=username")
     header = ["First name", "Last name", MOODLE_IDS[by]] + sorted(maxima)
     rows = []
     for sid, s in sorted(people.items()):
@@ -220,6 +264,38 @@ def moodle_export(root, target, by="email"):
         rows.append(row)
     _write(target, header, rows)
     return len(rows)
+
+
+def export(root, lms, roster=None, by=None, target=None, ids=None, out=print):
+    """`make lms-export`: write the grades in `lms`'s import layout to `target` (default:
+    <course>/<lms>_grades.csv) and say what was written. Canvas fills in `roster` (its gradebook
+    export), by default the roster imported last with `make roster`."""
+    from .course import plural
+    root = Path(root)
+    target = Path(target) if target else root / f"{lms}_grades.csv"
+    _gradebook_scores(root)   # an empty class (no gradebook, nothing graded) stops first
+    if lms == "canvas":
+        if roster is None:
+            kept = imported_roster(root)
+            if kept is None or kept[0] != "canvas":
+                raise GradingError("Canvas needs its gradebook export (Grades > Export), whose identity "
+                                   "columns and assignment ids the import matches: import it once with "
+                                   "make roster FILE=<export.csv>, or name it: make lms-export LMS=canvas "
+                                   "ROSTER=<export.csv>")
+            _, filename, text = kept
+            with tempfile.TemporaryDirectory() as tmp:
+                roster = Path(tmp) / filename
+                roster.write_text(text, encoding="utf-8")
+                out(f"using the Canvas roster imported with make roster ({filename})")
+                count, unknown = canvas_export(root, roster, target, ids, warn=out)
+        else:
+            count, unknown = canvas_export(root, roster, target, ids, warn=out)
+        if unknown:
+            out(f"not in the Canvas roster, left out: {', '.join(unknown)}")
+    else:
+        count = moodle_export(root, target, by)
+    out(f"wrote {count} {plural(count, 'student')} to {target} ({lms} grade import layout)")
+    return count
 
 
 def _write(target, header, rows):

@@ -33,6 +33,8 @@ from . import cgroup, proc, status
 from .bwrap import Limits, kernel_argv, kernel_env, sandbox_uid, unsandboxed_argv
 from .cells import error_output, is_test
 from .kernel import CappedClient, QuickClient, SandboxKernelManager
+from .launcher import BWRAP, forked, sandboxed
+from .proc import own_uid
 from .verdict import OBSERVE_ENV
 from .zygote import INLINE_BACKEND, SETUP_FAILED
 
@@ -40,7 +42,7 @@ XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as
 
 
 def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, sandbox=True, preimport=False, max_notebook_bytes=16 * 2**20):
+                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
@@ -51,12 +53,12 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
     for folder in (kernels, ipc, work):
         folder.mkdir(parents=True, exist_ok=True)
+    sandbox, preimport = sandboxed(launcher), forked(launcher)   # `launcher`: chosen by the run
     uid = sandbox_uid() if sandbox else os.getuid()
-    if uid != os.getuid():
+    if own_uid(uid):
         os.chown(ipc, uid, uid)
         for path in [Path(inputs), *Path(inputs).rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    preimport = preimport and sandbox
     group = None
     if sandbox and cgroup.available():
         try:
@@ -140,7 +142,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
                 run_sync(km.shutdown_kernel)(now=True)
         if group is not None:
             group.close()
-        if uid != os.getuid():
+        if own_uid(uid):
             proc.reap(uid)
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
@@ -204,7 +206,7 @@ def _limits_hit(bwrap_pid, uid, work, limits, group=None):
     if group is not None and group.oom_kills():
         hit.append(_memory_cap(limits))
     # the cgroup counts every task of the sandbox (a superset of the uid's), so it says it alone
-    refused = group.tasks_refused() if group is not None else uid != os.getuid() and proc.tasks_of(uid) >= limits.max_tasks - 4
+    refused = group.tasks_refused() if group is not None else own_uid(uid) and proc.tasks_of(uid) >= limits.max_tasks - 4
     if refused:
         hit.append(f"reached its cap of {limits.max_tasks} processes and threads")
     return hit

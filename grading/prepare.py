@@ -10,16 +10,20 @@ makes fail here is that student's `error: ...`; the grader's own failures stop t
 Also here: the files that reach a kernel beside its notebook (`input_files`: only the
 assignment's declared ones) and a submission's hash, by which a run knows who needs grading.
 """
+import time
 from pathlib import Path
 
 import nbformat
 
-from . import course, late, records, status, submission
+from . import course as mod_course
+from . import late, records, status, submission
 from . import outcome as heldout
+from .gradebook import course_of
+from .stages import Submission
 
-def _resources(api, name, student, notebook):
+def _resources(course, name, student, notebook):
     return {"nbgrader": {"student": student, "assignment": name, "notebook": notebook,
-                         "db_url": api.coursedir.db_url, "course_id": api.coursedir.course_id}}
+                         "db_url": course.db_url, "course_id": course.course_id}}
 
 
 def _canonical_order(nb, release_nb):
@@ -40,8 +44,9 @@ def _canonical_order(nb, release_nb):
     return nb
 
 
-def prepare(root, name, student, api=None, snapshot=None):
-    """Return ({notebook id: sanitised notebook}, {notebook id: problem}) for one submission.
+def prepare(course, name, student, snapshot=None, hashes=("", "")):
+    """Return the `Submission` of `student` to `name` in `course` (a Course or its folder): its
+    sanitised notebooks ({notebook id: notebook}) and problems ({notebook id: Status}).
 
     `snapshot` is the gradebook's copy of the assignment's cells (`restore.Snapshot`), read once
     per run; without one it is read here. A submission holding a link, FIFO, device or socket (at
@@ -52,36 +57,31 @@ def prepare(root, name, student, api=None, snapshot=None):
     from nbgrader.preprocessors import DeduplicateIds, OverwriteKernelspec
 
     from . import restore
-    root = Path(root)
-    api = api or course.nbgrader_api(root)
-    snapshot = snapshot or restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
-    ready, problems = {}, {}
+    started = time.perf_counter()
+    course = course_of(course)
+    root = course.root
+    snapshot = snapshot or restore.Snapshot.of(course, name)
+    prepared = Submission(name, student, hashes)
+    ready, problems = prepared.notebooks, prepared.problems
     folder = root / "submitted" / student / name
-    refused = submission.refused(folder)
-    if refused:
-        listed = ", ".join(f"{path} ({what})" for path, what in list(refused.items())[:3])
-        return {}, {"": status.error(f"the submission holds what is not a file: {listed}; "
-                                     f"a submission is files and folders only")}
-    try:
-        late.submission_time(folder)
-    except late.BadTimestamp as err:
-        return {}, {"": status.error(str(err))}
+    why = whole_problem(folder)
+    if why:
+        problems[""] = why
+        return prepared
+    prepared.timestamp = late.submission_time(folder)
     for source_path in sorted((root / "source" / name).glob("*.ipynb")):
         notebook = source_path.stem
         path = folder / source_path.name
-        if not path.exists():
-            problems[notebook] = status.error(f"missing notebook {source_path.name}")
+        nb, problem = read_submitted(path)
+        if problem:
+            problems[notebook] = problem
             continue
-        nb, why = course.read_notebook(path)
-        if why:
-            problems[notebook] = status.error(f"{source_path.name} is {why}")
-            continue
-        resources = _resources(api, name, student, notebook)
+        resources = _resources(course, name, student, notebook)
         release = root / "release" / name / source_path.name
         release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
         try:
             for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
-                       restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
+                       restore.RestoreCells(snapshot, config=course.config, add_missing_cells=True),
                        restore.CheckMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
             if release_nb is not None:
@@ -90,7 +90,32 @@ def prepare(root, name, student, api=None, snapshot=None):
             problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}")
             continue
         ready[notebook] = nb
-    return ready, problems
+    prepared.seconds = time.perf_counter() - started
+    return prepared
+
+
+def whole_problem(folder):
+    """Why the submission in `folder` is refused whole (a Status), or None: it holds a link,
+    FIFO, device or socket (at any depth), or a malformed timestamp.txt."""
+    refused = submission.refused(folder)
+    if refused:
+        listed = ", ".join(f"{path} ({what})" for path, what in list(refused.items())[:3])
+        return status.error(f"the submission holds what is not a file: {listed}; "
+                            f"a submission is files and folders only")
+    try:
+        late.submission_time(folder)
+    except late.BadTimestamp as err:
+        return status.error(str(err))
+    return None
+
+
+def read_submitted(path):
+    """(notebook, None) for the submitted notebook at `path`, or (None, why it cannot be graded:
+    a Status): missing, not a file, not a notebook (grading/course.py's checks)."""
+    if not path.exists():
+        return None, status.error(f"missing notebook {path.name}")
+    nb, why = mod_course.read_notebook(path)
+    return (None, status.error(f"{path.name} is {why}")) if why else (nb, None)
 
 
 # Files beside the notebooks that a kernel finds in its working folder, at most this much in all.
@@ -109,7 +134,7 @@ def input_files(folder):
             continue
         total += (Path(folder) / relative).stat().st_size
         if total > MAX_INPUT_BYTES:
-            raise course.GradingError(f"the files beside the notebooks in {folder} exceed "
+            raise mod_course.GradingError(f"the files beside the notebooks in {folder} exceed "
                                       f"{MAX_INPUT_BYTES // 2**20} MB")
         files[relative] = submission.read(Path(folder) / relative)
     return files
@@ -121,7 +146,7 @@ def submission_hash(root, name, student):
     try:
         return records.submission_hash(root, name, student)
     except Exception as err:
-        if course.graders_own(err) and not isinstance(err, (RecursionError, PermissionError)):
+        if mod_course.graders_own(err) and not isinstance(err, (RecursionError, PermissionError)):
             raise
         return err
 
@@ -131,14 +156,17 @@ def stored(pair):
     return ("unreadable", pair[1]) if isinstance(pair[0], Exception) else pair
 
 
-def prepare_one(root, name, student, api, snapshot):
-    """`prepare`, where anything the submission makes fail is that student's error."""
+def prepare_one(course, name, student, snapshot, hashes):
+    """`prepare`, where anything the submission makes fail is that student's error (as is a
+    submission whose files could not be read: `hashes` holding the exception)."""
+    if isinstance(hashes[0], Exception):
+        return Submission(name, student, stored(hashes), problems={"": status.blame(hashes[0], "read")})
     try:
-        return prepare(root, name, student, api, snapshot)
+        return prepare(course, name, student, snapshot, hashes)
     except Exception as err:
-        if course.graders_own(err):
+        if mod_course.graders_own(err):
             raise
-        return {}, {"": status.blame(err, "prepared")}
+        return Submission(name, student, stored(hashes), problems={"": status.blame(err, "prepared")})
 
 
 def say_ignored(root, name, students, out):
@@ -153,4 +181,4 @@ def say_ignored(root, name, students, out):
     if found:
         listed = "; ".join(f"{s}: {', '.join(f[:3])}" + (" ..." if len(f) > 3 else "") for s, f in list(found.items())[:5])
         out(f"ignored the files that {name} does not declare in {len(found)} "
-            f"{course.plural(len(found), 'submission')} (only source/{name}'s files reach a kernel): {listed}")
+            f"{mod_course.plural(len(found), 'submission')} (only source/{name}'s files reach a kernel): {listed}")

@@ -8,15 +8,18 @@ hash, tests hash: grading/records.py) go into the gradebook's database in one tr
 What the submission makes fail here records that student as an error; the grader's own failures
 (its database, its disk) stop the run.
 """
-import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 
-from . import cells, course, late, records, status, submission, verdict
+from . import cells, late, observed, records, status, submission, verdict
+from .course import graders_own
+from .gradebook import course_of
 from .prepare import input_files
 
 def apply_verdicts(nb, tests):
@@ -34,39 +37,31 @@ def apply_verdicts(nb, tests):
     return verdicts
 
 
-@contextlib.contextmanager
-def _transaction(gb):
-    """One student's transaction on a gradebook that records the whole run: rolled back if
-    anything fails, so the next student starts clean."""
-    try:
-        yield gb
-    except BaseException:
-        gb.db.rollback()
-        raise
+def record(course, result, ref=None):
+    """Save one student's `Result` (grading/stages.py): autograded files, then scores and record
+    in one transaction (no record unless `result.final`: a crash of the grader itself is retried
+    by the next run); fill in its verdicts and points, and return its status as recorded.
 
-
-def record(root, name, student, notebooks, problems, final=True, api=None, hashes=None, ref=None, gb=None):
-    """Save one student's results: autograded files, then scores and record in one transaction
-    (no record unless `final`: a crash of the grader itself is retried by the next run).
-
-    `hashes` is (submission hash, tests hash) as read before grading began; `ref` the reference
-    observations ({notebook: {grade_id: [observation]}}) the test cells are judged against; `gb`
-    an open Gradebook the run records every student with (one connection, whose compiled
-    statements are reused: 34 ms a student instead of 79), else one is opened here."""
+    `course` is the run's Course (grading/gradebook.py: one API, one gradebook connection whose
+    compiled statements are reused, 34 ms a student instead of 79) or a course folder; `ref` the
+    reference observations ({notebook: {grade_id: [observation]}}) the test cells are judged against."""
     from nbgrader import utils
-    from nbgrader.api import Gradebook
 
-    root = Path(root)
-    api = api or course.nbgrader_api(root)
-    hashes = hashes or (records.submission_hash(root, name, student), records.tests_hash(root, name))
-    verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
-    try:
-        timestamp = late.submission_time(root / "submitted" / student / name)
-    except late.BadTimestamp:   # already this student's problem (prepare): no time, no penalty
-        timestamp = None
-    outcome = str(status.combine(problems))
-    with records.exclusive(api.coursedir.db_url, records.student_key(name, student)), \
-            (Gradebook(api.coursedir.db_url, api.coursedir.course_id) if gb is None else _transaction(gb)) as gb:
+    started = time.perf_counter()
+    course = course_of(course)
+    root, name, student, notebooks = course.root, result.assignment, result.student, result.notebooks
+    hashes = result.hashes if all(result.hashes) else (records.submission_hash(root, name, student),
+                                                       records.tests_hash(root, name))
+    failed, took = observed.failures(notebooks, ref), observed.seconds(notebooks)   # before the observations go
+    result.verdicts = {notebook: apply_verdicts(nb, (ref or {}).get(notebook, {})) for notebook, nb in notebooks.items()}
+    timestamp = result.timestamp
+    if timestamp is None:
+        try:
+            timestamp = late.submission_time(root / "submitted" / student / name)
+        except late.BadTimestamp:   # already this student's problem (prepare): no time, no penalty
+            timestamp = None
+    outcome = str(result.status)
+    with records.exclusive(course.db_url, records.student_key(name, student)), course.gradebook() as gb:
         _write_autograded(root, name, student, notebooks, timestamp)
         gb.update_or_create_student(student)
         if timestamp:
@@ -76,14 +71,15 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
         for sub_nb in submission.notebooks:
             nb = notebooks.get(sub_nb.name)
             by_id = {cells.grade_id(c): c for c in nb.cells if cells.grade_id(c)} if nb is not None else {}
-            judged = verdicts.get(sub_nb.name, {})
+            judged = result.verdicts.get(sub_nb.name, {})
+            points = result.points.setdefault(sub_nb.name, {})
             for grade in sub_nb.grades:
                 cell = by_id.get(grade.name)
                 if cell is None:          # the notebook is missing or broken: nothing earns points
                     grade.auto_score, grade.needs_manual_grade = 0, False
                     continue
                 if grade.name in judged:  # decided here, from the observations
-                    grade.auto_score = judged[grade.name].points(grade.max_score)
+                    grade.auto_score = points[grade.name] = judged[grade.name].points(grade.max_score)
                 else:                     # a written answer: graded by hand
                     grade.auto_score, _ = utils.determine_grade(cell)
                 grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
@@ -91,23 +87,26 @@ def record(root, name, student, notebooks, problems, final=True, api=None, hashe
                 cell = by_id.get(comment.name)
                 unchanged = cell is not None and cell.metadata.nbgrader.get("checksum") == utils.compute_checksum(cell)
                 comment.auto_comment = "No response." if unchanged or cell is None else None
-        late.apply(api, gb, submission)   # issue 17: the configured late penalty, same transaction
-        if final:
+        late.apply(course.api, gb, submission)   # issue 17: the configured late penalty, same transaction
+        if result.final:
             records.write(gb.db, name, student, outcome, *hashes)
+            observed.write(gb.db, name, student, failed, took)
         gb.db.commit()
+    result.timings["record"] = time.perf_counter() - started
     return outcome
 
 
-def record_one(root, name, student, notebooks, problems, **kwargs):
+def record_one(course, result, ref=None):
     """`record`, where anything the submission makes fail (its notebooks, its outputs) records
     that student as an error instead, with no score; the grader's own failures stop the run."""
     try:
-        return record(root, name, student, notebooks, problems, **kwargs)
+        return record(course, result, ref)
     except Exception as err:
-        if course.graders_own(err):
+        if graders_own(err):
             raise
-        kwargs.pop("ref", None)
-        return record(root, name, student, {}, {**problems, "": status.blame(err, "recorded")}, **kwargs)
+        failed = dataclasses.replace(result, notebooks={}, verdicts={}, points={},
+                                     problems={**result.problems, "": status.blame(err, "recorded")})
+        return record(course, failed)
 
 
 def _write_autograded(root, name, student, notebooks, timestamp=None):

@@ -31,6 +31,15 @@ _TABLES = (
         assignment VARCHAR(128) PRIMARY KEY, tests_hash VARCHAR(64) NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS course_reference (
         assignment VARCHAR(128) PRIMARY KEY, reference_key VARCHAR(64) NOT NULL, observations TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS course_roster (
+        id INTEGER PRIMARY KEY, lms VARCHAR(16) NOT NULL, filename TEXT NOT NULL, content TEXT NOT NULL)""",
+    # how each failing test failed, value-safe, and the time the notebooks ran (grading/observed.py)
+    """CREATE TABLE IF NOT EXISTS course_observed (
+        assignment VARCHAR(128) NOT NULL, student VARCHAR(128) NOT NULL, seconds REAL,
+        failures TEXT NOT NULL, PRIMARY KEY (assignment, student))""",
+    # what each known mistake's run observed, cached like the reference (grading/clusters.py)
+    """CREATE TABLE IF NOT EXISTS course_mistake (
+        assignment VARCHAR(128) PRIMARY KEY, mistakes_key VARCHAR(64) NOT NULL, signatures TEXT NOT NULL)""",
 )
 
 
@@ -186,3 +195,19 @@ def set_reference(session, name, key, observations):
         "INSERT INTO course_reference (assignment, reference_key, observations) VALUES (:a, :k, :o) "
         "ON CONFLICT (assignment) DO UPDATE SET reference_key = excluded.reference_key, "
         "observations = excluded.observations"), {"a": name, "k": key, "o": json.dumps(observations)})
+
+
+def set_roster(session, lms, filename, content):
+    """Keep the LMS roster the instructor imported (one: the last), for `lms-export`."""
+    ensure_tables(session)
+    session.execute(text(
+        "INSERT INTO course_roster (id, lms, filename, content) VALUES (1, :l, :f, :c) "
+        "ON CONFLICT (id) DO UPDATE SET lms = excluded.lms, filename = excluded.filename, "
+        "content = excluded.content"), {"l": lms, "f": filename, "c": content})
+
+
+def roster(session):
+    """(lms, file name, text) of the roster imported last, or None."""
+    ensure_tables(session)
+    row = session.execute(text("SELECT lms, filename, content FROM course_roster WHERE id = 1")).fetchone()
+    return tuple(row) if row else None

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-from . import cells, course, outcome, records
+from . import cells, outcome, records
+from .course import GradingError
+from .gradebook import course_of
 from .verdict import HIDDEN_CHECKS, observations
 
 TOO_GUESSABLE = "it has no hidden check (observe) of a value that only a correct answer produces"
@@ -63,26 +65,23 @@ def source_notebooks(root, name):
             for path in sorted((Path(root) / "source" / name).glob("*.ipynb"))}
 
 
-def load(root, name, key):
-    """The cached reference observations of `name` under `key`, or None."""
-    from nbgrader.api import Gradebook
-    api = course.nbgrader_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+def load(course, name, key):
+    """The cached reference observations of `name` under `key` in `course` (a Course or its
+    folder), or None."""
+    with course_of(course).gradebook() as gb:
         return records.reference(gb.db, name, key)
 
 
-def accept(root, name, key, notebooks, problems, stop, held=None):
+def accept(course, name, key, notebooks, problems, stop, held=None):
     """Check and cache the reference run's observations; a solution that fails its own tests
     stops the run (`stop` kills the workers) before any student is recorded. Cached under `key`."""
-    from nbgrader.api import Gradebook
     ref, faults = from_run({k: nbformat.from_dict(v) for k, v in notebooks.items()}, held)
     if problems or faults:
         stop()
-        raise course.GradingError(
+        raise GradingError(
             f"the instructor's solution of {name} could not serve as the reference, so no student was "
             f"graded: " + "; ".join(problems + faults))
-    api = course.nbgrader_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with course_of(course).gradebook() as gb:
         records.set_reference(gb.db, name, key, ref)
         gb.db.commit()
     return ref

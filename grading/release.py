@@ -11,6 +11,7 @@ from pathlib import Path
 
 from . import records
 from .course import REPO, assignments, check_result, in_dir, nbgrader_api
+from .gradebook import course_of
 
 
 def generate(root=REPO, names=None, release_dir="release", db_url=None):
@@ -53,28 +54,28 @@ def release_drift(root=REPO, names=None):
         shutil.rmtree(base, ignore_errors=True)
 
 
-def _gradebook_is_current(api, root, name):
-    from nbgrader.api import Gradebook, MissingEntry
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+def _gradebook_is_current(course, name):
+    from nbgrader.api import MissingEntry
+    with course.gradebook() as gb:
         try:
             known = len(gb.find_assignment(name).notebooks) > 0
         except MissingEntry:
             return False
-        return known and records.recorded_tests(gb.db, name) == records.tests_hash(root, name)
+        return known and records.recorded_tests(gb.db, name) == records.tests_hash(course.root, name)
 
 
-def ensure_in_gradebook(root, name):
+def ensure_in_gradebook(course, name):
     """Record `name`'s source cells in the gradebook if they are not there yet, or were recorded
     from another version of source/ (the tests the grader restores come from there).
 
     Generates into a scratch folder so the committed release/ is never rewritten here. On
     PostgreSQL two graders starting at once take turns (records.exclusive): nbgrader creates the
     schema and the course and assignment rows without expecting a second writer."""
-    api = nbgrader_api(root)
-    with records.exclusive(api.coursedir.db_url):
-        if not _gradebook_is_current(api, root, name):
+    course = course_of(course)   # a Course, or the course folder
+    with records.exclusive(course.db_url):
+        if not _gradebook_is_current(course, name):
             scratch = tempfile.mkdtemp(prefix="regen-")
             try:
-                generate(root, [name], release_dir=scratch)
+                generate(course.root, [name], release_dir=scratch)
             finally:
                 shutil.rmtree(scratch, ignore_errors=True)

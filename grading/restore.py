@@ -8,6 +8,7 @@ every cell before it checks the cell (63 ms). Here `Snapshot` reads the gradeboo
 assignment's cells once per run and answers the queries `OverwriteCells` makes, and the schema is
 checked once per process. What is restored and what is refused is nbgrader's code, unchanged.
 """
+import contextlib
 import functools
 from types import SimpleNamespace
 
@@ -28,16 +29,22 @@ class Snapshot:
     """The gradebook's record of one assignment's notebooks and cells, as plain values, with the
     `find_*` methods `OverwriteCells` calls on a Gradebook (same answers, same `MissingEntry`)."""
 
-    def __init__(self, db_url, course_id, assignment):
+    def __init__(self, db_url, course_id, assignment, gb=None):
         self.assignment = assignment
         self.notebooks = {}
-        with Gradebook(db_url, course_id) as gb:
+        with (Gradebook(db_url, course_id) if gb is None else contextlib.nullcontext(gb)) as gb:
             for nb in gb.find_assignment(assignment).notebooks:
                 self.notebooks[nb.name] = SimpleNamespace(
                     source_cells=_plain(nb.source_cells, *_SOURCE),   # in the gradebook's order
                     grade_cells=_plain(nb.grade_cells, "name", "max_score"),
                     solution_cells=_plain(nb.solution_cells, "name"),
                     task_cells=_plain(nb.task_cells, "name", "max_score"))
+
+    @classmethod
+    def of(cls, course, assignment):
+        """The snapshot of `assignment`, read through the run's Course (grading/gradebook.py)."""
+        with course.gradebook() as gb:
+            return cls(course.db_url, course.course_id, assignment, gb)
 
     def find_notebook(self, name, assignment):
         if assignment != self.assignment or name not in self.notebooks:

@@ -1,6 +1,9 @@
 """Grade a whole class in parallel, each submission isolated: `make grade A=<assignment>`.
 
-`grade` below is the run; each step is a module of its own, in the order a submission meets them:
+`grade` below is the run; each step is a module of its own, in the order a submission meets them.
+The run chooses how kernels start once (grading/launcher.py), opens one `Course` (grading/gradebook.py:
+nbgrader's API and one gradebook connection) that every step uses, and hands a submission from
+step to step as the small types of grading/stages.py (`Submission` -> `Executed` -> `Result`):
 
 1. plan (here): who needs grading. A student is graded when they have no record, their submission
    or the assignment's source/ changed since, or a regrade is due (`force` and `only` mark it due
@@ -25,6 +28,7 @@ within seconds; a second one exits at once.
 Statuses: `graded`, `error: <why>`, `timeout: <why>`, `limit: <what ran out>` (grading/status.py).
 """
 import contextlib
+import dataclasses
 import os
 import shutil
 import signal
@@ -32,29 +36,32 @@ import threading
 import time
 from pathlib import Path
 
-from . import bwrap, cgroup, course, fanout, prepare, record, records, reference, release, status, work
+from . import course as mod_course
+from . import launcher, fanout, prepare, record, records, reference, release, status, work
 from . import outcome as heldout
+from .gradebook import Course
 from .settings import Settings
+from .stages import Executed, Result
 
-class Interrupted(course.GradingError):
+class Interrupted(mod_course.GradingError):
     """The run was stopped by Ctrl-C or SIGTERM; what was recorded stays, the rest is not."""
 
 
-def plan(root, name, only=None, force=False):
-    """Return (students to grade, all selected students, {student: (submission hash, tests hash)}).
+def plan(course, name, only=None, force=False):
+    """Return (students to grade, all selected students, {student: (submission hash, tests hash)})
+    for `name` in `course` (the run's Course).
 
     Marks the selection due first when `force` or `only` (committed, so a stopped regrade resumes)."""
-    from nbgrader.api import Gradebook
-    everyone = course.students(root, name)
+    root = course.root
+    everyone = mod_course.students(root, name)
     if only:
         unknown = sorted(set(only) - set(everyone))
         if unknown:
-            raise course.GradingError(f"no submission of {name} for {', '.join(unknown)} in {Path(root) / 'submitted'}")
+            raise mod_course.GradingError(f"no submission of {name} for {', '.join(unknown)} in {root / 'submitted'}")
         everyone = [s for s in everyone if s in only]
     tests = records.tests_hash(root, name)
     hashes = {s: (prepare.submission_hash(root, name, s), tests) for s in everyone}
-    api = course.nbgrader_api(root)
-    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+    with course.gradebook() as gb:
         if force or only:
             records.mark_due(gb.db, name, everyone)
             gb.db.commit()
@@ -67,25 +74,29 @@ def plan(root, name, only=None, force=False):
 def grade(root, name, settings=None, out=print, progress=True, only=None):
     """Grade the submissions of `name` under `root` that need it (or the students in `only`);
     return {student: status} for this run."""
-    from nbgrader.api import Gradebook
-
-    from . import restore
     settings = settings or Settings()
     root = Path(root).resolve()
-    course.require_class(root, name)
-    _check_isolation(settings, out)
-    release.ensure_in_gradebook(root, name)
-    todo, everyone, hashes = plan(root, name, only, settings.force)
+    mod_course.require_class(root, name)
+    settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out))   # once, here
+    with Course(root) as course:
+        return _grade(course, name, settings, out, progress, only)
+
+
+def _grade(course, name, settings, out, progress, only):
+    """`grade`, with the run's Course (one nbgrader API, one gradebook connection)."""
+    from . import restore
+    root = course.root
+    release.ensure_in_gradebook(course, name)
+    todo, everyone, hashes = plan(course, name, only, settings.force)
     if len(todo) < len(everyone):
-        out(f"{len(everyone) - len(todo)} of {len(everyone)} {course.plural(len(everyone), 'student')} "
+        out(f"{len(everyone) - len(todo)} of {len(everyone)} {mod_course.plural(len(everyone), 'student')} "
             f"already graded against these tests and submissions (FORCE=1 regrades them all, STUDENT=id one)")
     if not todo:
         return {}
-    api = course.nbgrader_api(root)
     held = heldout.load(root, name)   # the hidden sets: their inputs go to kernels, their targets never
     held_files = held.files()
     ref_key = reference.key(root, name, held.fingerprint)   # once: the reference is cached under what was graded
-    ref = reference.load(root, name, ref_key)
+    ref = reference.load(course, name, ref_key)
     results = {}
     run_dir = work.make_run_dir(settings.scratch)
     pool = None
@@ -101,7 +112,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
     started = time.perf_counter()
     bar = _progress(len(todo), progress, "preparing")
     try:
-        with _Signals(kill_workers) as signals, contextlib.ExitStack() as stack:
+        with _Signals(kill_workers) as signals:
             pool = (fanout.DaskPool(settings.scheduler) if settings.scheduler
                     else fanout.LocalPool(settings.workers, work.worker_init))
             probe = pool.submit(work.probe_kernel, str(root), settings, here)
@@ -109,48 +120,40 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
             pending_ref = None if ref is not None else pool.submit(
                 work.run_reference, str(root), reference.source_notebooks(root, name), source_files, settings, here)
             # Each student goes to the workers as soon as they are prepared.
-            futures, prepared, broken = {}, {}, {}
-            snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
+            futures, prepared = {}, {}
+            snapshot = restore.Snapshot.of(course, name)
             for student in todo:
-                if isinstance(hashes[student][0], Exception):   # its files could not be read
-                    ready, problems = {}, {"": status.blame(hashes[student][0], "read")}
-                else:
-                    ready, problems = prepare.prepare_one(root, name, student, api, snapshot)
-                (prepared if ready else broken)[student] = (ready, problems)
-                if ready:
-                    futures[pool.submit(work.execute, str(root), {k: dict(v) for k, v in ready.items()},
-                                        source_files, settings, here)] = student
+                submission = prepared[student] = prepare.prepare_one(course, name, student, snapshot, hashes[student])
+                if submission.ready:
+                    futures[pool.submit(work.execute, str(root), submission.task(), source_files, settings, here)] = student
                 bar.update(1)
             prepare.say_ignored(root, name, todo, out)
             _require_working_kernel(probe, settings, kill_workers)
             if pending_ref is not None:
-                ref = reference.accept(root, name, ref_key, *_reference_run(pending_ref), kill_workers, held)
+                ref = reference.accept(course, name, ref_key, *_reference_run(pending_ref), kill_workers, held)
             ref = heldout.attach(ref, held)   # in memory only: the targets the outcome checks are scored with
-            gb = stack.enter_context(Gradebook(api.coursedir.db_url, api.coursedir.course_id))
-            for student, (_, problems) in broken.items():
-                with signals.hold():
-                    results[student] = record.record_one(root, name, student, {}, problems, api=api,
-                                                         hashes=prepare.stored(hashes[student]), gb=gb)
-            bar.reset(total=len(prepared))
+            for student, submission in prepared.items():
+                if not submission.ready:
+                    with signals.hold():
+                        results[student] = record.record_one(course, Result.of(submission))
+            bar.reset(total=len(futures))
             bar.set_description("grading")
             for future in pool.as_completed(futures):
-                student = futures[future]
-                ready, problems = prepared[student]
+                submission = prepared[futures[future]]
                 with signals.hold():
                     try:
-                        done, run_problems = future.result()
-                        final = True
+                        result = Result.of(submission, future.result())
                     except Exception as err:  # the grader's own failure: reported now, retried next run
-                        done, run_problems = {}, {k: status.error(f"grading crashed: {type(err).__name__}: {err}") for k in ready}
-                        final = False
-                    results[student] = record.record_one(root, name, student, done, {**problems, **run_problems},
-                                                         final=final, api=api, hashes=hashes[student], ref=ref, gb=gb)
+                        crashed = status.error(f"grading crashed: {type(err).__name__}: {err}")
+                        result = Result.of(submission, Executed(problems={k: crashed for k in submission.notebooks}),
+                                           final=False)
+                    results[submission.student] = record.record_one(course, result, ref)
                 bar.update(1)
     except Interrupted as stop:
         bar.close()
         kill_workers()
         raise Interrupted(
-            f"interrupted by {stop}: {len(results)} of {len(todo)} {course.plural(len(todo), 'student')} "
+            f"interrupted by {stop}: {len(results)} of {len(todo)} {mod_course.plural(len(todo), 'student')} "
             f"graded and recorded in this run, the rest not recorded; run the same command again "
             f"(without FORCE) to finish: students already graded are kept") from None
     finally:
@@ -159,21 +162,10 @@ def grade(root, name, settings=None, out=print, progress=True, only=None):
         shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
     graded = len(results)
-    out(f"graded {graded} {course.plural(graded, 'submission')} of {name} in "
-        f"{time.perf_counter() - started:.1f} s with {settings.workers} {course.plural(settings.workers, 'worker')}")
+    out(f"graded {graded} {mod_course.plural(graded, 'submission')} of {name} in "
+        f"{time.perf_counter() - started:.1f} s with {settings.workers} {mod_course.plural(settings.workers, 'worker')} "
+        f"(kernels: {settings.launcher})")
     return results
-
-
-def _check_isolation(settings, out):
-    """Refuse a sandboxed run where bubblewrap cannot make a sandbox; say when the caps are per
-    process rather than per sandbox (no cgroups without root)."""
-    if settings.sandbox and not bwrap.available():
-        raise course.GradingError(
-            "bubblewrap (bwrap) is needed to isolate submissions: `apt-get install bubblewrap`; "
-            "or grade without isolation, only notebooks you trust, with SANDBOX=0 (--no-sandbox)")
-    if settings.sandbox and not cgroup.available():
-        out("note: cgroups need root: each kernel's memory and processes are capped per process here, "
-            "not per sandbox, and kernels share the grader's uid")
 
 
 def _require_working_kernel(probe, settings, stop):
@@ -185,11 +177,11 @@ def _require_working_kernel(probe, settings, stop):
         why = f"{type(err).__name__}: {err}"
     if why:
         stop()
-        raise course.GradingError(
+        raise mod_course.GradingError(
             f"the grader could not set up a working kernel, so no student was graded: {why}. "
             f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
             f"{settings.memory_mb}) leaves room for torch, and that the course environment "
-            f"is installed from this checkout ({course.REPO}: `make venv`)")
+            f"is installed from this checkout ({mod_course.REPO}: `make venv`)")
 
 
 def _reference_run(pending):

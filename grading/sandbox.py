@@ -9,6 +9,6 @@ Its parts, each a module of its own, in the order a notebook meets them:
 """
 from .bwrap import Limits, is_kernel_uid  # noqa: F401
 from .bwrap import available as bwrap_available  # noqa: F401
-from .kernel import preimport_available  # noqa: F401
+from .launcher import zygote_possible as preimport_available  # noqa: F401
 from .notebook import KernelSetupError, run_notebook  # noqa: F401
 from .proc import reap  # noqa: F401

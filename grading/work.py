@@ -14,13 +14,15 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 
 from . import course
-from .kernel import preimport_available
+from . import launcher
 from .notebook import run_notebook
+from .stages import Executed
 
 
 def worker_init():
@@ -70,10 +72,16 @@ def run_sandboxed(nb, root, settings, run_dir, files=None):
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
-            sandbox=settings.sandbox,
-            preimport=settings.preimport and preimport_available())
+            launcher=_launcher(settings))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _launcher(settings):
+    """The run's launcher (chosen once by the grading process); a Dask worker that cannot fork
+    kernels (not root) starts them from scratch instead, as isolated (its probe runs the same way)."""
+    chosen = settings.launcher or launcher.choose(settings, out=lambda *_: None)
+    return launcher.BWRAP if chosen == launcher.ZYGOTE and not launcher.zygote_possible() else chosen
 
 
 def probe_kernel(root, settings, run_dir=None):
@@ -91,23 +99,25 @@ def probe_kernel(root, settings, run_dir=None):
 
 
 def execute(root, notebooks, files, settings, run_dir=None):
-    """Worker: run each prepared notebook of one submission in its own sandbox, its working folder
-    holding `files`; return ({id: notebook}, {id: problem})."""
-    done, problems = {}, {}
+    """Worker: run each prepared notebook of one submission ({id: notebook as a dict}:
+    `Submission.task()`) in its own sandbox, its working folder holding `files`; return `Executed`."""
+    started = time.perf_counter()
+    done = Executed()
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
         problem = run_sandboxed(nb, root, settings, run_dir, files)
-        done[notebook] = nb
+        done.notebooks[notebook] = nb
         if problem:
-            problems[notebook] = problem
-    return done, problems
+            done.problems[notebook] = problem
+    done.seconds = time.perf_counter() - started
+    return done
 
 
 def run_reference(root, notebooks, files, settings, run_dir=None):
     """Worker: run the instructor's notebooks (solutions and hidden tests) in a sandbox set up as a
     student's, as `execute` runs a student's; return ({notebook: executed notebook}, [problems])."""
-    done, problems = execute(root, notebooks, files, settings, run_dir)
-    return done, [f"{notebook}.ipynb: {problem}" for notebook, problem in problems.items()]
+    done = execute(root, notebooks, files, settings, run_dir)
+    return done.notebooks, [f"{notebook}.ipynb: {problem}" for notebook, problem in done.problems.items()]
 
 
 # A unix socket's path holds at most 107 bytes; the kernel's are <run>/<8 chars>/ipc/k-<port>.

@@ -15,6 +15,8 @@ from .plot import plot_data, plot_model, set_default
 from .spiral import make_spiral
 from .devices import Timing, best_device, device_name, format_seconds, time_median, to_device
 from .train import fit, plot_history, target_function  # lesson 7
+from .debugging import (activation_rms, first_nonfinite, grad_norms, init_normal_, kaiming_std, mlp,  # lesson 9
+                        train_steps, xavier_std)
 
 from types import ModuleType as _ModuleType
 

@@ -19,14 +19,29 @@ def set_default(figsize=(5, 5), dpi=100):
                          "image.cmap": "Spectral"})
 
 
-def plot_data(X, y, ax=None, size=8):
+def class_colours(n_classes):
+    """Return n_classes distinct colours (RGB tuples), one per class: tab10's saturated ones for up to
+    10 classes, tab20's for up to 20. (A diverging map such as Spectral gives a middle class a
+    near-white colour that vanishes on a white page.) Used in lesson 5."""
+    import matplotlib
+    for name, size in (("tab10", 10), ("tab20", 20)):
+        if n_classes <= size:
+            return list(matplotlib.colormaps[name].colors[:n_classes])
+    return [tuple(c[:3]) for c in matplotlib.colormaps["turbo"].resampled(n_classes)(range(n_classes))]
+
+
+def plot_data(X, y, ax=None, size=8, n_classes=None):
     """Scatter X (N, 2) coloured by integer labels y (N,) on square axes labelled x₁ and x₂; return the axes.
 
-    Axis labels already set are kept. Used in lesson 5."""
+    Class c gets class_colours(n_classes)[c] (n_classes defaults to max(y) + 1). Axis labels already
+    set are kept. Used in lesson 5."""
+    from matplotlib.colors import ListedColormap
     ax = _axes(ax)
     X, y = X.detach().cpu(), y.detach().cpu()
-    ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), c=y.numpy(), s=size, cmap="Spectral",
-               vmin=0, vmax=max(int(y.max()), 1), edgecolors="none")
+    n_classes = max(int(y.max()) + 1, 2) if n_classes is None else n_classes
+    ax.scatter(X[:, 0].numpy(), X[:, 1].numpy(), c=y.numpy(), s=size,
+               cmap=ListedColormap(class_colours(n_classes)), vmin=-0.5, vmax=n_classes - 0.5,
+               edgecolors="none")
     ax.axhline(0, color="0.8", lw=0.8, zorder=0)
     ax.axvline(0, color="0.8", lw=0.8, zorder=0)
     ax.set_aspect("equal")
@@ -63,12 +78,12 @@ def predict_grid(model, lo, hi, steps=200):
 def plot_model(X, y, model, ax=None, steps=200, margin=0.1):
     """Draw the decision regions of `model` (2 features -> class logits) around X (N, 2), then the points.
 
-    The model is not moved, changed or left in another mode (see `predict_grid`). Used in lesson 5."""
+    A class's region and its points share a colour (`class_colours`). The model is not moved, changed or left in another mode (see `predict_grid`). Used in lesson 5."""
     ax = _axes(ax)
     Xc = X.detach().cpu().float()
     lo, hi = Xc.min(dim=0).values - margin, Xc.max(dim=0).values + margin
     xx, yy, classes = predict_grid(model, lo.tolist(), hi.tolist(), steps)
-    n_classes = max(int(y.max()), int(classes.max()), 1)
-    ax.contourf(xx.numpy(), yy.numpy(), classes.numpy(), levels=[c - 0.5 for c in range(n_classes + 2)],
-                cmap="Spectral", vmin=0, vmax=n_classes, alpha=0.3)
-    return plot_data(X, y, ax=ax)
+    n_classes = max(int(y.max()), int(classes.max()), 1) + 1
+    ax.contourf(xx.numpy(), yy.numpy(), classes.numpy(), levels=[c - 0.5 for c in range(n_classes + 1)],
+                colors=class_colours(n_classes), alpha=0.3)
+    return plot_data(X, y, ax=ax, n_classes=n_classes)

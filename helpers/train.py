@@ -95,7 +95,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, metric
 
 
 def plot_history(history, axes=None, log_loss=None):
-    """Plot a `fit` history: losses (train, validation) on the left, other metrics on the right.
+    """Plot a `fit` history: losses (train, validation) on the left, other metrics on the right
+    (y-labelled with the metric's name, or "metric" when there are several).
 
     Returns the matplotlib axes; log_loss=None uses a log scale when the loss spans more than a
     factor 20. Call plt.show() after it. Used in lesson 7."""
@@ -122,6 +123,7 @@ def plot_history(history, axes=None, log_loss=None):
         axes[-1].plot(epochs, history[key], label=key.replace("_", " "))
     if other:
         axes[-1].set_xlabel("epoch")
+        axes[-1].set_ylabel(other[0].replace("_", " ") if len(other) == 1 else "metric")
         axes[-1].legend()
     plt.tight_layout()
     return axes

@@ -62,11 +62,33 @@ def processes_naming(path):
 # `make test-fast`: the tests that start no kernel, sandbox, browser, hub or database server, in
 # about two minutes; every test outside these files, and every test using a fixture that grades a
 # class, is marked `slow` here (as are a few slow ones inside them, by their own decorator).
-FAST_FILES = {"test_checks.py", "test_classification.py", "test_cli.py", "test_devices.py", "test_docs.py",
-              "test_environment.py", "test_fashion.py", "test_hub_config.py", "test_hub_k8s.py",
-              "test_lms.py", "test_logistic.py", "test_outcome.py", "test_regression.py",
-              "test_release.py", "test_softmax_fast.py", "test_spiral.py", "test_test_cells.py",
-              "test_tooling.py", "test_train.py", "test_verdict.py"}
+FAST_FILES = set("""
+test_checks.py
+test_classification.py
+test_cli.py
+test_debugging.py
+test_demo_class.py
+test_devices.py
+test_docs.py
+test_environment.py
+test_fashion.py
+test_hub_config.py
+test_hub_k8s.py
+test_launcher.py
+test_lecture_claims.py
+test_lms.py
+test_logistic.py
+test_outcome.py
+test_regression.py
+test_release.py
+test_report_units.py
+test_softmax_fast.py
+test_spiral.py
+test_test_cells.py
+test_tooling.py
+test_train.py
+test_verdict.py
+""".split())   # one per line: branches that add one merge cleanly
 GRADING_FIXTURES = {"gradebook", "graded", "capped_run"}
 
 

@@ -21,6 +21,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from conftest import REPO
 from grading import course, demo, grader, grades, restore, sandbox, status
 from grading import record as recording
+from grading import gradebook as gradebook_course
+from grading.stages import Result
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
@@ -31,8 +33,9 @@ FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
 @pytest.fixture(scope="module")
 def course_root(tmp_path_factory, gradebook):
     root = demo.make_course(tmp_path_factory.mktemp("fuzz") / "course", [NAME], gradebook)
-    api = course.nbgrader_api(root)
-    return root, api, restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, NAME)
+    run = gradebook_course.Course(root)
+    yield root, run, restore.Snapshot.of(run, NAME)
+    run.close()
 
 
 def release_dict():
@@ -51,12 +54,13 @@ def base():
 
 def prepare_bytes(course_root, data, student="fuzzed"):
     """Write `data` as `student`'s notebook and prepare it: (ready, problems), never raising."""
-    root, api, snapshot = course_root
+    root, run, snapshot = course_root
     folder = root / "submitted" / student / NAME
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / FILE).write_bytes(data)
-    ready, problems = grader.prepare(root, NAME, student, api, snapshot)
+    prepared = grader.prepare(run, NAME, student, snapshot)
+    ready, problems = prepared.notebooks, prepared.problems
     assert set(ready) | set(problems), "neither a notebook nor a problem"
     if ready:
         assert set(ready) == {NAME} and not problems
@@ -173,20 +177,20 @@ def test_a_failure_while_recording_is_that_students_the_databases_is_the_graders
     from sqlalchemy.exc import OperationalError
     calls = []
 
-    def record(root, name, student, notebooks, problems, **kwargs):
-        calls.append((student, dict(problems)))
-        if notebooks:
+    def record(course, result, ref=None):
+        calls.append((result.student, dict(result.problems)))
+        if result.notebooks:
             raise RecursionError("maximum recursion depth exceeded")
-        return str(status.combine(problems))
+        return str(result.status)
     monkeypatch.setattr(recording, "record", record)
-    outcome = recording.record_one("root", NAME, "deep", {NAME: object()}, {}, final=True)
+    outcome = recording.record_one("root", Result(NAME, "deep", notebooks={NAME: object()}))
     assert outcome == "error: the submission could not be recorded: RecursionError: maximum recursion depth exceeded"
 
     def database_down(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
     monkeypatch.setattr(recording, "record", database_down)
     with pytest.raises(OperationalError):
-        recording.record_one("root", NAME, "anyone", {}, {}, final=True)
+        recording.record_one("root", Result(NAME, "anyone"))
 
 
 # One class, end to end: malformed students and one honest one.

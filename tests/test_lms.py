@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from grading import demo, grader, grades, late, lms, sandbox
+from grading.course import GradingError
 
 NAME = "01_tensor_basics"
 DUE = "2026-03-01 23:59:00 UTC"
@@ -138,3 +139,49 @@ def test_bad_rosters_are_refused_whole(tmp_path, text, why):
     assert done.returncode == 2 and why in done.stderr, done.stderr
     assert "nothing was imported" in done.stderr or "neither" in done.stderr
     assert not (root / "gradebook.db").exists(), "a refused roster wrote a gradebook"
+
+
+def test_canvas_export_uses_the_roster_imported_with_make_roster(graded, tmp_path):
+    """Step 7 as the docs write it: `make roster FILE=...` once, then `make lms-export LMS=canvas`
+    without ROSTER= fills in that export."""
+    roster = tmp_path / "canvas.csv"
+    roster.write_text(CANVAS)
+    lms.import_roster(graded, roster)
+    roster.unlink()   # kept in the gradebook, not read from where it was
+    target = tmp_path / "canvas_import.csv"
+    done = subprocess.run([sys.executable, "-m", "grading", "lms-export", "canvas", "--course", str(graded),
+                           "--to", str(target)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "using the Canvas roster imported with make roster (canvas.csv)" in done.stdout
+    with open(target, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][-1] == "01_tensor_basics (4242)" and len(rows) == 5   # header, points, three students
+
+
+def test_canvas_columns_are_matched_by_id_or_title_and_the_rest_is_said():
+    header = ["Student", "ID", "SIS Login ID", "Section", "01 Tensor Basics (4242)", "Lab two (55)", "Quiz 1 (777)"]
+    names = ["01_tensor_basics", "02_linear_regression", "03_logistic_regression"]
+    columns, warnings = lms.match_columns(header, names, ids={"02_linear_regression": 55})
+    assert columns == {"01_tensor_basics": "01 Tensor Basics (4242)",        # by title
+                       "02_linear_regression": "Lab two (55)",                # by id
+                       "03_logistic_regression": "03_logistic_regression"}    # new column
+    assert len(warnings) == 2
+    assert warnings[0].startswith("03_logistic_regression: no Canvas column matches")
+    assert warnings[1].endswith("left out: Quiz 1 (777)")
+
+
+def test_lms_export_of_an_empty_class_stops_and_writes_nothing(tmp_path):
+    root = demo.make_course(tmp_path / "c", [NAME])
+    for argv in (["canvas", "--roster", str(tmp_path / "x.csv")], ["moodle"]):
+        done = subprocess.run([sys.executable, "-m", "grading", "lms-export", *argv, "--course", str(root)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and "grade a class first" in done.stderr, done.stderr
+        assert not list(root.glob("*grades.csv")), "an empty class wrote a grades file"
+        assert not (root / "gradebook.db").exists(), "lms-export created an empty gradebook"
+
+
+def test_canvas_without_a_roster_names_what_to_type(graded, tmp_path, monkeypatch):
+    monkeypatch.setattr(lms, "imported_roster", lambda root: None)   # no `make roster` yet
+    with pytest.raises(GradingError, match=r"make roster FILE=<export.csv>.*ROSTER=<export.csv>"):
+        lms.export(graded, "canvas", target=tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()

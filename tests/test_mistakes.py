@@ -9,7 +9,7 @@ or random streams and not on others (each such entry says why). The full solutio
 import functools
 
 from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
-from grading import demo
+import specs
 from inprocess import reference, run_cells
 
 
@@ -35,8 +35,8 @@ class MistakesOf:
         assert {k: v for k, v in results.items() if v} == {}
 
     def test_mistake_is_caught(self, mistake):
-        spec = demo.load_spec(self.name)["MISTAKES"][mistake]
-        results = judge(self.name, demo.mistake_answers(demo.load_spec(self.name), mistake))
+        spec = specs.load_spec(self.name)["MISTAKES"][mistake]
+        results = judge(self.name, specs.mistake_answers(specs.load_spec(self.name), mistake))
         failed = {test for test, error in results.items() if error}
         assert set(spec["fails"]) <= failed <= set(spec["fails"]) | set(spec.get("may_fail", ())), (
             f"{mistake!r} should fail exactly {sorted(spec['fails'])} "
@@ -44,7 +44,7 @@ class MistakesOf:
             + "; ".join(f"{k}: {v}" for k, v in results.items() if v))
 
     def test_spec_names_real_cells(self):
-        spec = demo.load_spec(self.name)
+        spec = specs.load_spec(self.name)
         nbs = [read(path) for path in source_notebooks(self.name)]
         answer_ids = {c.metadata["nbgrader"]["grade_id"] for nb in nbs for c in nb.cells
                       if c.metadata.get("nbgrader", {}).get("solution")}
@@ -60,7 +60,7 @@ class MistakesOf:
 
 def pytest_generate_tests(metafunc):
     if "mistake" in metafunc.fixturenames:
-        names = list(demo.load_spec(metafunc.cls.name)["MISTAKES"])
+        names = list(specs.load_spec(metafunc.cls.name)["MISTAKES"])
         metafunc.parametrize("mistake", names, ids=names)
 
 

@@ -211,7 +211,7 @@ def test_an_oversized_reference_observation_stops_the_run_for_the_instructor(cap
 # Instructions that exist only to make random streams match (issue 24): gone from every assignment
 # whose training exercises are graded on their outcome. The others join this list as they are converted.
 OUTCOME_GRADED = ["02_linear_regression", "03_logistic_regression", "04_softmax_regression", "05_spiral_mlp",
-                  "07_training_loop", "08_model_selection"]
+                  "07_training_loop", "08_model_selection", "09_making_training_work"]
 FORBIDDEN = ("exactly this way", "exactly in this way", "compare your trained", "train exactly",
              "compare your trained model", "torch seeded first")
 

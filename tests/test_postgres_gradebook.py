@@ -178,12 +178,13 @@ RECORD_RACE = """
 import os, sys, time
 from pathlib import Path
 from grading import grader, status
+from grading.stages import Result
 root, name, barrier = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 (barrier / f"ready-{os.getpid()}").touch()   # imports done
 while not (barrier / "go").exists():         # both processes begin together, when the test says go
     time.sleep(0.001)
 for i in range(25):
-    grader.record(root, name, f"s{i:02d}", {}, {name: status.error("missing notebook")}, hashes=("sub", "tests"))
+    grader.record(root, Result(name, f"s{i:02d}", ("sub", "tests"), problems={name: status.error("missing notebook")}))
 """
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import REPO, processes_naming
 from grading import cgroup, course, demo, grader, grades, sandbox
+from grading.gradebook import Course
 
 NAME = "01_tensor_basics"
 FILE = f"{NAME}.ipynb"
@@ -34,9 +35,8 @@ pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ
 
 def _nbs():
     (_, source_nb, release_nb), = demo.notebooks(REPO, NAME)
-    spec = demo.load_spec(NAME)
     full = demo.solution_cells(source_nb)
-    wrong = dict(full, **demo.mistake_answers(spec, spec["DEMO"]["wrong"]))
+    wrong = dict(full, **demo.demo_data(NAME)["answers"])
     return release_nb, full, wrong
 
 
@@ -687,18 +687,19 @@ def data_class(tmp_path_factory, gradebook):
     for student, files in malformed.items():
         write(student, files)
 
-    api = course.nbgrader_api(root)
     from grading import restore
-    snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, NAME)
+    run = Course(root)
+    snapshot = restore.Snapshot.of(run, NAME)
     # Measured by what ran, not by the clock: nbgrader's preprocessors never see it.
     preprocessed = []
     real_preprocess = restore.RestoreCells.preprocess
     restore.RestoreCells.preprocess = lambda self, nb, resources: preprocessed.append(len(nb.cells)) or \
         real_preprocess(self, nb, resources)
     try:
-        prepared_200k = grader.prepare(root, NAME, "cells_200k", api, snapshot)
+        prepared_200k = grader.prepare(run, NAME, "cells_200k", snapshot)
     finally:
         restore.RestoreCells.preprocess = real_preprocess
+        run.close()
     prepare_seconds = preprocessed
 
     scratch = Path(tempfile.mkdtemp(prefix="rd-", dir="/tmp"))
@@ -803,8 +804,8 @@ def test_a_200k_cell_notebook_is_refused_before_nbgraders_preprocessors(data_cla
     """26 MB of 200,000 markdown cells took 16 s of the grading process's preparation (32 s on the
     red team's machine), nearly all in nbgrader's preprocessors; the cell cap refuses it before
     any of them runs (about 0.6 s measured, mostly json.loads: a check by what ran, not the clock)."""
-    (ready, problems), preprocessed = data_class["prepare"]
-    assert ready == {} and "at most 1000" in str(problems[NAME])
+    prepared, preprocessed = data_class["prepare"]
+    assert prepared.notebooks == {} and "at most 1000" in str(prepared.problems[NAME])
     assert preprocessed == []
 
 

@@ -12,6 +12,7 @@ from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
 
 from conftest import ASSIGNMENTS
 from grading import cells, course, demo, prepare, restore
+from grading.gradebook import Course
 
 
 def graded(nb):
@@ -77,7 +78,7 @@ def test_restoring_from_the_snapshot_is_nbgraders_restoring(course_root, name):
     snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
     kinds = set()
     for filename, source_nb, release_nb in demo.notebooks(course_root, name):
-        resources = prepare._resources(api, name, "s", Path(filename).stem)
+        resources = prepare._resources(Course(course_root), name, "s", Path(filename).stem)
         for what, nb in tampered(release_nb, source_nb):
             theirs = run([OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()], nb, resources)
             ours = run([restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),

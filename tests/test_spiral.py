@@ -123,3 +123,27 @@ def test_set_default_changes_the_style():
         set_default(figsize=(3, 3))
         assert list(matplotlib.rcParams["figure.figsize"]) == [3, 3]
     assert list(matplotlib.rcParams["figure.figsize"]) == before
+
+
+def test_every_class_has_a_visible_colour_in_the_regions_and_the_points():
+    """Lesson 5's decision regions: with a diverging map the middle class of three came out near-white."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from helpers.plot import class_colours
+    for n in (2, 3, 4, 8, 10, 15, 30):
+        colours = [to_rgb(c) for c in class_colours(n)]
+        assert len(set(colours)) == n, f"{n} classes need {n} different colours"
+        if n > 10:
+            continue
+        luminance = [0.2126 * r + 0.7152 * g + 0.0722 * b for r, g, b in colours]
+        assert max(luminance) < 0.75, f"{n} classes: a colour too pale to see on white ({max(luminance):.2f})"
+    model = nn.Sequential(nn.Linear(2, 3))
+    X, y = gen(n_per_class=10, n_classes=3)
+    fig, ax = plt.subplots()
+    plot_model(X, y, model, ax=ax, steps=10)
+    fig.canvas.draw()   # a scatter's colours are computed when it is drawn
+    regions, points = ax.collections[0], ax.collections[-1]
+    assert [tuple(c[:3]) for c in regions.get_facecolor()] == [to_rgb(c) for c in class_colours(3)]
+    assert {tuple(c[:3]) for c in points.get_facecolor()} == {to_rgb(c) for c in class_colours(3)}
+    plt.close(fig)

@@ -15,8 +15,9 @@ import pytest
 from conftest import REPO
 
 pytestmark = pytest.mark.threads
-# The lectures whose numbers moved with two threads (run on every lecture) until they pinned one.
-LECTURES = ["04_softmax_regression.ipynb", "05_spiral_mlp.ipynb"]
+# The lectures whose numbers moved with two threads (run on every lecture) until they pinned one, and
+# lesson 9, which trains models too and pinned one thread from the start.
+LECTURES = ["04_softmax_regression.ipynb", "05_spiral_mlp.ipynb", "09_making_training_work.ipynb"]
 
 
 @pytest.mark.parametrize("lecture", LECTURES)

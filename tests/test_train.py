@@ -112,6 +112,9 @@ def test_plot_history_draws_losses_and_metrics():
     axes = plot_history(history)
     assert len(axes) == 2
     assert len(axes[0].lines) == 2 and len(axes[1].lines) == 1
+    assert [ax.get_ylabel() for ax in axes] == ["loss", "val accuracy"], "every panel names its y axis"
+    two = plot_history({**history, "val_mae": [0.5, 0.4, 0.3]})
+    assert two[1].get_ylabel() == "metric" and len(two[1].lines) == 2
     assert len(plot_history({"loss": [3.0, 2.0]})) == 1
     matplotlib.pyplot.close("all")
 

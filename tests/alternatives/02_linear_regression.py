@@ -6,188 +6,148 @@ a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
 """
 
 ALTERNATIVES = {
-    "linreg: torch.matmul": {
-        "cell": "linreg",
-        "code": """def linreg(X, w, b):
-    return torch.matmul(X, w) + b""",
+    "linreg_grads: torch.einsum, the bias gradient a column sum": {
+        "cell": "linreg_grads",
+        "code": """def linreg_grads(X, y, w, b):
+    r = (X @ w.detach() + b.detach()).reshape(-1) - y.reshape(-1)
+    return torch.einsum("nd,n->d", X, r).reshape(-1, 1), r.sum().reshape(1)""",
     },
-    "linreg: torch.addmm": {
-        "cell": "linreg",
-        "code": """def linreg(X, w, b):
-    return torch.addmm(b, X, w)""",
+    "linreg_grads: a loop over the examples": {
+        "cell": "linreg_grads",
+        "code": """def linreg_grads(X, y, w, b):
+    grad_w, grad_b = torch.zeros(w.shape), torch.zeros(b.shape)
+    with torch.no_grad():
+        for x_i, y_i in zip(X, y.reshape(-1)):
+            r = (x_i @ w + b) - y_i
+            grad_w += x_i.reshape(-1, 1) * r
+            grad_b += r
+    return grad_w, grad_b""",
     },
-    "linreg: broadcast product summed over the features": {
-        "cell": "linreg",
-        "code": """def linreg(X, w, b):
-    return (X * w.reshape(1, -1)).sum(dim=1, keepdim=True) + b""",
+    "linreg_grads: float64 inside, mT and keepdim": {
+        "cell": "linreg_grads",
+        "code": """def linreg_grads(X, y, w, b):
+    Xd = X.double()
+    r = Xd @ w.detach().double() + b.detach().double() - y.double().view(-1, 1)
+    return (Xd.mT @ r).float(), r.sum(dim=0).float()""",
     },
-    "linreg: float64, back to float32": {
-        "cell": "linreg",
-        "code": """def linreg(X, w, b):
-    return (X.double() @ w.double() + b.double()).float()""",
+    "huber_loss: clamp form, q (r - q / 2) with q = min(r, δ)": {
+        "cell": "huber_loss",
+        "code": """def huber_loss(y_hat, y, delta=1.0):
+    r = torch.abs(y_hat.flatten() - y.flatten())
+    q = r.clamp(max=delta)
+    return q * (r - q / 2)""",
     },
-    "linreg: a loop over the rows": {
-        "cell": "linreg",
-        "code": """def linreg(X, w, b):
-    return torch.stack([row @ w for row in X]) + b""",
+    "huber_loss: a mask and arithmetic": {
+        "cell": "huber_loss",
+        "code": """def huber_loss(y_hat, y, delta=1.0):
+    r = (y_hat.view(-1) - y.view(-1)).abs()
+    small = (r <= delta).to(r.dtype)
+    return small * 0.5 * r * r + (1 - small) * delta * (r - 0.5 * delta)""",
     },
-    "squared_loss: 0.5 * pow of flattened tensors": {
-        "cell": "squared_loss",
-        "code": """def squared_loss(y_hat, y):
-    return 0.5 * (y_hat.flatten() - y.flatten()).pow(2)""",
+    "huber_loss: float64 inside, back to the input's dtype": {
+        "cell": "huber_loss",
+        "code": """def huber_loss(y_hat, y, delta=1.0):
+    d = y_hat.double().reshape(-1) - y.double().reshape(-1)
+    quadratic = 0.5 * d ** 2
+    linear = delta * (d.abs() - 0.5 * delta)
+    return torch.where(d.abs() > delta, linear, quadratic).to(y_hat.dtype)""",
     },
-    "squared_loss: the d2l idiom, then flattened": {
-        "cell": "squared_loss",
-        "code": """def squared_loss(y_hat, y):
-    y_hat = y_hat.reshape(-1, 1)
-    return ((y_hat - y.reshape(y_hat.shape)) ** 2 / 2).reshape(-1)""",
-    },
-    "squared_loss: product of the difference with itself": {
-        "cell": "squared_loss",
-        "code": """def squared_loss(y_hat, y):
-    diff = y_hat.reshape(len(y_hat)) - y.reshape(len(y))
-    return diff * diff / 2""",
-    },
-    "squared_loss: float64, back to float32": {
-        "cell": "squared_loss",
-        "code": """def squared_loss(y_hat, y):
-    return (torch.square(y_hat.double().view(-1) - y.double().view(-1)) / 2).to(torch.float32)""",
-    },
-    "sgd: sub_ and zero_, no_grad inside the loop": {
-        "cell": "sgd",
-        "code": """def sgd(params, lr, batch_size):
-    for p in params:
+    "sgd_momentum: add_ with alpha, sub_, gradient set to None": {
+        "cell": "sgd_momentum",
+        "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
+    for p, v in zip(params, velocities):
         with torch.no_grad():
-            p.sub_(lr * p.grad / batch_size)
-        p.grad.zero_()""",
+            v.mul_(momentum).add_(p.grad, alpha=1 / batch_size)
+            p.sub_(lr * v)
+        p.grad = None""",
     },
-    "sgd: add_ with alpha, gradient set to None": {
-        "cell": "sgd",
-        "code": """def sgd(params, lr, batch_size):
-    with torch.no_grad():
-        for p in params:
-            p.add_(p.grad, alpha=-lr / batch_size)
-            p.grad = None""",
-    },
-    "sgd: decorated helper, step size computed first": {
-        "cell": "sgd",
+    "sgd_momentum: decorated, slice assignment, indices": {
+        "cell": "sgd_momentum",
         "code": """@torch.no_grad()
-def _step(p, step_size):
-    p -= p.grad * step_size
-    p.grad.zero_()
-
-
-def sgd(params, lr, batch_size):
-    for p in params:
-        _step(p, lr / batch_size)""",
+def sgd_momentum(params, velocities, lr, batch_size, momentum):
+    for i in range(len(params)):
+        velocities[i][...] = momentum * velocities[i] + params[i].grad / batch_size
+        params[i].add_(velocities[i], alpha=-lr)
+        params[i].grad.zero_()""",
     },
-    "sgd: computed in float64, copied back in place": {
-        "cell": "sgd",
-        "code": """def sgd(params, lr, batch_size):
+    "sgd_momentum: computed in float64, copied back in place": {
+        "cell": "sgd_momentum",
+        "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
-        for p in params:
-            p.copy_(p.double() - lr * p.grad.double() / batch_size)
+        for p, v in zip(params, velocities):
+            new_v = momentum * v.double() + p.grad.double() / batch_size
+            v.copy_(new_v)
+            p.copy_(p.double() - lr * new_v)
             p.grad.zero_()""",
-    },
-    "train_linreg: torch.tensor(..., requires_grad=True) (it warns), d2l names, a generator": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
-    gen = torch.Generator().manual_seed(42)
-    w = torch.tensor(torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen), requires_grad=True)
-    b = torch.tensor([0.0], requires_grad=True)
-    net, loss = linreg, squared_loss
-    for epoch in range(num_epochs):
-        for features, labels in data_iter(batch_size, X, y, generator=gen):
-            l = loss(net(features, w, b), labels)
-            l.sum().backward()
-            sgd([w, b], lr, features.shape[0])
-    return w.detach(), b.detach()""",
     },
     "train_linreg: the global-seed idiom (torch.manual_seed, then data_iter without a generator)": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
-    torch.manual_seed(0)
-    w = torch.normal(0, 0.01, size=(X.shape[1], 1), requires_grad=True)
+        "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
+    torch.manual_seed(42)
+    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
+    velocities = [torch.zeros_like(w), torch.zeros_like(b)]
     for epoch in range(num_epochs):
         for X_b, y_b in data_iter(batch_size, X, y):
-            l = squared_loss(linreg(X_b, w, b), y_b)
-            l.sum().backward()
-            sgd([w, b], lr, len(X_b))
+            loss = huber_loss(X_b @ w + b, y_b)
+            loss.sum().backward()
+            sgd_momentum([w, b], velocities, lr, X_b.shape[0], momentum)
     return w.detach(), b.detach()""",
     },
-    "train_linreg: no seed, zero start, lr=0.1, batch_size=32, 5 epochs, losses kept as floats": {
+    "train_linreg: no seed, zero start, lr=0.02, momentum 0.8, batch_size=32, 5 epochs": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.1, batch_size=32, num_epochs=5):
-    d = X.shape[1]
-    w = torch.zeros(d, 1).requires_grad_(True)
-    b = torch.zeros(1).requires_grad_(True)
-    losses = []
-    for _ in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X, y.reshape(-1, 1)):
-            total = squared_loss(linreg(X_b, w, b), y_b).sum()
-            total.backward()
-            sgd([w, b], lr, len(y_b))
-            losses.append(float(total))
-    return w.detach().clone(), b.detach().clone()""",
-    },
-    "train_linreg: full batch gradient descent, lr=0.5, 40 epochs": {
-        "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.5, batch_size=None, num_epochs=40):
-    batch_size = batch_size or len(X)
+        "code": """def train_linreg(X, y, lr=0.02, batch_size=32, num_epochs=5, momentum=0.8):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
+    velocities = [torch.zeros(X.shape[1], 1), torch.zeros(1)]
+    losses = []
     for epoch in range(num_epochs):
         for X_b, y_b in data_iter(batch_size, X, y):
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, len(X_b))
+            loss = huber_loss(X_b @ w + b, y_b).sum()
+            loss.backward()
+            sgd_momentum([w, b], velocities, lr, len(X_b), momentum)
+            losses.append(loss.item())
     return w.detach(), b.detach()""",
     },
-    "train_linreg: batches of one row, own torch.randperm shuffle, lr=0.01, 2 epochs": {
+    "train_linreg: full-batch descent with momentum, lr=0.1, 100 epochs": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.01, batch_size=1, num_epochs=2):
-    y = y.reshape(-1, 1)
-    w = 0.01 * torch.randn(X.shape[1], 1)
-    w.requires_grad_()
+        "code": """def train_linreg(X, y, lr=0.1, batch_size=None, num_epochs=100, momentum=0.9):
+    w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
+    velocities = [torch.zeros_like(w), torch.zeros_like(b)]
     for epoch in range(num_epochs):
-        order = torch.randperm(len(X))
-        for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
-            squared_loss(linreg(X[idx], w, b), y[idx]).sum().backward()
-            sgd([w, b], lr, len(idx))
+        huber_loss(X @ w + b, y).sum().backward()
+        sgd_momentum([w, b], velocities, lr, len(X), momentum)
     return w.detach(), b.detach()""",
     },
     "train_linreg: trained in float64, returned in float32": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
-    gen = torch.Generator().manual_seed(0)
-    w = torch.normal(0.0, 0.01, size=(X.shape[1], 1), generator=gen).double().requires_grad_()
+        "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
+    gen = torch.Generator().manual_seed(7)
+    X, y = X.double(), y.double()
+    w = (0.01 * torch.randn(X.shape[1], 1, generator=gen, dtype=torch.float64)).requires_grad_()
     b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    velocities = [torch.zeros_like(w), torch.zeros_like(b)]
     for epoch in range(num_epochs):
-        for X_b, y_b in data_iter(batch_size, X.double(), y.double(), generator=gen):
-            squared_loss(linreg(X_b, w, b), y_b).sum().backward()
-            sgd([w, b], lr, len(X_b))
+        for X_b, y_b in data_iter(batch_size, X, y, generator=gen):
+            huber_loss(X_b @ w + b, y_b).sum().backward()
+            sgd_momentum([w, b], velocities, lr, len(X_b), momentum)
     return w.detach().float(), b.detach().float()""",
     },
     "train_linreg: a while loop over the epochs, batches from an explicit iterator": {
         "cell": "train_linreg",
-        "code": """def train_linreg(X, y, lr=0.03, batch_size=10, num_epochs=3):
-    gen = torch.Generator()
-    gen.manual_seed(2024)
-    w = torch.normal(mean=0.0, std=0.01, size=(X.size(1), 1), generator=gen)
-    w.requires_grad = True
-    b = torch.zeros(1)
-    b.requires_grad = True
+        "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
+    w = torch.randn(X.shape[1], 1).mul_(0.01).requires_grad_()
+    b = torch.zeros(1).requires_grad_()
+    velocities = [torch.zeros(w.shape), torch.zeros(b.shape)]
     epoch = 0
     while epoch < num_epochs:
-        batches = iter(data_iter(batch_size, X, y, generator=gen))
+        batches = iter(data_iter(batch_size, X, y))
         for X_b, y_b in batches:
-            l = squared_loss(linreg(X_b, w, b), y_b).sum()
-            l.backward()
-            sgd(params=[w, b], lr=lr, batch_size=X_b.shape[0])
+            huber_loss(torch.addmm(b, X_b, w), y_b).sum().backward()
+            sgd_momentum([w, b], velocities, lr=lr, batch_size=len(X_b), momentum=momentum)
         epoch += 1
-    return w.data, b.data""",
+    return w.detach(), b.detach()""",
     },
     "train_nn: the global-seed idiom (torch.manual_seed, then DataLoader(shuffle=True))": {
         "cell": "train_nn",

@@ -6,59 +6,56 @@ a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
 """
 
 ALTERNATIVES = {
-    "sigmoid: exp of minus logaddexp(0, -z)": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return torch.exp(-torch.logaddexp(torch.zeros_like(z), -z))""",
+    "log-sigmoid: minus logaddexp(0, -z)": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    return -torch.logaddexp(torch.zeros_like(z), -z)""",
     },
-    "sigmoid: 1/2 (1 + tanh(z/2))": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return 0.5 * (1 + torch.tanh(z / 2))""",
+    "log-sigmoid: two branches fed only the inputs they can take": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    positive = torch.where(z >= 0, z, torch.zeros_like(z))
+    negative = torch.where(z < 0, z, torch.zeros_like(z))
+    return torch.where(z >= 0, -torch.log1p(torch.exp(-positive)), negative - torch.log1p(torch.exp(negative)))""",
     },
-    "sigmoid: two branches fed only the inputs they can take": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    positive = z >= 0
-    zero = torch.zeros_like(z)
-    z_pos = torch.where(positive, z, zero)     # <= 0 never reaches exp(-z) with a large z
-    z_neg = torch.where(positive, zero, z)
-    return torch.where(positive, 1 / (1 + torch.exp(-z_pos)), torch.exp(z_neg) / (1 + torch.exp(z_neg)))""",
-    },
-    "sigmoid: the textbook formula on a clamped z": {
-        "cell": "sigmoid",
-        "code": """def sigmoid(z):
-    return 1.0 / (1.0 + torch.exp(-torch.clamp(z, min=-80.0, max=80.0)))""",
+    "log-sigmoid: float64 inside, log(1 + e) written out, back to z's dtype": {
+        "cell": "log_sigmoid",
+        "code": """def log_sigmoid(z):
+    d = z.double()
+    e = torch.exp(-torch.where(d >= 0, d, -d))
+    out = torch.where(d >= 0, -torch.log(1 + e), d - torch.log(1 + e))
+    return out.to(z.dtype)""",
     },
     "bce: torch.where on the label, clamp_": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape)
     p = torch.clamp(p, 1e-7, 1 - 1e-7)
-    return torch.where(y == 1, -torch.log(p), -torch.log(1 - p)).mean()""",
+    return torch.where(y == 1, -pos_weight * torch.log(p), -torch.log(1 - p)).mean()""",
     },
     "bce: the logs clamped at -100, as nn.BCELoss does": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     log_p = torch.log(p).clamp(min=-100)
     log_q = torch.log(1 - p).clamp(min=-100)
-    return -(y * log_p + (1 - y) * log_q).mean()""",
+    return -(pos_weight * y * log_p + (1 - y) * log_q).mean()""",
     },
     "bce: float64 inside, torch.xlogy, back to p's dtype": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     eps = 1e-7
     q = p.double().clamp(eps, 1 - eps)
     t = y.double().reshape(q.shape)
-    return -(torch.xlogy(t, q) + torch.xlogy(1 - t, 1 - q)).sum().div(q.numel()).to(p.dtype)""",
+    return -(pos_weight * torch.xlogy(t, q) + torch.xlogy(1 - t, 1 - q)).sum().div(q.numel()).to(p.dtype)""",
     },
-    "bce: labels copied with torch.tensor (it warns), flattened": {
+    "bce: labels copied with torch.tensor (it warns), flattened, per-example weights": {
         "cell": "binary_cross_entropy",
-        "code": """def binary_cross_entropy(p, y):
+        "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     labels = torch.tensor(y, dtype=p.dtype).reshape(-1)
     probs = p.reshape(-1).clamp(min=1e-7, max=1 - 1e-7)
-    losses = -(labels * probs.log() + (1 - labels) * (1 - probs).log())
+    weights = torch.where(labels > 0, torch.full_like(labels, pos_weight), torch.ones_like(labels))
+    losses = -weights * (labels * probs.log() + (1 - labels) * (1 - probs).log())
     return losses.sum() / len(losses)""",
     },
     "predict: your sigmoid thresholded at 0.5": {

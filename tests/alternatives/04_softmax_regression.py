@@ -9,83 +9,79 @@ ALTERNATIVES = {
     # --- softmax ---------------------------------------------------------------------------
     "softmax: amax, torch.exp and torch.sum": {
         "cell": "softmax",
-        "code": """def softmax(logits):
-    e = torch.exp(logits - torch.amax(logits, dim=1, keepdim=True))
-    return e / torch.sum(e, dim=1, keepdim=True)""",
+        "code": """def softmax(logits, dim):
+    e = torch.exp(logits - torch.amax(logits, dim=dim, keepdim=True))
+    return e / torch.sum(e, dim=dim, keepdim=True)""",
     },
     "softmax: float64 inside, float32 out": {
         "cell": "softmax",
-        "code": """def softmax(logits):
+        "code": """def softmax(logits, dim):
     z = logits.double()
-    z = z - z.max(dim=-1, keepdim=True)[0]
-    return (z.exp() / z.exp().sum(-1, keepdim=True)).to(logits.dtype)""",
+    z = z - z.max(dim=dim, keepdim=True)[0]
+    return (z.exp() / z.exp().sum(dim, keepdim=True)).to(logits.dtype)""",
     },
-    "softmax: a loop over the rows": {
+    "softmax: movedim to the last dimension, a loop over the rows, back": {
         "cell": "softmax",
-        "code": """def softmax(logits):
-    rows = []
-    for row in logits:
+        "code": """def softmax(logits, dim):
+    moved = logits.movedim(dim, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    out = []
+    for row in rows:
         e = (row - row.max()).exp()
-        rows.append(e / e.sum())
-    return torch.stack(rows)""",
-    },
-    "softmax: max subtracted, then divided via reciprocal": {
-        "cell": "softmax",
-        "code": """def softmax(logits):
-    m, _ = logits.max(1)
-    e = (logits - m[:, None]).exp()
-    return e * e.sum(1, keepdim=True).reciprocal()""",
+        out.append(e / e.sum())
+    return torch.stack(out).reshape(moved.shape).movedim(-1, dim)""",
     },
     # --- cross_entropy ---------------------------------------------------------------------
     "cross-entropy: torch.logsumexp and fancy indexing": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    lse = torch.logsumexp(logits, dim=1)
     picked = logits[torch.arange(len(y)), y]
-    return (torch.logsumexp(logits, dim=1) - picked).mean()""",
+    spread = logits.mean(dim=1)
+    return ((1 - label_smoothing) * (lse - picked) + label_smoothing * (lse - spread)).mean()""",
     },
-    "cross-entropy: log of a stable softmax via the max, gather on the log-probabilities": {
+    "cross-entropy: the smoothed target written out, one-hot plus ε / C": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    C = logits.shape[1]
     shifted = logits - logits.max(dim=1, keepdim=True).values
     log_probs = shifted - shifted.exp().sum(dim=1, keepdim=True).log()
-    return -log_probs.gather(1, y.view(-1, 1)).mean()""",
+    target = F.one_hot(y, C).to(logits.dtype) * (1 - label_smoothing) + label_smoothing / C
+    return -(target * log_probs).sum(dim=1).sum() / logits.shape[0]""",
     },
-    "cross-entropy: one-hot mask, sum divided by N": {
+    "cross-entropy: float64 inside, a loop over the examples": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
-    top = logits.amax(dim=1)
-    lse = top + torch.log(torch.exp(logits - top[:, None]).sum(dim=1))
-    picked = (logits * F.one_hot(y, logits.shape[1])).sum(dim=1)
-    return (lse - picked).sum() / logits.shape[0]""",
-    },
-    "cross-entropy: float64 inside": {
-        "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
+        "code": """def cross_entropy(logits, y, label_smoothing):
     z = logits.double()
-    top = z.max(dim=1, keepdim=True).values
-    lse = (top + (z - top).exp().sum(dim=1, keepdim=True).log()).squeeze(1)
-    return (lse - z.gather(1, y.unsqueeze(1)).squeeze(1)).mean().float()""",
+    total = 0
+    for row, label in zip(z, y):
+        lse = row.max() + (row - row.max()).exp().sum().log()
+        total = total + (1 - label_smoothing) * (lse - row[label]) + label_smoothing * (lse - row.mean())
+    return (total / len(y)).to(logits.dtype)""",
     },
-    # --- accuracy --------------------------------------------------------------------------
-    "accuracy: float(...) of a sum over len(y)": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return float((logits.argmax(1) == y).sum()) / len(y)""",
+    # --- top_k_accuracy --------------------------------------------------------------------
+    "top-k: how many logits lie above the label's": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    label_logit = logits.gather(1, y.view(-1, 1))
+    above = (logits > label_logit).sum(dim=1)
+    return (above < k).double().mean().item()""",
     },
-    "accuracy: a Python loop over the rows": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
+    "top-k: argsort descending, the first k columns": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    best = torch.argsort(logits, dim=1, descending=True)[:, :k]
+    hits = (best == y[:, None]).sum().item()
+    return hits / len(y)""",
+    },
+    "top-k: a loop over the rows with Python lists": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
     right = 0
-    for row, label in zip(logits, y):
-        if row.argmax().item() == label.item():
-            right += 1
+    for row, label in zip(logits.tolist(), y.tolist()):
+        ranked = sorted(range(len(row)), key=lambda c: row[c], reverse=True)
+        right += label in ranked[:k]
     return right / len(y)""",
-    },
-    "accuracy: torch.max indices, eq, float64 mean": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    _, predicted = torch.max(logits, dim=1)
-    return predicted.eq(y).to(torch.float64).mean().item()""",
     },
     # --- sgd_step --------------------------------------------------------------------------
     "sgd: sub_ in place, grads zeroed": {
@@ -301,7 +297,7 @@ for rate in [0.03, 0.1, 0.3, 1.0, 3.0]:
     with torch.no_grad():
         logits = model(X_val)
         val_loss = F.cross_entropy(logits, y_val).item()
-        val_acc = accuracy(logits, y_val)
+        val_acc = top_k_accuracy(logits, y_val, 1)
     results.append((val_loss, rate))
     print(f"lr={rate}: validation loss {val_loss:.3f}, accuracy {val_acc:.3f}")
 learning_rate = min(results)[1]""",
@@ -335,7 +331,7 @@ fit, val = torch.tensor(list(fit_part)), torch.tensor(list(val_part))
 def score(rate):
     model = train_softmax_regression(X_train[fit], y_train[fit], lr=rate)
     with torch.no_grad():
-        return accuracy(model(X_train[val]), y_train[val])
+        return top_k_accuracy(model(X_train[val]), y_train[val], 1)
 
 
 scores = {rate: score(rate) for rate in (0.02, 0.2, 2.0)}

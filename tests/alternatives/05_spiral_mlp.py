@@ -40,29 +40,34 @@ def build_mlp(n_features, n_hidden, n_classes):
     second = torch.nn.Linear(n_hidden, n_classes)
     return torch.nn.Sequential(first, torch.nn.ReLU(), second)""",
     },
-    "accuracy: count of hits over len(y)": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return float((logits.argmax(1) == y).sum()) / len(y)""",
+    "balanced accuracy: bincount of hits over bincount of the classes": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    C = logits.shape[1]
+    hits = torch.bincount(y[logits.argmax(1) == y], minlength=C).double()
+    counts = torch.bincount(y, minlength=C).double()
+    present = counts > 0
+    return (hits[present] / counts[present]).mean().item()""",
     },
-    "accuracy: torch.max indices, eq, float64 mean": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    predicted = torch.max(logits, dim=1).indices
-    return torch.eq(predicted, y).double().mean().item()""",
+    "balanced accuracy: a Python loop over the classes": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    predicted = logits.argmax(dim=-1).tolist()
+    labels = y.tolist()
+    recalls = []
+    for c in sorted(set(labels)):
+        mine = [p for p, t in zip(predicted, labels) if t == c]
+        recalls.append(sum(p == c for p in mine) / len(mine))
+    return sum(recalls) / len(recalls)""",
     },
-    "accuracy: a Python loop over the rows": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    hits = 0
-    for row, label in zip(logits.tolist(), y.tolist()):
-        hits += int(row.index(max(row)) == label)
-    return hits / len(y)""",
-    },
-    "accuracy: argmax(-1), sum().item() over numel": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return (logits.argmax(dim=-1) == y).sum().item() / y.numel()""",
+    "balanced accuracy: a confusion matrix, its diagonal over its row sums": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    C = logits.shape[1]
+    confusion = torch.zeros(C, C)
+    confusion.index_put_((y, logits.argmax(1)), torch.ones(len(y)), accumulate=True)
+    rows = confusion.sum(dim=1)
+    return float((confusion.diagonal()[rows > 0] / rows[rows > 0]).mean())""",
     },
     "step: set_to_none, model.forward, float(loss)": {
         "cell": "train_step",

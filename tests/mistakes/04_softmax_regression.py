@@ -11,87 +11,159 @@ CE_TESTS = {"test_ce_value", "test_ce_stable"}
 MISTAKES = {
     "naive softmax: exp overflows": {
         "cell": "softmax",
-        "code": """def softmax(logits):
+        "code": """def softmax(logits, dim):
     e = logits.exp()
-    return e / e.sum(dim=1, keepdim=True)""",
+    return e / e.sum(dim=dim, keepdim=True)""",
         "fails": {"test_softmax_stable"},
     },
-    "softmax over the wrong dim (columns)": {
+    "softmax always over dim 1 (the lecture's rows), dim ignored": {
         "cell": "softmax",
-        "code": """def softmax(logits):
-    e = (logits - logits.max(dim=0, keepdim=True).values).exp()
-    return e / e.sum(dim=0, keepdim=True)""",
+        "code": """def softmax(logits, dim):
+    e = (logits - logits.max(dim=1, keepdim=True).values).exp()
+    return e / e.sum(dim=1, keepdim=True)""",
         "fails": SOFTMAX_TESTS,
     },
-    "subtracts the global max, not each row's": {
+    "softmax always over the last dim": {
         "cell": "softmax",
-        "code": """def softmax(logits):
+        "code": """def softmax(logits, dim):
+    e = (logits - logits.max(dim=-1, keepdim=True).values).exp()
+    return e / e.sum(dim=-1, keepdim=True)""",
+        "fails": SOFTMAX_TESTS,
+    },
+    "subtracts the global max, not each slice's": {
+        "cell": "softmax",
+        "code": """def softmax(logits, dim):
     e = (logits - logits.max()).exp()
-    return e / e.sum(dim=1, keepdim=True)""",
+    return e / e.sum(dim=dim, keepdim=True)""",
         "fails": {"test_softmax_stable"},
     },
-    "row max without keepdim": {
+    "max along dim without keepdim": {
         "cell": "softmax",
-        "code": """def softmax(logits):
-    e = (logits - logits.max(dim=1).values).exp()
-    return e / e.sum(dim=1, keepdim=True)""",
+        "code": """def softmax(logits, dim):
+    e = (logits - logits.max(dim=dim).values).exp()
+    return e / e.sum(dim=dim, keepdim=True)""",
+        "fails": SOFTMAX_TESTS,
+    },
+    "softmax divides by the sum of the whole tensor": {
+        "cell": "softmax",
+        "code": """def softmax(logits, dim):
+    e = (logits - logits.amax(dim=dim, keepdim=True)).exp()
+    return e / e.sum()""",
         "fails": SOFTMAX_TESTS,
     },
     "softmax calls torch.softmax": {
         "cell": "softmax",
-        "code": """def softmax(logits):
-    return torch.softmax(logits, dim=1)""",
-        "fails": {"test_softmax_matches", "test_softmax_rows", "test_softmax_stable"},
+        "code": """def softmax(logits, dim):
+    return torch.softmax(logits, dim=dim)""",
+        "fails": SOFTMAX_TESTS,
     },
     "cross-entropy: sum instead of mean": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
-    top = logits.max(dim=1, keepdim=True).values
-    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
-    return (log_sum_exp - logits.gather(1, y.unsqueeze(1)).squeeze(1)).sum()""",
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    picked = log_probs.gather(1, y.unsqueeze(1)).squeeze(1)
+    return -((1 - label_smoothing) * picked + label_smoothing * log_probs.mean(dim=1)).sum()""",
         "fails": CE_TESTS,
     },
-    "cross-entropy: gather on dim 0": {
+    "cross-entropy: label_smoothing ignored (the lecture's loss)": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
+        "code": """def cross_entropy(logits, y, label_smoothing):
     top = logits.max(dim=1, keepdim=True).values
     log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
-    return (log_sum_exp - logits.gather(0, y.unsqueeze(1)).squeeze(1)).mean()""",
+    return (log_sum_exp - logits.gather(1, y.unsqueeze(1)).squeeze(1)).mean()""",
+        "fails": CE_TESTS,
+    },
+    "cross-entropy: ε spread over the C - 1 other classes only": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    C = logits.shape[1]
+    q = torch.full_like(log_probs, label_smoothing / (C - 1) if C > 1 else 0.0)
+    q.scatter_(1, y.unsqueeze(1), 1 - label_smoothing)
+    return -(q * log_probs).sum(dim=1).mean()""",
+        "fails": CE_TESTS,
+    },
+    "cross-entropy: the smoothed target mixed into the probability, -log((1 - ε) p_y + ε / C)": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    p_y = log_probs.gather(1, y.unsqueeze(1)).squeeze(1).exp()
+    C = logits.shape[1]
+    return -torch.log((1 - label_smoothing) * p_y + label_smoothing / C).mean()""",
         "fails": CE_TESTS,
     },
     "cross-entropy: labels off by one": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
-    top = logits.max(dim=1, keepdim=True).values
-    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
-    return (log_sum_exp - logits.gather(1, (y - 1).unsqueeze(1)).squeeze(1)).mean()""",
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    picked = log_probs.gather(1, (y - 1).unsqueeze(1)).squeeze(1)
+    return -((1 - label_smoothing) * picked + label_smoothing * log_probs.mean(dim=1)).mean()""",
         "fails": CE_TESTS,
     },
     "cross-entropy: log of a naive softmax (probabilities underflow to 0, log 0 = -inf)": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
+        "code": """def cross_entropy(logits, y, label_smoothing):
     e = logits.exp()
-    probs = e / e.sum(dim=1, keepdim=True)
-    return -probs.gather(1, y.unsqueeze(1)).log().mean()""",
+    log_probs = (e / e.sum(dim=1, keepdim=True)).log()
+    picked = log_probs.gather(1, y.unsqueeze(1)).squeeze(1)
+    return -((1 - label_smoothing) * picked + label_smoothing * log_probs.mean(dim=1)).mean()""",
         "fails": CE_TESTS,
     },
     "cross-entropy calls F.cross_entropy": {
         "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
-    return F.cross_entropy(logits, y)""",
-        "fails": {"test_ce_stable", "test_ce_value"},
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    return F.cross_entropy(logits, y, label_smoothing=label_smoothing)""",
+        "fails": CE_TESTS,
     },
-    "accuracy: argmax on the wrong dim": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return (logits.argmax(dim=0) == y).float().mean().item()""",
-        "fails": {"test_accuracy"},
+    "cross-entropy: the value rebuilt as a new tensor (autograd cannot differentiate it)": {
+        "cell": "cross_entropy",
+        "code": """def cross_entropy(logits, y, label_smoothing):
+    log_probs = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+    picked = log_probs.gather(1, y.unsqueeze(1)).squeeze(1)
+    loss = -((1 - label_smoothing) * picked + label_smoothing * log_probs.mean(dim=1)).mean()
+    return torch.tensor(loss.item())""",
+        "fails": {"test_ce_value"},
     },
-    "accuracy: count instead of fraction": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return float((logits.argmax(dim=1) == y).sum())""",
-        "fails": {"test_accuracy"},
+    "top-k: topk over dim 0 (the examples)": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    top = logits.topk(k, dim=0).indices.T
+    return (top == y.unsqueeze(1)[: len(top)]).any(dim=1).float().mean().item()""",
+        "fails": {"test_top_k_accuracy"},
+    },
+    "top-k: the k smallest logits": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    top = logits.topk(k, dim=1, largest=False).indices
+    return (top == y.unsqueeze(1)).any(dim=1).float().mean().item()""",
+        "fails": {"test_top_k_accuracy"},
+    },
+    "top-k: k ignored (top-1 accuracy)": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    return (logits.argmax(dim=1) == y).float().mean().item()""",
+        "fails": {"test_top_k_accuracy"},
+    },
+    "top-k: rank off by one (label counted with k classes above it)": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    above = (logits > logits.gather(1, y.unsqueeze(1))).sum(dim=1)
+    return (above <= k).float().mean().item()""",
+        "fails": {"test_top_k_accuracy"},
+    },
+    "top-k: count instead of fraction": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    top = logits.topk(k, dim=1).indices
+    return float((top == y.unsqueeze(1)).any(dim=1).sum())""",
+        "fails": {"test_top_k_accuracy"},
+    },
+    "top-k: a 0-d tensor instead of a float": {
+        "cell": "top_k_accuracy",
+        "code": """def top_k_accuracy(logits, y, k):
+    top = logits.topk(k, dim=1).indices
+    return (top == y.unsqueeze(1)).any(dim=1).float().mean()""",
+        "fails": {"test_top_k_accuracy"},
     },
     "sgd_step forgets to zero the gradients": {
         "cell": "sgd_step",
@@ -113,21 +185,6 @@ MISTAKES = {
     b = (b - lr * b.grad).detach().requires_grad_(True)
     return loss.item()""",
         "fails": {"test_sgd_update", "test_sgd_zero_grad"},
-    },
-    "cross-entropy: the value rebuilt as a new tensor (autograd cannot differentiate it)": {
-        "cell": "cross_entropy",
-        "code": """def cross_entropy(logits, y):
-    top = logits.max(dim=1, keepdim=True).values
-    log_sum_exp = top.squeeze(1) + (logits - top).exp().sum(dim=1).log()
-    picked = logits.gather(1, y.unsqueeze(1)).squeeze(1)
-    return torch.tensor((log_sum_exp - picked).mean().item())""",
-        "fails": {"test_ce_value"},
-    },
-    "accuracy: a 0-d tensor instead of a float": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return (logits.argmax(dim=1) == y).float().mean()""",
-        "fails": {"test_accuracy"},
     },
     "sgd_step returns the loss tensor": {
         "cell": "sgd_step",

@@ -54,23 +54,48 @@ MISTAKES = {
                          nn.Linear(n_hidden, n_classes, bias=False))""",
         "fails": {"test_mlp_parameters", "test_mlp_forward", "test_fit"},
     },
-    "argmax over the wrong dimension": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return (logits.argmax(dim=0) == y).float().mean().item()""",
-        "fails": {"test_accuracy"},
+    "balanced accuracy: plain accuracy (every point alike)": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    return (logits.argmax(dim=1) == y).float().mean().item()""",
+        "fails": {"test_balanced_accuracy"},
     },
-    "number of correct points instead of the fraction": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return float((logits.argmax(dim=1) == y).sum().item())""",
-        "fails": {"test_accuracy"},
+    "balanced accuracy: the mean over all C classes, absent ones counted as 0": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    right = (logits.argmax(dim=1) == y).float()
+    per_class = [right[y == c].mean() if (y == c).any() else torch.tensor(0.0) for c in range(logits.shape[1])]
+    return torch.stack(per_class).mean().item()""",
+        "fails": {"test_balanced_accuracy"},
     },
-    "returns a 0-d tensor, not a Python float": {
-        "cell": "accuracy",
-        "code": """def accuracy(logits, y):
-    return (logits.argmax(dim=1) == y).float().mean()""",
-        "fails": {"test_accuracy"},
+    "balanced accuracy: per predicted class (precision), not per true class": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    predicted = logits.argmax(dim=1)
+    right = (predicted == y).float()
+    return torch.stack([right[predicted == c].mean() for c in predicted.unique()]).mean().item()""",
+        "fails": {"test_balanced_accuracy"},
+    },
+    "balanced accuracy: argmax over the wrong dimension": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    right = (logits.argmax(dim=0) == y).float()
+    return torch.stack([right[y == c].mean() for c in y.unique()]).mean().item()""",
+        "fails": {"test_balanced_accuracy"},
+    },
+    "balanced accuracy: each class's hits over all N points": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    right = (logits.argmax(dim=1) == y).float()
+    return torch.stack([right[y == c].sum() / len(y) for c in y.unique()]).mean().item()""",
+        "fails": {"test_balanced_accuracy"},
+    },
+    "balanced accuracy: returns a 0-d tensor, not a Python float": {
+        "cell": "balanced_accuracy",
+        "code": """def balanced_accuracy(logits, y):
+    right = (logits.argmax(dim=1) == y).float()
+    return torch.stack([right[y == c].mean() for c in y.unique()]).mean()""",
+        "fails": {"test_balanced_accuracy"},
     },
     "forgot optimizer.zero_grad()": {
         "cell": "train_step",

@@ -18,6 +18,7 @@ MISTAKES = {
     # --- to_device -------------------------------------------------------------------------
     "tuples turned into lists": {
         "cell": "to_device",
+        "hint": "A container should come back as the same kind of container it was.",
         "code": """def to_device(obj, device):
     if isinstance(obj, (torch.Tensor, torch.nn.Module)):
         return obj.to(device)
@@ -30,6 +31,7 @@ MISTAKES = {
     },
     "dict entries that are not tensors dropped": {
         "cell": "to_device",
+        "hint": "Entries that are not tensors belong in the result too, unchanged.",
         "code": """def to_device(obj, device):
     if isinstance(obj, (torch.Tensor, torch.nn.Module)):
         return obj.to(device)
@@ -43,6 +45,7 @@ MISTAKES = {
     },
     "caller's list and dict changed in place": {
         "cell": "to_device",
+        "hint": "Build new containers: the caller's list and dict should be left as they were.",
         "code": """def to_device(obj, device):
     if isinstance(obj, (torch.Tensor, torch.nn.Module)):
         return obj.to(device)
@@ -61,6 +64,7 @@ MISTAKES = {
     },
     "a copy even on the same device": {
         "cell": "to_device",
+        "hint": "A tensor already on the target device needs no copy: what does .to() return then?",
         "code": """def to_device(obj, device):
     if isinstance(obj, torch.Tensor):
         return obj.clone().to(device)
@@ -75,6 +79,7 @@ MISTAKES = {
     },
     "modules left where they are": {
         "cell": "to_device",
+        "hint": "Modules (nn.Module) have parameters that must move too.",
         "code": """def to_device(obj, device):
     if isinstance(obj, torch.Tensor):
         return obj.to(device)
@@ -87,6 +92,7 @@ MISTAKES = {
     },
     "only one level deep": {
         "cell": "to_device",
+        "hint": "Containers can hold containers: handle them at every depth (recursion helps).",
         "code": """def to_device(obj, device):
     move = lambda v: v.to(device) if isinstance(v, (torch.Tensor, torch.nn.Module)) else v
     if isinstance(obj, dict):
@@ -98,6 +104,7 @@ MISTAKES = {
     },
     "module deep-copied before the move": {
         "cell": "to_device",
+        "hint": "Moving a module is expected to move the caller's module itself, not a copy of it.",
         "code": """import copy
 
 def to_device(obj, device):
@@ -114,6 +121,7 @@ def to_device(obj, device):
     },
     "tensor.to treated as in place": {
         "cell": "to_device",
+        "hint": "tensor.to() returns a new tensor and leaves the original where it was: use what it returns.",
         "code": """def to_device(obj, device):
     if isinstance(obj, (torch.Tensor, torch.nn.Module)):
         obj.to(device)
@@ -127,6 +135,7 @@ def to_device(obj, device):
     },
     "strings treated as sequences": {
         "cell": "to_device",
+        "hint": "A string is a sequence too, but it is not a container of tensors: leave it as it is.",
         "code": """import collections.abc
 
 def to_device(obj, device):
@@ -141,6 +150,7 @@ def to_device(obj, device):
     },
     "dict keys sorted": {
         "cell": "to_device",
+        "hint": "Keep the dict's entries in their original order.",
         "code": """def to_device(obj, device):
     if isinstance(obj, (torch.Tensor, torch.nn.Module)):
         return obj.to(device)
@@ -154,6 +164,7 @@ def to_device(obj, device):
     # --- time_it ---------------------------------------------------------------------------
     "no warm-up": {
         "cell": "time_it",
+        "hint": "The first calls are often slower (caches, lazy initialisation): run a few before you start timing.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     times = []
     for _ in range(repeats):
@@ -167,6 +178,7 @@ def to_device(obj, device):
     },
     "the warm-up calls are timed too": {
         "cell": "time_it",
+        "hint": "Start the clock only after the warm-up calls.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     times = []
     for _ in range(warmup + repeats):
@@ -180,6 +192,7 @@ def to_device(obj, device):
     },
     "one warm-up call too few": {
         "cell": "time_it",
+        "hint": "Count how many warm-up calls you make.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup - 1):
         fn()
@@ -195,6 +208,7 @@ def to_device(obj, device):
     },
     "no synchronize": {
         "cell": "time_it",
+        "hint": "GPU work is asynchronous: wait for it to finish before you read the clock.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -208,6 +222,7 @@ def to_device(obj, device):
     },
     "synchronised after the clock stops": {
         "cell": "time_it",
+        "hint": "Synchronise before reading the clock, otherwise the unfinished work is not in your measurement.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -223,6 +238,7 @@ def to_device(obj, device):
     },
     "no synchronize before the clock starts": {
         "cell": "time_it",
+        "hint": "Work queued before the clock starts must finish before you start it too.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -237,6 +253,7 @@ def to_device(obj, device):
     },
     "mean instead of median": {
         "cell": "time_it",
+        "hint": "One slow run can pull the mean far away: the exercise asks for a statistic that ignores outliers.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -252,6 +269,7 @@ def to_device(obj, device):
     },
     "one clock around all the runs, not divided": {
         "cell": "time_it",
+        "hint": "Time each run on its own, so that you have one time per run to summarise.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -265,6 +283,7 @@ def to_device(obj, device):
     },
     "median as the middle element of the sorted runs": {
         "cell": "time_it",
+        "hint": "With an even number of runs there is no single middle element: how is the median defined then?",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -280,6 +299,7 @@ def to_device(obj, device):
     },
     "minimum instead of median": {
         "cell": "time_it",
+        "hint": "Check which statistic of the run times the exercise asks for.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -295,6 +315,7 @@ def to_device(obj, device):
     },
     "milliseconds instead of seconds": {
         "cell": "time_it",
+        "hint": "Check the unit: the exercise asks for seconds.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -310,6 +331,7 @@ def to_device(obj, device):
     },
     "warmup and repeats swapped": {
         "cell": "time_it",
+        "hint": "Check which argument counts the warm-up calls and which the timed ones.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(repeats):
         fn()
@@ -326,24 +348,28 @@ def to_device(obj, device):
     # --- FLOPs and intensity ---------------------------------------------------------------
     "FLOPs n*k*m (multiplications only)": {
         "cell": "matmul_flops",
+        "hint": "Each multiply in a matrix product comes with an add: count both.",
         "code": """def matmul_flops(n, k, m):
     return n * k * m""" + _INTENSITY,
         "fails": {"test_matmul_flops", "test_intensity"},
     },
     "FLOPs with k - 1 additions": {
         "cell": "matmul_flops",
+        "hint": "Use the usual convention for counting a matrix product's operations (one multiply-add per term counts as two).",
         "code": """def matmul_flops(n, k, m):
     return n * m * (2 * k - 1)""" + _INTENSITY,
         "fails": {"test_matmul_flops", "test_intensity"},
     },
     "FLOPs as a float": {
         "cell": "matmul_flops",
+        "hint": "A count of operations is a whole number: check the type you return.",
         "code": """def matmul_flops(n, k, m):
     return 2.0 * n * k * m""" + _INTENSITY,
         "fails": {"test_matmul_flops"},
     },
     "the output matrix not counted in the bytes": {
         "cell": "matmul_flops",
+        "hint": "The memory traffic includes writing the output matrix, not only reading the inputs.",
         "code": _FLOPS + """
 
 def arithmetic_intensity(n, k, m, bytes_per_element=4):
@@ -352,6 +378,7 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     },
     "4 bytes per element hard-coded": {
         "cell": "matmul_flops",
+        "hint": "Use the bytes_per_element argument instead of a fixed number.",
         "code": _FLOPS + """
 
 def arithmetic_intensity(n, k, m, bytes_per_element=4):
@@ -360,6 +387,7 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     },
     "intensity inverted (bytes per FLOP)": {
         "cell": "matmul_flops",
+        "hint": "Arithmetic intensity is work per byte moved: check which quantity is divided by which.",
         "code": _FLOPS + """
 
 def arithmetic_intensity(n, k, m, bytes_per_element=4):
@@ -368,6 +396,7 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     },
     "intensity with integer division": {
         "cell": "matmul_flops",
+        "hint": "// rounds down: use true division for a ratio.",
         "code": _FLOPS + """
 
 def arithmetic_intensity(n, k, m, bytes_per_element=4):
@@ -376,6 +405,7 @@ def arithmetic_intensity(n, k, m, bytes_per_element=4):
     },
     'roofline: compute time plus memory time': {
         "cell": "roofline",
+        "hint": "The roofline model takes the slower of the two limits, not their sum.",
         "code": """import math
 
 
@@ -394,6 +424,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'roofline: compute time only': {
         "cell": "roofline",
+        "hint": "A kernel can be limited by memory bandwidth too: consider both limits.",
         "code": """import math
 
 
@@ -411,6 +442,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     "roofline: the output's bytes forgotten": {
         "cell": "roofline",
+        "hint": "Count the bytes of the output matrix in the memory traffic too.",
         "code": """import math
 
 
@@ -429,6 +461,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'batch: the saturation missed, a negative B returned as if it were one': {
         "cell": "roofline",
+        "hint": "Some configurations never become compute-bound: check what your formula gives there, and what the exercise wants returned in that case.",
         "code": """import math
 
 
@@ -444,6 +477,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'batch: rounded down': {
         "cell": "roofline",
+        "hint": "The smallest batch that is compute-bound: rounding down can give a batch that is not.",
         "code": """import math
 
 
@@ -462,6 +496,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     "batch: the weights' bytes ignored (intensity taken as 2km / (s(k + m)))": {
         "cell": "roofline",
+        "hint": "Count every matrix the computation reads and writes, the weights included.",
         "code": """import math
 
 
@@ -478,6 +513,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'batch: a search that gives up at 10,000': {
         "cell": "roofline",
+        "hint": "Your search stops at a fixed bound: solve for the batch size directly, or search without a ceiling.",
         "code": """import math
 
 
@@ -495,6 +531,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'batch: the ceiling returned as a float': {
         "cell": "roofline",
+        "hint": "A batch size is a whole number: check the type you return.",
         "code": """import math
 
 

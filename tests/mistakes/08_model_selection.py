@@ -26,12 +26,14 @@ _PICK = """    best = int(errors.argmin())
 MISTAKES = {
     "raw powers x^i, not (x/2)^i": {
         "cell": "features",
+        "hint": "Compare your features with the definition in the exercise: the inputs are rescaled before taking powers.",
         "code": """def features(x, degree):
     return torch.stack([x ** i for i in range(degree + 1)], dim=1)""",
         "fails": {"test_features", "test_ridge_fit", "test_cross_validate"},
     },
     "the lesson's x^i / i!": {
         "cell": "features",
+        "hint": "This assignment defines its features differently from the lesson: read the definition again.",
         "code": """import math
 
 
@@ -41,12 +43,14 @@ def features(x, degree):
     },
     "ridge: AᵀA not divided by n (the penalty n times too weak)": {
         "cell": "ridge_fit",
+        "hint": "Check that the data term and the penalty are scaled as in the exercise's formula.",
         "code": """def ridge_fit(A, y, lam):
     return torch.linalg.solve(A.T @ A + lam * torch.eye(A.shape[1], dtype=A.dtype), A.T @ y)""",
         "fails": {"test_ridge_fit", "test_cross_validate"},
     },
     "ridge: lam added to every entry of AᵀA/n, not to its diagonal": {
         "cell": "ridge_fit",
+        "hint": "The penalty adds λ times the identity matrix, not λ to every entry.",
         "code": """def ridge_fit(A, y, lam):
     n = A.shape[0]
     return torch.linalg.solve(A.T @ A / n + lam, A.T @ y / n)""",
@@ -54,6 +58,7 @@ def features(x, degree):
     },
     "ridge: the constant's weight left out of the penalty": {
         "cell": "ridge_fit",
+        "hint": "Check which weights the exercise's penalty applies to.",
         "code": """def ridge_fit(A, y, lam):
     n, p = A.shape
     penalty = lam * torch.eye(p, dtype=A.dtype)
@@ -63,6 +68,7 @@ def features(x, degree):
     },
     "k-fold: folds that overlap (a new permutation for each fold)": {
         "cell": "kfold_indices",
+        "hint": "Shuffle once, then cut that one order into folds: every point should be in exactly one validation fold.",
         "code": """def kfold_indices(n, k, generator):
     splits = []
     for i in range(k):
@@ -73,6 +79,7 @@ def features(x, degree):
     },
     "k-fold: torch.chunk, uneven folds (10 points in 4: 3, 3, 3, 1)": {
         "cell": "kfold_indices",
+        "hint": "Check the sizes of your folds when the number of points is not a multiple of k.",
         "code": """def kfold_indices(n, k, generator):
     folds = torch.randperm(n, generator=generator).chunk(k)
     return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(len(folds))]""",
@@ -80,6 +87,7 @@ def features(x, degree):
     },
     "k-fold: torch's global generator, not the one given": {
         "cell": "kfold_indices",
+        "hint": "Use the generator passed to the function for the shuffle.",
         "code": """def kfold_indices(n, k, generator):
     folds = torch.randperm(n).tensor_split(k)
     return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]""",
@@ -87,6 +95,7 @@ def features(x, degree):
     },
     "k-fold: consecutive folds, never shuffled": {
         "cell": "kfold_indices",
+        "hint": "The points should be shuffled before they are split into folds.",
         "code": """def kfold_indices(n, k, generator):
     folds = torch.arange(n).tensor_split(k)
     return [(torch.cat(folds[:i] + folds[i + 1:]), folds[i]) for i in range(k)]""",
@@ -94,6 +103,7 @@ def features(x, degree):
     },
     "k-fold: folds that leak (each split trains on all the points, its validation fold too)": {
         "cell": "kfold_indices",
+        "hint": "A split's training points must not include its validation fold.",
         "code": """def kfold_indices(n, k, generator):
     perm = torch.randperm(n, generator=generator)
     return [(perm, fold) for fold in perm.tensor_split(k)]""",
@@ -101,6 +111,7 @@ def features(x, degree):
     },
     "cross-validation: the error measured on each split's training points": {
         "cell": "cross_validate",
+        "hint": "Measure each split's error on the points the model did not see while fitting.",
         "code": """def cross_validate(x, y, folds, degrees, lams):
     errors = torch.zeros(len(degrees), len(lams), dtype=x.dtype)
     for i, degree in enumerate(degrees):
@@ -115,6 +126,7 @@ def features(x, degree):
     },
     "cross-validation: fitted on all the data, validated on the fold": {
         "cell": "cross_validate",
+        "hint": "Fit each split's model on its training folds only.",
         "code": """def cross_validate(x, y, folds, degrees, lams):
     errors = torch.zeros(len(degrees), len(lams), dtype=x.dtype)
     for i, degree in enumerate(degrees):
@@ -126,6 +138,7 @@ def features(x, degree):
     },
     "cross-validation: the sum over the folds, not the mean": {
         "cell": "cross_validate",
+        "hint": "Check how the folds' errors are combined into one number.",
         "code": """def cross_validate(x, y, folds, degrees, lams):
     errors = torch.zeros(len(degrees), len(lams), dtype=x.dtype)
     for i, degree in enumerate(degrees):
@@ -138,6 +151,7 @@ def features(x, degree):
     },
     "chosen by the training error (the highest degree, λ = 0: overfit)": {
         "cell": "choose_and_fit",
+        "hint": "The training error always prefers the most flexible model: choose by an error on held-out points.",
         "code": "def choose_and_fit(x, y):\n" + _GRID + """    errors = torch.tensor([[((features(x, d) @ ridge_fit(features(x, d), y, lam) - y) ** 2).mean().item()
                             for lam in lams] for d in degrees])
 """ + _PICK,
@@ -145,6 +159,7 @@ def features(x, degree):
     },
     "degree 14 without any penalty (least squares)": {
         "cell": "choose_and_fit",
+        "hint": "Choose the degree and the penalty by cross-validation rather than fixing them.",
         "code": """def choose_and_fit(x, y):
     w = torch.linalg.lstsq(features(x, 14), y.unsqueeze(1), driver="gelsd").solution.squeeze(1)
     return 14, 0.0, w""",
@@ -152,6 +167,7 @@ def features(x, degree):
     },
     "always degree 1, only λ chosen (underfit)": {
         "cell": "choose_and_fit",
+        "hint": "Search over the degree as well as over λ.",
         "code": """def choose_and_fit(x, y):
     degrees, lams = [1], [10.0 ** e for e in range(-8, 1)]
     errors = cross_validate(x, y, kfold_indices(len(x), 5, torch.Generator().manual_seed(0)), degrees, lams)
@@ -160,6 +176,7 @@ def features(x, degree):
     },
     "the largest λ on the grid, whatever the data (underfit)": {
         "cell": "choose_and_fit",
+        "hint": "Let cross-validation pick λ: the largest penalty is not always the best.",
         "code": """def choose_and_fit(x, y):
     errors = cross_validate(x, y, kfold_indices(len(x), 5, torch.Generator().manual_seed(0)), list(range(13)), [1.0])
     degree = int(errors.argmin())
