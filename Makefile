@@ -3,7 +3,7 @@
 #   make demo    grade the embedded demo class and print the grade table
 #   make lab     JupyterLab at the repository root with the course environment
 # Pipeline: make release | check-release | grade A=.. | feedback A=.. | report A=.. | export | notebooks
-# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | lms-export LMS=canvas|moodle (README)
+# A class: make hub | roster FILE=.. | due A=.. WHEN=.. | extend A=.. STUDENT=.. DAYS=.. | lms-export LMS=canvas|moodle
 # Grading commands take COURSE=<folder> (default: this repository), e.g. COURSE=build/demo.
 
 SHELL := /bin/bash
@@ -32,7 +32,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv test test-fast docs demo lab release check-release autograde grade feedback report export notebooks bench clean \
-	roster due lms-export hub hub-deps
+	roster due extend accommodate check-limits lms-export hub hub-deps
 
 help:
 	@sed -n '1,6p' Makefile
@@ -145,6 +145,23 @@ roster: $(READY)
 due: $(READY)
 	@test -n "$(A)" -a -n "$(WHEN)" || { echo 'usage: make due A=<assignment> WHEN="2026-03-01 23:59:00 UTC"'; exit 2; }
 	$(GRADING) due $(ON_COURSE) $(A) "$(WHEN)"
+
+# Deadlines per student (grading/late.py): one student's extension of one assignment, until a time
+# or DAYS after its due date (DAYS=0 removes it); accommodations: extra days on every assignment,
+# for one student or a CSV (columns student,extra_days). Penalties already recorded follow.
+extend: $(READY)
+	@test -n "$(A)" -a -n "$(STUDENT)" -a -n "$(UNTIL)$(DAYS)" || { echo 'usage: make extend A=<assignment> STUDENT=<id> UNTIL="2026-03-08 23:59:00 UTC" | DAYS=<n>'; exit 2; }
+	$(GRADING) extend $(ON_COURSE) $(A) "$(STUDENT)" $(if $(UNTIL),--until "$(UNTIL)") $(if $(DAYS),--days $(DAYS))
+
+accommodate: $(READY)
+	@test -n "$(FILE)" -o \( -n "$(STUDENT)" -a -n "$(DAYS)" \) || { echo 'usage: make accommodate STUDENT=<id> DAYS=<n> | FILE=<csv: student,extra_days>'; exit 2; }
+	$(GRADING) accommodate $(ON_COURSE) $(if $(FILE),--file "$(FILE)",--student "$(STUDENT)" --days $(DAYS))
+
+# Check my work's limits (docs/check.md): A=<assignment> or every assignment; PER_HOUR, PER_DAY,
+# TOTAL (before the student's deadline): a number or none; AFTER=refuse|mark after the deadline.
+check-limits: $(READY)
+	$(GRADING) check-limits $(ON_COURSE) $(A) $(if $(PER_HOUR),--per-hour $(PER_HOUR)) $(if $(PER_DAY),--per-day $(PER_DAY)) \
+	  $(if $(TOTAL),--total $(TOTAL)) $(if $(AFTER),--after-deadline $(AFTER))
 
 lms-export: $(READY)
 	$(GRADING) lms-export $(ON_COURSE) $(or $(LMS),canvas) $(if $(ROSTER),--roster "$(ROSTER)") $(if $(BY),--by $(BY)) $(if $(IDS),--ids "$(IDS)") $(if $(TO),--to "$(TO)")

@@ -10,7 +10,10 @@ deploy/package.json). docs/deployment.md says how to run it for a class.
     instructors the hub's admins; members of formgrade-<course>, the only ones who may open the
                 grader service at /services/<course>/ (Formgrader, on the course folder).
     grader      the service <course> runs as the unix user grader-<course> where it exists (the
-                account that owns the course folder), with the gradebook at COURSE_DB_URL.
+                account that owns the course folder), with the gradebook at COURSE_DB_URL; so does
+                <course>-check, Check my work (deploy/check_service.py, docs/check.md), which the
+                course's students and instructors may open at /services/<course>-check/ and reach
+                from "Check my work" at the top of JupyterLab's Help menu.
 
 The course folder and the gradebook are the grader's alone (deploy/privacy.py): with per-student
 accounts the hub refuses to start while another account can read them, or while a student's
@@ -32,7 +35,9 @@ Everything is set by the environment (defaults in brackets):
     COURSE_STUDENTS / COURSE_STUDENTS_FILE [deploy/students.txt]  logins, comma- or line-separated
     COURSE_HUB_BIND_URL [http://127.0.0.1:8000]  where students connect (TLS: docs/deployment.md)
     COURSE_HUB_SSL_CERT, COURSE_HUB_SSL_KEY  TLS served by the proxy itself
-    COURSE_HUB_API_PORT [8081], COURSE_HUB_PROXY_API_PORT [8001], COURSE_HUB_GRADER_PORT [9999]
+    COURSE_HUB_API_PORT [8081], COURSE_HUB_PROXY_API_PORT [8001], COURSE_HUB_GRADER_PORT [9999],
+    COURSE_HUB_CHECK_PORT [9998]   Check my work; COURSE_CHECK_WORKERS [cores], COURSE_CHECK_QUEUE
+                                   [1000], COURSE_CHECK_PER_STUDENT [2] (deploy/check_service.py)
     COURSE_HUB_STATE [build/hub]   the hub's database and cookie secret
     COURSE_HUB_AUTH [native]       native | pam (| dummy, tests only: COURSE_HUB_TESTING=1)
     COURSE_HUB_SPAWNER [localprocess]  localprocess | simple (everyone as the hub's user: no file
@@ -44,6 +49,7 @@ Everything is set by the environment (defaults in brackets):
                                    COURSE_HUB_STATE (deploy/user_env.py)
 """
 import importlib.util
+import json
 import os
 import pwd
 import shutil
@@ -68,6 +74,7 @@ EXCHANGE = Path(env("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
 STATE = Path(env("COURSE_HUB_STATE", str(REPO / "build" / "hub")))
 TESTING = env("COURSE_HUB_TESTING") == "1"
 GRADER = f"grader-{COURSE}"
+CHECK = f"{COURSE}-check"
 
 
 def _logins(value):
@@ -149,9 +156,11 @@ c.JupyterHub.load_roles = [
     {"name": "server", "scopes": ["inherit"]},
     # Formgrader (the service) is for the course's instructors and grader only.
     {"name": f"formgrade-{COURSE}", "groups": [f"formgrade-{COURSE}"],
-     "scopes": [f"access:services!service={COURSE}", f"read:services!service={COURSE}", "list:services"]},
+     "scopes": [f"access:services!service={COURSE}", f"read:services!service={COURSE}", "list:services",
+                f"access:services!service={CHECK}"]},
+    # Students may use Check my work (the service knows them by the hub's OAuth, nothing else).
     {"name": f"nbgrader-{COURSE}", "groups": [f"nbgrader-{COURSE}"],
-     "scopes": ["list:services", f"read:services!service={COURSE}"]},
+     "scopes": ["list:services", f"read:services!service={COURSE}", f"access:services!service={CHECK}"]},
     # The service adds students to nbgrader-<course> when an instructor adds them in Formgrader.
     {"name": f"service-{COURSE}", "services": [COURSE],
      "scopes": ["list:users", "read:users", "read:groups", "list:groups", "groups"]},
@@ -180,6 +189,21 @@ if os.getuid() == 0 and user_env.closed_to_others(STUDENT_CONFIG):
             os.chmod(path, 0o755 if os.path.isdir(path) else 0o644)
     STUDENT_CONFIG = shared
 c.Spawner.cmd = [str(USER_PYTHON), "-m", "jupyterhub.singleuser"]
+# Check my work in the lab: a Help menu entry that opens the service's page in a new tab
+# (JupyterLab's own help:open command, set by a settings override: no lab extension to build; a
+# notebook-toolbar override would replace the toolbar's default items). The override names this
+# course's service, so it is written at every start, world-readable, beside the hub's state
+# (docs/check.md says why this and not a lab extension).
+LAB_SETTINGS = STATE.parent / f"{STATE.name}-lab-settings"
+LAB_SETTINGS.mkdir(exist_ok=True)
+os.chmod(LAB_SETTINGS, 0o755)
+_check = {"command": "help:open", "args": {"url": f"/services/{CHECK}/", "text": "Check my work", "newBrowserTab": True}}
+(LAB_SETTINGS / "overrides.json").write_text(json.dumps({
+    "@jupyterlab/mainmenu-extension:plugin": {"menus": [
+        {"id": "jp-mainmenu-help", "items": [{**_check, "rank": 0}]}]},
+}, indent=1))
+os.chmod(LAB_SETTINGS / "overrides.json", 0o644)
+c.Spawner.args = [f"--LabApp.app_settings_dir={LAB_SETTINGS}"]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
 c.Spawner.env_keep = []        # nothing of the hub's own environment: only what is named here
@@ -262,3 +286,22 @@ c.JupyterHub.services = [{
     "oauth_no_confirm": True,
     **grader_user,
 }]
+
+# --- Check my work: the students' checks, graded as `make grade` grades (deploy/check_service.py) ---
+CHECK_PORT = int(env("COURSE_HUB_CHECK_PORT", "9998"))
+check_env = {**grader_env, "JUPYTERHUB_USER": GRADER, "COURSE_ID": COURSE, "COURSE_ROOT": str(COURSE_ROOT),
+             "PYTHONPATH": str(REPO)}   # grading/ of this checkout, as `make grade` runs it
+for name in ("COURSE_CHECK_WORKERS", "COURSE_CHECK_QUEUE", "COURSE_CHECK_PER_STUDENT", "COURSE_HELDOUT_SECRET"):
+    if env(name):
+        check_env[name] = env(name)
+check_env.pop("JUPYTER_CONFIG_PATH", None)
+c.JupyterHub.services.append({
+    "name": CHECK,
+    "url": f"http://127.0.0.1:{CHECK_PORT}",
+    "command": [str(USER_PYTHON), str(DEPLOY / "check_service.py"), "--course", str(COURSE_ROOT)]
+               + (["--no-sandbox"] if env("COURSE_CHECK_SANDBOX") == "0" else []),
+    "cwd": str(COURSE_ROOT),
+    "environment": check_env,
+    "oauth_no_confirm": True,
+    **grader_user,
+})

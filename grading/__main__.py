@@ -14,7 +14,7 @@ from pathlib import Path
 from .course import REPO, assignments, plural
 
 MOODLE_IDS = ("email", "idnumber", "username")   # grading/lms.py's MOODLE_IDS (a test keeps them equal)
-NAMED = ("autograde", "feedback", "grade", "due", "report")   # the commands that take one assignment's name
+NAMED = ("autograde", "feedback", "grade", "due", "report", "extend")   # the commands that take one assignment's name
 
 
 def _course(value):
@@ -112,6 +112,21 @@ def _lms_export(root, args):
     lms.export(root, args.lms, roster=args.roster, by=args.by, target=args.to, ids=args.ids)
 
 
+def _limit(value):
+    """A limit of checks on the command line: a whole number, or 'none' (no limit: -1 here)."""
+    if value.lower() == "none":
+        return -1
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: a number of checks, or none") from None
+
+
+def _deadlines_and_checks(root, args):
+    from . import check_cli
+    return check_cli.run(root, args)
+
+
 def _due(root, args):
     from . import late
     print(f"{args.name} is due {late.set_due_date(root, args.name, args.when)} (UTC)")
@@ -180,6 +195,22 @@ def parser():
     c = command("due", _due, "set an assignment's due date (late penalties: nbgrader_config.py)")
     c.add_argument("name")
     c.add_argument("when", help='e.g. "2026-03-01 23:59:00 UTC"')
+    c = command("extend", _deadlines_and_checks, "give one student an extension of an assignment (their own deadline)")
+    c.add_argument("name")
+    c.add_argument("student")
+    c.add_argument("--until", help='their deadline, e.g. "2026-03-08 23:59:00 UTC"')
+    c.add_argument("--days", type=float, help="days after the due date (0: remove the extension)")
+    c = command("accommodate", _deadlines_and_checks,
+                "give students extra days on every assignment (STUDENT=id DAYS=n, or a CSV student,extra_days)")
+    c.add_argument("--student")
+    c.add_argument("--days", type=float)
+    c.add_argument("--file", type=Path, help="a CSV with the columns student and extra_days")
+    c = command("check-limits", _deadlines_and_checks, "set or show Check my work's limits (grading/check_store.py)")
+    c.add_argument("name", nargs="?", default="*", help="an assignment (default: every assignment)")
+    c.add_argument("--per-hour", type=_limit, help="a number of checks, or none (no limit)")
+    c.add_argument("--per-day", type=_limit)
+    c.add_argument("--total", type=_limit, help="checks before the student's deadline")
+    c.add_argument("--after-deadline", choices=("refuse", "mark"))
     c = command("demo", _demo, "grade the embedded demo class and print its table", course=False)
     c.add_argument("names", nargs="*")
     c.add_argument("--to", type=Path, default=REPO / "build" / "demo", help="the demo course folder (replaced)")
@@ -196,6 +227,8 @@ def main(argv=None):
     args = p.parse_args(argv)
     root = getattr(args, "course", REPO)
     names = [args.name] if args.command in NAMED else getattr(args, "names", [])
+    if args.command == "check-limits" and args.name != "*":
+        names = [args.name]
     wrong = unknown_assignment(root, names) if args.command != "demo" else None
     if wrong:
         p.error(wrong)   # exit 2, before nbgrader or torch is imported

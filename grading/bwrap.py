@@ -83,6 +83,8 @@ def kernel_env():
            "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "student",
            "LOGNAME": "student"}
     env.update({name: os.environ[name] for name in DATA_ENV_VARS if os.environ.get(name)})
+    if os.environ.get("PYTHONPATH"):   # where the grader's helpers come from when not installed (as the zygote's)
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return env
 
 
@@ -98,6 +100,11 @@ def exposed_paths():
     """Every host path a sandbox sees read-only (those that exist here)."""
     paths = [Path(p) for p in SYSTEM_PATHS]
     paths += [Path(sys.base_prefix), Path(sys.prefix), Path(helpers_folder())] + data_folders()
+    # site-packages a python adds from elsewhere (the hub's view of a private environment,
+    # deploy/user_env.py, adds the environment's): the kernel imports from them too
+    inside = [str(p) for p in paths]
+    paths += [Path(p) for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)
+              and not any(p == top or p.startswith(top + os.sep) for top in inside)]
     return [p for p in dict.fromkeys(p.absolute() for p in paths) if os.path.lexists(p)]
 
 

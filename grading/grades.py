@@ -34,7 +34,7 @@ def load_status(root, name=None):
     return {a: {s: r.status for s, r in students.items()} for a, students in found.items()}
 
 
-EXTRA_COLUMNS = ["autograded_score", "autograded_max", "manual_grading", "status"]
+EXTRA_COLUMNS = ["autograded_score", "autograded_max", "manual_grading", "status", "own_deadline"]
 
 
 def export(root, csv_path="grades.csv"):
@@ -42,9 +42,12 @@ def export(root, csv_path="grades.csv"):
     student, plus: the autograded score and maximum; `manual_grading` ('pending' while written
     answers are ungraded, which nbgrader's score then counts as 0, else 'done' or 'none'); and
     the recorded status ('graded', 'error: ...', ...) or 'no submission', so a broken submission
-    is never a bare 0. Returns the rows as dicts."""
+    is never a bare 0; `own_deadline`: the student's own deadline where an extension or
+    accommodation moved it (grading/late.py), else empty. Returns the rows as dicts."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.plugins import CsvExportPlugin
+
+    from . import late
 
     root = Path(root).resolve()
     target = Path(csv_path) if Path(csv_path).is_absolute() else root / csv_path
@@ -70,6 +73,14 @@ def export(root, csv_path="grades.csv"):
                     default = "no submission"
                     row.update(autograded_score="", autograded_max="", manual_grading="")
                 row["status"] = recorded.get(row["assignment"], {}).get(row["student_id"], default)
+                row["own_deadline"] = ""
+            for assignment, student in late.extended(gb.db):
+                for row in rows:
+                    if (row["assignment"], row["student_id"]) == (assignment, student):
+                        due = gb.find_assignment(assignment).duedate
+                        own = late.own_deadline(gb.db, assignment, student, due)
+                        row["own_deadline"] = late.format_time(own) if own else ""
+            gb.db.commit()
     rows.sort(key=lambda r: (r["assignment"], r["student_id"]))
     with open(target, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["assignment", "student_id", *EXTRA_COLUMNS])

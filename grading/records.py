@@ -86,21 +86,21 @@ TABLES_KEY = LOCK_KEY + 1
 _READY = set()   # databases whose tables this process has created or seen
 
 
-def ensure_tables(session):
-    """Create the course's tables if missing. Two PostgreSQL sessions running CREATE TABLE IF NOT
+def ensure_tables(session, tables=_TABLES):
+    """Create the course's tables (or `tables`) if missing. Two PostgreSQL sessions running CREATE TABLE IF NOT
     EXISTS at once can both try to create the type (a unique violation): there, the first call of
     each process creates them in a transaction of its own, under the advisory lock."""
     bind = session.get_bind()
     if bind.dialect.name != "postgresql":   # sqlite: cheap, and a test may delete the file
-        for statement in _TABLES:
+        for statement in tables:
             session.execute(text(statement))
         return
     engine = bind.engine
-    key = str(engine.url)
+    key = (str(engine.url), tables)
     if key not in _READY:
         with engine.begin() as conn:   # committed at once, whatever the caller's transaction does
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": TABLES_KEY})
-            for statement in _TABLES:
+            for statement in tables:
                 conn.execute(text(statement))
         _READY.add(key)
 

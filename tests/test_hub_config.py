@@ -66,8 +66,12 @@ def test_defaults_real_authenticator_groups_roles_and_student_servers(tmp_path):
     access = [name for name, r in roles.items() if "access:services!service=dl-course" in r.get("scopes", [])]
     assert access == ["formgrade-dl-course"] and roles[access[0]]["groups"] == ["formgrade-dl-course"]
     assert roles["server"]["scopes"] == ["inherit"]
-    service, = hub["services"]
+    service, check = hub["services"]
     assert service["name"] == "dl-course" and service["environment"]["COURSE_DB_URL"] == "postgresql://grader:pw@db/dl"
+    # Check my work (deploy/check_service.py): the grader's gradebook, for the course's students
+    assert check["name"] == "dl-course-check" and check["environment"]["COURSE_DB_URL"] == "postgresql://grader:pw@db/dl"
+    assert check["command"][1] == str(REPO / "deploy/check_service.py")
+    assert "access:services!service=dl-course-check" in roles["nbgrader-dl-course"]["scopes"]
     assert f"--ServerApp.root_dir={tmp_path / 'course'}" in service["command"]
     spawner = c["Spawner"]
     assert spawner["environment"]["OMP_NUM_THREADS"] == "1"
