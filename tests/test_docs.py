@@ -136,8 +136,10 @@ RUN_BY = {
     "make hub-deps": "test_hub_e2e.py::test_a_class_on_the_hub",   # the proxy the hub tests start
     "make test": DRY, "make test-fast": DRY, "make venv": DRY, "make notebooks": DRY, "make bench": DRY,
     **{f"make {t}": INSTRUCTOR for t in ("release", "check-release", "grade", "feedback", "export",
-                                         "roster", "due", "lms-export", "autograde", "report")},
-    **{f"python -m grading {c}": INSTRUCTOR for c in ("", "roster", "due", "lms-export", "report", "feedback")},
+                                         "roster", "due", "lms-export", "autograde", "report",
+                                         "extend", "accommodate", "check-limits")},
+    **{f"python -m grading {c}": INSTRUCTOR for c in ("", "roster", "due", "lms-export", "report", "feedback",
+                                                                "extend", "accommodate", "check-limits")},
 }
 
 
@@ -231,6 +233,9 @@ def test_the_instructor_path_runs_as_the_pages_show_it(tmp_path, gradebook):
     assert re.search(r"wrote \d+ rows? to .*grades.csv", make("export"))
     assert "1 student in the gradebook" in make("roster", f"FILE={tmp_path / 'canvas.csv'}")
     assert "is due 2026-03-01 23:59:00" in make("due", f"A={name}", "WHEN=2026-03-01 23:59:00 UTC")
+    assert f"ada's deadline for {name}: 2026-03-03 23:59:00 UTC" in make("extend", f"A={name}", "STUDENT=ada", "DAYS=2")
+    assert "ada +1" in make("accommodate", "STUDENT=ada", "DAYS=1")
+    assert "at most 3 per hour" in make("check-limits", f"A={name}", "PER_HOUR=3")
     canvas = make("lms-export", "LMS=canvas")   # the roster imported above, no ROSTER= needed
     assert "using the Canvas roster imported with make roster" in canvas and "wrote 1 student" in canvas
     assert "01 Tensor Basics (4242)" in (root / "canvas_grades.csv").read_text()
