@@ -179,6 +179,23 @@ def extended(session):
     return pairs
 
 
+def said_in_export(root):
+    """The line an LMS export adds about who had their own deadline ('' when nobody did): the LMS
+    files hold one grade per cell, so the deadlines themselves are in grades.csv's own_deadline."""
+    from nbgrader.api import Gradebook
+
+    from .course import nbgrader_api
+    api = nbgrader_api(root)
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        pairs = sorted(extended(gb.db))
+        gb.db.commit()
+    if not pairs:
+        return ""
+    shown = ", ".join(f"{s} ({a})" for a, s in pairs[:10]) + (" ..." if len(pairs) > 10 else "")
+    return (f"{len(pairs)} of these grades used the student's own deadline (an extension or accommodation): "
+            f"{shown}; make export's grades.csv gives each in its own_deadline column")
+
+
 def set_extension(root, name, student, until=None, days=None):
     """Give `student` an extension of `name`: until a time, or `days` after the due date (which
     moves with it); days=0 and no `until` removes it. Returns their deadline (naive UTC)."""

@@ -295,6 +295,10 @@ def export(root, lms, roster=None, by=None, target=None, ids=None, out=print):
     else:
         count = moodle_export(root, target, by)
     out(f"wrote {count} {plural(count, 'student')} to {target} ({lms} grade import layout)")
+    from .late import said_in_export
+    said = said_in_export(root)
+    if said:
+        out(said)
     return count
 
 

@@ -238,6 +238,7 @@ def test_the_instructor_path_runs_as_the_pages_show_it(tmp_path, gradebook):
     assert "at most 3 per hour" in make("check-limits", f"A={name}", "PER_HOUR=3")
     canvas = make("lms-export", "LMS=canvas")   # the roster imported above, no ROSTER= needed
     assert "using the Canvas roster imported with make roster" in canvas and "wrote 1 student" in canvas
+    assert f"used the student's own deadline (an extension or accommodation): ada ({name})" in canvas
     assert "01 Tensor Basics (4242)" in (root / "canvas_grades.csv").read_text()
     make("roster", f"FILE={tmp_path / 'moodle.csv'}")
     assert "wrote 1 student" in make("lms-export", "LMS=moodle", "BY=email")
