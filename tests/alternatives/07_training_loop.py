@@ -140,41 +140,37 @@ def train_loop(model, loss_fn, optimizer, loader, epochs):
         history.append(mean)
     return history""",
     },
-    "standardise: torch.std_mean": {
+    "standardise: channels first, flattened, torch.std_mean": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
-    std, mean = torch.std_mean(X_train, dim=0)
-    return (X_train - mean) / std, (X_test - mean) / std""",
+    C = X_train.shape[1]
+    std, mean = torch.std_mean(X_train.transpose(0, 1).reshape(C, -1), dim=1)
+    shape = (1, C) + (1,) * (X_train.dim() - 2)
+    return (X_train - mean.view(shape)) / std.view(shape), (X_test - mean.view(shape)) / std.view(shape)""",
     },
-    "standardise: float64 by hand, back to float32": {
-        "cell": "standardise",
-        "code": """def standardise(X_train, X_test):
-    X = X_train.double()
-    mean = X.mean(dim=0)
-    std = ((X - mean) ** 2).sum(dim=0).div(len(X) - 1).sqrt()
-    return ((X - mean) / std).float(), ((X_test.double() - mean) / std).float()""",
-    },
-    "standardise: in place on clones, keepdim statistics": {
-        "cell": "standardise",
-        "code": """def standardise(X_train, X_test):
-    mean = X_train.mean(dim=0, keepdim=True)
-    std = X_train.std(dim=0, keepdim=True)
-    Z_train, Z_test = X_train.clone(), X_test.clone()
-    Z_train -= mean
-    Z_train /= std
-    Z_test.sub_(mean).div_(std)
-    return Z_train, Z_test""",
-    },
-    "standardise: one column at a time, var().sqrt()": {
+    "standardise: float64 by hand, one channel at a time": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
     Z_train, Z_test = torch.empty_like(X_train), torch.empty_like(X_test)
-    for j in range(X_train.shape[1]):
-        column = X_train[:, j]
-        m, s = column.mean(), column.var().sqrt()
-        Z_train[:, j] = (column - m) / s
-        Z_test[:, j] = (X_test[:, j] - m) * (1 / s)
+    for c in range(X_train.shape[1]):
+        values = X_train[:, c].double()
+        m = values.mean()
+        s = ((values - m) ** 2).sum().div(values.numel() - 1).sqrt()
+        Z_train[:, c] = ((values - m) / s).float()
+        Z_test[:, c] = ((X_test[:, c].double() - m) / s).float()
     return Z_train, Z_test""",
+    },
+    "standardise: channels moved last, in place on clones": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    last = X_train.movedim(1, -1)
+    flat = last.reshape(-1, last.shape[-1])
+    mean, std = flat.mean(dim=0), flat.var(dim=0).sqrt()
+    Z_train, Z_test = X_train.movedim(1, -1).clone(), X_test.movedim(1, -1).clone()
+    Z_train -= mean
+    Z_train /= std
+    Z_test.sub_(mean).div_(std)
+    return Z_train.movedim(-1, 1), Z_test.movedim(-1, 1)""",
     },
     "iris: helpers.fit without a progress bar": {
         "cell": "train_iris",

@@ -217,37 +217,67 @@ def interpolation_split(n, n_test=20, generator=None):
     "standardised each set with its own statistics": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
-    return ((X_train - X_train.mean(dim=0)) / X_train.std(dim=0),
-            (X_test - X_test.mean(dim=0)) / X_test.std(dim=0))""",
+    def own(X):
+        dims = [0] + list(range(2, X.dim()))
+        return (X - X.mean(dim=dims, keepdim=True)) / X.std(dim=dims, keepdim=True)
+    return own(X_train), own(X_test)""",
+        "fails": {"test_standardise"},
+    },
+    "one mean per pixel (dim=0 only), not per channel": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    mean, std = X_train.mean(dim=0), X_train.std(dim=0)
+    return (X_train - mean) / std, (X_test - mean) / std""",
+        "fails": {"test_standardise"},
+    },
+    "each image with its own statistics (dims 1 onwards)": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    def own(X):
+        dims = list(range(1, X.dim()))
+        return (X - X.mean(dim=dims, keepdim=True)) / X.std(dim=dims, keepdim=True)
+    return own(X_train), own(X_test)""",
+        "fails": {"test_standardise"},
+    },
+    "dimensions (0, 2, 3) written out: only images work": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    mean = X_train.mean(dim=(0, 2, 3), keepdim=True)
+    std = X_train.std(dim=(0, 2, 3), keepdim=True)
+    return (X_train - mean) / std, (X_test - mean) / std""",
+        "fails": {"test_standardise"},
+    },
+    "one mean and std for the whole tensor": {
+        "cell": "standardise",
+        "code": """def standardise(X_train, X_test):
+    mean, std = X_train.mean(), X_train.std()
+    return (X_train - mean) / std, (X_test - mean) / std""",
         "fails": {"test_standardise"},
     },
     "statistics of train and test together": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
     both = torch.cat([X_train, X_test])
-    mean, std = both.mean(dim=0), both.std(dim=0)
+    dims = [0] + list(range(2, both.dim()))
+    mean, std = both.mean(dim=dims, keepdim=True), both.std(dim=dims, keepdim=True)
     return (X_train - mean) / std, (X_test - mean) / std""",
         "fails": {"test_standardise"},
     },
     "standardised in place": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
-    mean, std = X_train.mean(dim=0), X_train.std(dim=0)
+    dims = [0] + list(range(2, X_train.dim()))
+    mean, std = X_train.mean(dim=dims, keepdim=True), X_train.std(dim=dims, keepdim=True)
     return X_train.sub_(mean).div_(std), X_test.sub_(mean).div_(std)""",
         "fails": {"test_standardise"},
     },
-    "population std (unbiased=False), not X_train.std": {
+    "population std (unbiased=False), not the default std": {
         "cell": "standardise",
         "code": """def standardise(X_train, X_test):
-    mean, std = X_train.mean(dim=0), X_train.std(dim=0, unbiased=False)
+    dims = [0] + list(range(2, X_train.dim()))
+    mean = X_train.mean(dim=dims, keepdim=True)
+    std = X_train.std(dim=dims, keepdim=True, unbiased=False)
     return (X_train - mean) / std, (X_test - mean) / std""",
-        "fails": {"test_standardise"},
-    },
-    "statistics over the rows (dim=1), not the columns": {
-        "cell": "standardise",
-        "code": """def standardise(X_train, X_test):
-    return ((X_train - X_train.mean(dim=1, keepdim=True)) / X_train.std(dim=1, keepdim=True),
-            (X_test - X_test.mean(dim=1, keepdim=True)) / X_test.std(dim=1, keepdim=True))""",
         "fails": {"test_standardise"},
     },
     "no activation between the layers": {
