@@ -14,6 +14,16 @@ another's notebook or reads another's checks; the limits live in the gradebook's
                                          {id, position}, or 429 (limit), 403 (deadline), 503 (queue full)
     GET  <prefix>api/checks/<id>         the check's state, queue position, then its verdicts
     GET  <prefix>api/checks?assignment=  the student's own checks, newest first
+    GET  <prefix>api/mine/<assignment>   the assignment's notebooks as they are now on the student's
+                                         own server ({"notebooks": {file: text}, "paths": [...]}), 404
+    POST <prefix>api/checks/<assignment> {"from_server": true}: checks those, as the page's Check does
+
+The student's notebooks: the hub's OAuth gives the service, for the student logged in, a token
+with `access:servers!user` (their own server only: deploy/jupyterhub_config.py's
+oauth_client_allowed_scopes), and the service reads <course>/<assignment>/<file> (then
+<assignment>/<file>) from that server's contents API with it (token auth, so no XSRF token is
+needed). The server is always /user/<the hub's name for the requester>/, never a name from the
+request; the token is used for that one request, never logged or stored.
 
 Queue: bounded (COURSE_CHECK_QUEUE, default 1000 checks; COURSE_CHECK_PER_STUDENT, default 2,
 waiting per student) and fair: the workers (COURSE_CHECK_WORKERS, default the cores) take the
@@ -240,6 +250,46 @@ class Handler(HubOAuthenticated, web.RequestHandler):
             raise web.HTTPError(403)
         return user["name"]
 
+    async def own_notebooks(self, name):
+        """(status, answer): the notebooks of assignment `name` read from the requester's own server
+        with the requester's own token (see the module's docstring)."""
+        from tornado.httpclient import AsyncHTTPClient, HTTPClientError
+        from urllib.parse import urlsplit
+
+        from tornado.escape import url_escape
+        service = self.service
+        if name not in service.assignments:
+            return 404, {"reason": f"no assignment {name!r}"}
+        token = self.hub_auth.get_token(self)
+        if not token:
+            return 403, {"reason": "log in to the hub again"}
+        hub = urlsplit(self.settings["hub_url"])   # the proxy's address; the path is base_url
+        server = url_path_join(f"{hub.scheme}://{hub.netloc}", self.settings["base_url"], "user",
+                               url_escape(self.student(), plus=False), "api/contents")
+        client, found, paths = AsyncHTTPClient(), {}, []
+        for filename in service.checker_files(name):
+            for folder in ([self.settings["course_id"], name], [name]):
+                path = "/".join(url_escape(part, plus=False) for part in (*folder, filename))
+                try:
+                    r = await client.fetch(f"{server}/{path}?content=1&type=notebook", headers={
+                        "Authorization": f"token {token}"}, follow_redirects=False, request_timeout=30)
+                except HTTPClientError as err:
+                    if err.code == 404:
+                        continue
+                    why = {403: "the hub did not let Check my work read your server: log out and in again",
+                           599: "your server did not answer"}.get(err.code, "your server is not running: start it")
+                    return 502, {"reason": why}
+                except OSError:
+                    return 502, {"reason": "your server did not answer"}
+                model = json.loads(r.body)
+                found[filename] = json.dumps(model["content"])
+                paths.append("/".join((*folder, filename)))
+                break
+        if not found:
+            wanted = ", ".join(f"{self.settings['course_id']}/{name}/{f}" for f in service.checker_files(name))
+            return 404, {"reason": f"no {wanted} on your server: fetch the assignment, or choose the file"}
+        return 200, {"notebooks": found, "paths": paths}
+
     def answer(self, status, body):
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
@@ -255,7 +305,33 @@ class PageHandler(Handler):
                   "hub_user_prefix": url_path_join(self.settings["base_url"], "user", self.student()) + "/",
                   "course": self.settings["course_id"]}
         self.set_header("Cache-Control", "no-store")
-        self.finish(page.replace("/*CONFIG*/{}", json.dumps(config).replace("</", "<\\/")))
+        page = page.replace("/*CONFIG*/{}", json.dumps(config).replace("</", "<\\/"))
+        self.finish(page.replace("</body>", FROM_SERVER + "</body>", 1))
+
+
+# Check without choosing a file: the page's check() sends the file chosen; with none chosen, this
+# first puts there the notebook read from the student's own server (GET api/mine/<assignment>).
+FROM_SERVER = """<script>
+const checkChosen = check;
+check = async function (box, a) {
+  const input = box.querySelector("input[type=file]");
+  if (!input.files.length) {
+    show(box, "<p class='muted'>reading your notebook from your server…</p>");
+    const r = await api(`api/mine/${encodeURIComponent(a.assignment)}`);
+    const found = await r.json();
+    if (r.status !== 200) { show(box, `<p class="fail">${esc(found.reason)}</p>`); return; }
+    const files = new DataTransfer();
+    for (const [name, text] of Object.entries(found.notebooks)) files.items.add(new File([text], name));
+    input.files = files.files;
+    box.querySelector("label").firstChild.textContent = `checking ${found.paths.join(", ")} from your server (or choose another file: `;
+  }
+  return checkChosen(box, a);
+};
+new MutationObserver(() => { for (const label of document.querySelectorAll("#assignments label:not(.relabelled)")) {
+  label.classList.add("relabelled"); label.firstChild.textContent = "(or choose another file: "; label.append(")"); }
+}).observe(document.getElementById("assignments"), {childList: true});
+</script>
+"""
 
 
 class AssignmentsHandler(Handler):
@@ -272,10 +348,16 @@ class ChecksHandler(Handler):
             body = json.loads(self.request.body or b"{}")
         except ValueError:
             return self.answer(400, {"reason": "the request is not JSON"})
-        if not isinstance(body, dict) or not isinstance(body.get("notebooks"), dict):
+        if not isinstance(body, dict) or not isinstance(body.get("notebooks", {}), dict) or (
+                "notebooks" not in body and body.get("from_server") is not True):
             return self.answer(400, {"reason": 'send {"notebooks": {"<file>.ipynb": <notebook>}}'})
         if body.get("student") not in (None, student):
             return self.answer(403, {"reason": "you can check only your own work"})
+        if body.get("from_server") is True and "notebooks" not in body:
+            status, found = await self.own_notebooks(name)
+            if status != 200:
+                return self.answer(status, found)
+            body["notebooks"] = found["notebooks"]
         status, out = await self.service.submit(student, name, body["notebooks"])
         self.answer(status, out)
 
@@ -290,6 +372,14 @@ class ChecksHandler(Handler):
         found = check_store.history(self.service.session, name, self.student())
         self.service.session.commit()
         self.answer(200, found)
+
+
+class MineHandler(Handler):
+    @web.authenticated
+    async def get(self, name):
+        if self.get_argument("student", self.student()) != self.student():
+            return self.answer(403, {"reason": "you can read only your own notebooks"})
+        self.answer(*await self.own_notebooks(name))
 
 
 class CheckHandler(Handler):
@@ -309,10 +399,12 @@ def make_app(service, prefix, course_id):
         (url_path_join(prefix, "api/checks"), ChecksHandler),
         (url_path_join(prefix, r"api/checks/([0-9a-f]{32})"), CheckHandler),
         (url_path_join(prefix, r"api/checks/([A-Za-z0-9_.-]+)"), ChecksHandler),
+        (url_path_join(prefix, r"api/mine/([A-Za-z0-9_.-]+)"), MineHandler),
     ]
     from grading import course
     return web.Application(routes, check_service=service, prefix=prefix, course_id=course_id,
                            base_url=os.environ.get("JUPYTERHUB_BASE_URL", "/"),
+                           hub_url=os.environ.get("COURSE_HUB_URL", "http://127.0.0.1:8000"),
                            cookie_secret=os.urandom(32), max_body_size=course.MAX_NOTEBOOK_BYTES + 2**20)
 
 

@@ -295,6 +295,8 @@ for name in ("COURSE_CHECK_WORKERS", "COURSE_CHECK_QUEUE", "COURSE_CHECK_PER_STU
     if env(name):
         check_env[name] = env(name)
 check_env.pop("JUPYTER_CONFIG_PATH", None)
+# where the service reaches the students' servers (through the proxy, as their browsers do)
+check_env["COURSE_HUB_URL"] = c.JupyterHub.bind_url.replace("://0.0.0.0", "://127.0.0.1").replace("://[::]", "://127.0.0.1")
 c.JupyterHub.services.append({
     "name": CHECK,
     "url": f"http://127.0.0.1:{CHECK_PORT}",
@@ -303,5 +305,8 @@ c.JupyterHub.services.append({
     "cwd": str(COURSE_ROOT),
     "environment": check_env,
     "oauth_no_confirm": True,
+    # The token the hub's OAuth gives the service for a student may reach that student's own server
+    # (and nothing else of theirs): Check reads the notebook from there (docs/check.md).
+    "oauth_client_allowed_scopes": ["access:servers!user"],
     **grader_user,
 })

@@ -7,9 +7,10 @@ the hub gives two students: a check answers with the verdicts `make grade` recor
 notebook and nothing of the hidden tests; the N+1-th check in the hour is refused; a check after
 the deadline is refused, and allowed again once the student has an extension, which the service
 shows them and nobody else. Security, with the second student's credentials: they cannot check
-in the first one's name, read the first one's checks, or raise their own limit. Then a student
-in headless Chromium logs in, opens the page from their lab's Help menu, presses Check and sees
-the verdicts.
+in the first one's name, read the first one's checks, or raise their own limit. Check without a
+file reads the notebook from the student's own running server, and another student cannot make
+the service read it. Then a student in headless Chromium logs in, opens the page from their lab's
+Help menu, presses Check (no file to choose) and sees the verdicts.
 """
 import json
 import os
@@ -160,26 +161,69 @@ def test_the_deadline_and_an_extension_through_the_api(hub):
     assert verdict_of(hub, token, r.json()["id"])["result"]["score"] == demo.expected_scores(NAME)["carol"]
 
 
+def working_on(hub, student, demo_student):
+    """`student`'s server runs, with the notebook `demo_student` handed in at <course>/<NAME>/ in
+    their home (where the lab's fetch puts it); the extension makes any due date moot."""
+    token = hub.login(student)
+    late.set_extension(hub.root, NAME, student, until="2099-01-01 12:00:00 UTC")
+    if not hub.api("GET", f"/hub/api/users/{student}", token=token).json().get("servers"):
+        hub.start_server(student, token)
+    account = hub.accounts[student]
+    folder = Path(account.pw_dir) / hub.course_id / NAME
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / FILE).write_text(json.dumps(notebook_of(hub, demo_student)))
+    for path in (folder.parent, folder, folder / FILE):
+        shutil.chown(path, account.pw_uid, account.pw_gid)
+    return token
+
+
+def test_only_the_students_own_server_is_read(hub):
+    """Check without a file: the service reads the notebook from the requester's own server, with
+    the requester's own token; another student gets nothing of it, whatever they send."""
+    first, second, third = hub.students
+    token = working_on(hub, third, "carol")
+    wait_for_service(hub, token)
+    r = hub.api("GET", hub.check + f"api/mine/{NAME}", token=token)
+    assert r.status_code == 200, r.text
+    assert r.json()["paths"] == [f"{hub.course_id}/{NAME}/{FILE}"]
+    sources = lambda nb: ["".join(c["source"]) for c in nb["cells"]]   # noqa: E731 (the server adds metadata)
+    assert sources(json.loads(r.json()["notebooks"][FILE])) == sources(notebook_of(hub, "carol"))
+    # The second student (no server running) cannot make the service read the third one's.
+    other = hub.login(second)
+    before = hub.api("GET", hub.check + f"api/checks/{NAME}", token=other).json()
+    secret = json.dumps(notebook_of(hub, "carol")["cells"][-1])[:200]
+    for method, path, body in (("GET", f"api/mine/{NAME}", None), ("GET", f"api/mine/{NAME}?student={third}", None),
+                               ("POST", f"api/checks/{NAME}", {"from_server": True}),
+                               ("POST", f"api/checks/{NAME}", {"from_server": True, "student": third})):
+        r = hub.api(method, hub.check + path, token=other, json=body)
+        assert r.status_code in (403, 404, 502), (path, body, r.status_code, r.text)
+        assert secret not in r.text and "carol" not in r.text
+    assert hub.api("GET", hub.check + f"api/checks/{NAME}", token=other).json() == before   # nothing counted
+    assert "Authorization: token" not in hub.tail(10**6) and token not in hub.tail(10**6)
+
+
+def test_check_without_a_file_checks_the_saved_notebook(hub):
+    third = hub.students[2]
+    token = working_on(hub, third, "carol")
+    r = hub.api("POST", hub.check + f"api/checks/{NAME}", token=token, json={"from_server": True})
+    assert r.status_code == 202, r.text
+    assert verdict_of(hub, token, r.json()["id"])["result"]["score"] == demo.expected_scores(NAME)["carol"]
+    assert token not in hub.tail(10**6)
+
+
 @pytest.mark.browser
 def test_a_student_presses_check_in_the_lab_and_sees_the_verdicts(hub):
     """Headless Chromium: log in at the hub, open the assignment in JupyterLab, choose Help > Check
-    my work, choose the notebook and press Check on the page it opens; the verdicts appear."""
+    my work and press Check on the page it opens (no file to choose: the service reads the notebook
+    from the student's own server); the verdicts appear."""
     import browser_support as bs
     if not Path(bs.CHROMIUM).exists():
         if os.environ.get("CI", "").lower() not in ("", "0", "false"):
             pytest.fail(f"{bs.CHROMIUM} is missing (CI is set)")
         pytest.skip(f"Debian's chromium ({bs.CHROMIUM}) is not installed")
     from playwright.sync_api import sync_playwright
-    student = hub.students[2]   # 1 of their 3 checks used by the deadline test
-    token = hub.login(student)
-    late.set_extension(hub.root, NAME, student, until="2099-01-01 12:00:00 UTC")   # whatever the due date
-    hub.start_server(student, token)
-    account = hub.accounts[student]
-    folder = Path(account.pw_dir) / hub.course_id / NAME
-    folder.mkdir(parents=True)
-    (folder / FILE).write_text(json.dumps(notebook_of(hub, "carol")))
-    for path in (folder.parent, folder, folder / FILE):
-        shutil.chown(path, account.pw_uid, account.pw_gid)
+    student = hub.students[2]   # 2 of their 3 checks used by the deadline test and the one above
+    working_on(hub, student, "carol")
     bs.ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=bs.CHROMIUM, headless=True, args=bs.CHROMIUM_ARGS)
@@ -200,11 +244,11 @@ def test_a_student_presses_check_in_the_lab_and_sees_the_verdicts(hub):
             check = opened.value
             check.set_default_timeout(180_000)
             box = check.locator(f"section[data-assignment='{NAME}']")
-            box.locator("input[type=file]").set_input_files(str(folder / FILE))   # the notebook they work on
-            box.locator("button.check").click()
+            box.locator("button.check").click()   # no file to choose: the notebook they work on
             box.locator("table.verdicts").wait_for()
             check.screenshot(path=bs.ARTIFACTS / "check_my_work.png")
             text = box.inner_text()
+            assert f"checking {hub.course_id}/{NAME}/{FILE} from your server" in text, text
             expected = demo.expected_scores(NAME)
             assert f"{expected['carol']:g} of {expected['alice']:g} points" in text, text
             assert "2099-01-01 12:00 UTC" in text          # the student's own deadline
