@@ -30,6 +30,7 @@ import nbformat
 from . import cells, course, prepare, record, reference, release, status, verdict, work
 from . import outcome as heldout
 from .settings import Settings
+from .gradebook import Course
 
 
 @dataclass(frozen=True)
@@ -163,14 +164,16 @@ class Checker:
             folder.mkdir(parents=True)
             for filename, data in notebooks.items():
                 (folder / filename).write_bytes(data)
-            ready, problems = prepare.prepare_one(scratch, name, student, self.api, a.snapshot)
+            on_scratch = Course(scratch)
+            on_scratch.__dict__["api"] = self.api   # the course's own nbgrader API, on the scratch folder
+            prepared = prepare.prepare_one(on_scratch, name, student, a.snapshot, ("", ""))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        if not ready:
-            return None, problems, a, digest
-        future = self.pool.submit(work.execute, str(self.root), {k: dict(v) for k, v in ready.items()},
+        if not prepared.ready:
+            return None, prepared.problems, a, digest
+        future = self.pool.submit(work.execute, str(self.root), prepared.task(),
                                   a.source_files, self.settings, str(self.run_dir))
-        return future, problems, a, digest
+        return future, prepared.problems, a, digest
 
     def judge(self, a, student, digest, done, problems):
         """The CheckResult of the executed notebooks `done` ({notebook: nb})."""
@@ -204,8 +207,8 @@ class Checker:
         done = {}
         if future is not None:
             try:
-                done, run_problems = future.result()
-                problems = {**problems, **run_problems}
+                executed = future.result()
+                done, problems = executed.notebooks, {**problems, **executed.problems}
             except Exception as err:   # the grader's own failure: said, never the student's score
                 problems = {**problems, "": status.error(f"the checker failed: {type(err).__name__}: {err}")}
         return self.judge(a, student, digest, done, problems)
