@@ -162,6 +162,8 @@ class SandboxKernelManager(AsyncKernelManager):
     `fork_request`, the launched sandbox holds a placeholder, and the kernel is forked into it."""
 
     fork_request = None
+    timings = None    # {step: seconds} to add "bwrap" and "fork" to (grading/notebook.py: `STEPS`)
+    launched = 0.0    # seconds those two took
 
     def write_connection_file(self, **kwargs):
         super().write_connection_file(**kwargs)
@@ -174,10 +176,20 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_wait(pollinterval)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        started = time.perf_counter()
         await super()._async_launch_kernel(kernel_cmd, **kw)
+        steps = {}
         if self.fork_request is not None:
             target = _placeholder_pid(self.provisioner.process)
+            steps["bwrap"] = time.perf_counter() - started
             zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
+            steps["fork"] = time.perf_counter() - started - steps["bwrap"]
+        else:
+            steps["bwrap"] = time.perf_counter() - started
+        self.launched = sum(steps.values())
+        if self.timings is not None:
+            for step, seconds in steps.items():
+                self.timings[step] = self.timings.get(step, 0.0) + seconds
 
 
 # What `_size` answers for content it cannot measure (counted as if it were this large).

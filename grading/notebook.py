@@ -41,14 +41,31 @@ from .zygote import INLINE_BACKEND, SETUP_FAILED
 XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as 128 + signal
 
 
+# The steps of executing a notebook whose seconds `run_notebook` adds to its `timings`: the sandbox
+# set up (scratch folders, cgroup, command), bubblewrap started up to its placeholder, the kernel
+# forked from the zygote (or, unforked, started), the client connected to it (kernel_info answered,
+# channels up), the cells (each executed, output handled), and the shutdown (sandbox killed and
+# waited for, cgroup removed, processes reaped).
+STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
+
+
 def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20):
+                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
     from its working folder. With `preimport` the kernel is forked from this worker's zygote into
     the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
     before this returns."""
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(step):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = timings.get(step, 0.0) + now - clock
+        clock = now
+
     scratch = Path(scratch)
     kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
     for folder in (kernels, ipc, work):
@@ -81,6 +98,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
                               ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"), client_factory=QuickClient)
     km.sandbox_uid = uid
+    km.timings = timings
     status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
     if preimport:
         km.fork_request = {
@@ -104,10 +122,13 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     watchdog = None
     try:
         env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
+        lap("sandbox")
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **env):
             pid = km.provisioner.process.pid
             watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
             watchdog.start()
+            lap("connect")   # less what the kernel manager measured as "bwrap" and "fork"
+            timings["connect"] -= km.launched
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -135,6 +156,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     except Exception as err:  # the kernel could not even start
         problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
+        lap("cells")
         if watchdog is not None:
             watchdog.done.set()
         with contextlib.suppress(Exception):
@@ -147,6 +169,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]
+        lap("shutdown")
     if preimport and status_file.exists() and status_file.read_text() == SETUP_FAILED:
         raise KernelSetupError("a kernel forked from the template could not be set up in its sandbox")
     return problem

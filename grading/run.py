@@ -75,18 +75,20 @@ def plan(course, name, only=None, force=False):
     return todo, everyone, hashes
 
 
-def grade(root, name, settings=None, out=print, progress=True, only=None):
+def grade(root, name, settings=None, out=print, progress=True, only=None, timings=None):
     """Grade the submissions of `name` under `root` that need it (or the students in `only`);
-    return {student: status} for this run."""
+    return {student: status} for this run. A `timings` dict receives the seconds of each step
+    summed over the students run ("prepare", "execute", "execute.<step>", "record": `Result.timings`),
+    "students" and "wall" (benchmarks/grading_speed.py prints them)."""
     settings = settings or Settings()
     root = Path(root).resolve()
     mod_course.require_class(root, name)
     settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out))   # once, here
     with Course(root) as course:
-        return _grade(course, name, settings, out, progress, only)
+        return _grade(course, name, settings, out, progress, only, {} if timings is None else timings)
 
 
-def _grade(course, name, settings, out, progress, only):
+def _grade(course, name, settings, out, progress, only, timings):
     """`grade`, with the run's Course (one nbgrader API, one gradebook connection)."""
     from . import restore
     root = course.root
@@ -154,6 +156,9 @@ def _grade(course, name, settings, out, progress, only):
                         result = Result.of(submission, Executed(problems={k: crashed for k in submission.notebooks}),
                                            final=False)
                     results[submission.student] = record.record_one(course, result, ref)
+                for step, seconds in result.timings.items():
+                    timings[step] = timings.get(step, 0.0) + seconds
+                timings["students"] = timings.get("students", 0) + 1
                 bar.update(1)
     except Interrupted as stop:
         bar.close()
@@ -167,6 +172,7 @@ def _grade(course, name, settings, out, progress, only):
             pool.shutdown()
         shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
+    timings["wall"] = time.perf_counter() - started
     graded = len(results)
     out(f"graded {graded} {mod_course.plural(graded, 'submission')} of {name} in "
         f"{time.perf_counter() - started:.1f} s with {settings.workers} {mod_course.plural(settings.workers, 'worker')} "

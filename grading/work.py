@@ -54,10 +54,11 @@ def _worker_run_dir(run_dir):
 PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader probe: ok')"
 
 
-def run_sandboxed(nb, root, settings, run_dir, files=None, task="student"):
+def run_sandboxed(nb, root, settings, run_dir, files=None, task="student", timings=None):
     """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds
     `files` ({relative path: bytes}); return None or the problem (a Status). The scratch folder's
     `task` file says what runs there (probe, reference, student), for whoever inspects a worker."""
+    begun = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(dir=_worker_run_dir(run_dir)))   # short: the kernel's sockets live below it
     try:
         (scratch / "task").write_text(task)   # outside the sandbox: no kernel sees it
@@ -70,13 +71,18 @@ def run_sandboxed(nb, root, settings, run_dir, files=None, task="student"):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         os.chmod(scratch, 0o711)
+        if timings is not None:
+            timings["sandbox"] = timings.get("sandbox", 0.0) + time.perf_counter() - begun
         return run_notebook(
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
-            launcher=_launcher(settings))
+            launcher=_launcher(settings), timings=timings)
     finally:
+        cleaned = time.perf_counter()
         shutil.rmtree(scratch, ignore_errors=True)
+        if timings is not None:
+            timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - cleaned
 
 
 def _launcher(settings):
@@ -107,7 +113,7 @@ def execute(root, notebooks, files, settings, run_dir=None, task="student"):
     done = Executed()
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
-        problem = run_sandboxed(nb, root, settings, run_dir, files, task)
+        problem = run_sandboxed(nb, root, settings, run_dir, files, task, done.timings)
         done.notebooks[notebook] = nb
         if problem:
             done.problems[notebook] = problem
