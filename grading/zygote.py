@@ -40,6 +40,7 @@ from grading import seccomp
 # torch._dynamo is what a notebook's first optimiser costs (about 2-4 s: torch.optim imports it lazily).
 PRELOAD = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
            "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sklearn.datasets",
+           "sqlite3", "pdb", "IPython.extensions", "tornado.platform.asyncio",   # what ipykernel's start imports
            "tqdm", "tqdm.auto",
            "helpers", "helpers.checks")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
