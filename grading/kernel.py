@@ -120,8 +120,8 @@ def _placeholder_pid(process, timeout=30):
 class QuickClient(AsyncKernelClient):
     """jupyter_client's client, less two fixed waits that dominate a forked kernel's start: sockets
     that reconnect every 10 ms (not 100) until the kernel has bound its own, and a drain of the
-    start-up messages that ends after 20 ms of silence (not 200; later messages are told apart by
-    their parent's id anyway)."""
+    start-up messages that does not wait for silence (jupyter_client waits for 200 ms of it; later messages are told apart by
+    their parent's id anyway: so it takes only what is already queued)."""
 
     def _context_default(self):
         self._created_context = True
@@ -150,9 +150,9 @@ class QuickClient(AsyncKernelClient):
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.time() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
-        while True:
-            try:
-                await self.iopub_channel.get_msg(timeout=0.02)
+        while True:   # what start-up left queued, without waiting for more (nbclient ignores
+            try:          # any message whose parent is not the cell it runs)
+                await self.iopub_channel.get_msg(timeout=0)
             except Empty:
                 break
 
