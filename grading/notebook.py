@@ -153,6 +153,8 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
                 problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
         problem = problem or _death(km, watchdog, limits, status_file, group)
+    except KernelSetupError:   # the grader's own failure: the task fails, and is tried again
+        raise
     except Exception as err:  # the kernel could not even start
         problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
@@ -239,6 +241,16 @@ class KernelSetupError(RuntimeError):
     """The grader could not set up a kernel: its own failure, never the student's."""
 
 
+class SandboxKilled(KernelSetupError):
+    """The sandbox was killed by a signal that neither the grader nor the notebook sends (a nanny's
+    or an operator's SIGTERM to the worker's process group): the grader's failure, tried again."""
+
+
+# What may end the sandbox (bubblewrap itself) for the notebook's doing: SIGKILL (the cgroup's
+# memory cap, the watchdog: told apart before) and SIGXCPU. Any other signal came from outside.
+NOTEBOOK_SIGNALS = (signal.SIGKILL, signal.SIGXCPU)
+
+
 def _death(km, watchdog, limits, status_file, group=None):
     """Why the kernel died, as far as the grader can tell from outside."""
     if group is not None and group.oom_kills():
@@ -247,6 +259,14 @@ def _death(km, watchdog, limits, status_file, group=None):
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
     process = getattr(km.provisioner, "process", None)
     code = process.poll() if process is not None else None
+    for _ in range(20 if process is not None and code is None else 0):   # bubblewrap is ending
+        time.sleep(0.05)
+        code = process.poll()
+        if code is not None:
+            break
+    if code is not None and code < 0 and -code not in NOTEBOOK_SIGNALS:
+        raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
+                            f"which the grader did not send")
     if km.fork_request is not None:   # a forked kernel: its parent recorded how it ended
         for _ in range(40):
             if status_file.exists() and status_file.read_text():
