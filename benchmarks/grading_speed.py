@@ -6,6 +6,7 @@
 * the Dask path (SCHEDULER=...) on a LocalCluster of 1 and of 2 worker processes.
 
     .venv/bin/python benchmarks/grading_speed.py [--students 40] [--small 10] [--workers N]
+        [--ways nbgrader,preimport0,grade,dask1,dask2]   (serial nbgrader and make grade always run)
 
 Each way grades fresh copies of the same class (assignment 1: full solutions, untouched copies and
 one wrong answer, in rotation; the reference run included, as on a first run), one torch thread
@@ -14,7 +15,11 @@ the cost of one more notebook, without the fixed costs of a run (start-up, probe
 the zygote's imports); minus the notebook's own compute (measured by running the solution
 in-process) it is the cost per notebook beyond its compute, the grading process's bookkeeping
 included. The execute step's own overhead (kernel start or fork, the sandbox, shutdown) is measured
-alone too: the solution notebook run in a sandbox five times, with and without pre-imported kernels. Prints wall times, overheads, throughput in notebooks
+alone too: the solution notebook run in a sandbox five times, with and without pre-imported kernels.
+Where each way's notebook goes is printed step by step (the worker measures: the sandbox set up,
+bubblewrap started, the kernel forked, the client connected, the cells, the shutdown, the cleanup;
+the grading process adds its preparation and recording: `Result.timings`), with the load average
+the run met. Prints wall times, overheads, throughput in notebooks
 per CPU-second (a worker holds one core), the ratios, a projection for 2,000 students x 7
 assignments on N machines, and whether every score agrees. Exits 1 if the scores differ, if the
 pre-imported execute step's overhead exceeds 0.5 s, or if `make grade` is not 5x faster than serial nbgrader.
