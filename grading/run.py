@@ -17,7 +17,10 @@ step to step as the small types of grading/stages.py (`Submission` -> `Executed`
    kernels never outnumber the workers (grading/sandbox.py). The kernels' test cells only publish
    observations; the instructor's solution is run the same way once per assignment (the
    reference, cached: grading/reference.py), and a solution that fails its own tests stops the
-   run before anyone is recorded;
+   run before anyone is recorded. A task the grader itself failed (a worker lost or restarted, a
+   grading process or sandbox killed by a signal nobody in the run sent) is submitted again,
+   `ATTEMPTS` in all, the probe and the reference run included; only a failure on every attempt
+   is reported, as the grader's own;
 4. record (grading/record.py, here, one student at a time): each test is judged against the
    reference, outside the kernel (grading/verdict.py), and the autograded notebook, the scores and
    the student's record go into autograded/ and the gradebook in one transaction.
