@@ -6,6 +6,7 @@
 * the Dask path (SCHEDULER=...) on a LocalCluster of 1 and of 2 worker processes.
 
     .venv/bin/python benchmarks/grading_speed.py [--students 40] [--small 10] [--workers N]
+        [--ways nbgrader,preimport0,grade,dask1,dask2]   (serial nbgrader and make grade always run)
 
 Each way grades fresh copies of the same class (assignment 1: full solutions, untouched copies and
 one wrong answer, in rotation; the reference run included, as on a first run), one torch thread
@@ -14,7 +15,11 @@ the cost of one more notebook, without the fixed costs of a run (start-up, probe
 the zygote's imports); minus the notebook's own compute (measured by running the solution
 in-process) it is the cost per notebook beyond its compute, the grading process's bookkeeping
 included. The execute step's own overhead (kernel start or fork, the sandbox, shutdown) is measured
-alone too: the solution notebook run in a sandbox five times, with and without pre-imported kernels. Prints wall times, overheads, throughput in notebooks
+alone too: the solution notebook run in a sandbox five times, with and without pre-imported kernels.
+Where each way's notebook goes is printed step by step (the worker measures: the sandbox set up,
+bubblewrap started, the kernel forked, the client connected, the cells, the shutdown, the cleanup;
+the grading process adds its preparation and recording: `Result.timings`), with the load average
+the run met. Prints wall times, overheads, throughput in notebooks
 per CPU-second (a worker holds one core), the ratios, a projection for 2,000 students x 7
 assignments on N machines, and whether every score agrees. Exits 1 if the scores differ, if the
 pre-imported execute step's overhead exceeds 0.5 s, or if `make grade` is not 5x faster than serial nbgrader.
@@ -61,8 +66,28 @@ def serial_nbgrader(root):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def make_grade(settings):
-    return lambda root: grader.grade(root, NAME, settings, out=lambda *_: None, progress=False)
+TIMINGS = {}   # (way, students) -> the run's `timings` (grading/run.py: summed over students)
+
+
+def make_grade(settings, label):
+    def grade(root):
+        students = len(list((root / "submitted").iterdir()))
+        TIMINGS[label, students] = timings = {}
+        grader.grade(root, NAME, settings, out=lambda *_: None, progress=False, timings=timings)
+    return grade
+
+
+def breakdown(label, timings):
+    """Print where a notebook's seconds went in one way's run (per notebook, averaged)."""
+    n = max(timings.get("students", 0), 1)
+    steps = [key for key in timings if key.startswith("execute.")]
+    execute = timings.get("execute", 0.0) / n
+    cells = timings.get("execute.cells", 0.0) / n
+    print(f"  {label}: per notebook, in the worker: " + ", ".join(
+        f"{key[len('execute.'):]} {timings[key] / n * 1000:.0f} ms" for key in steps)
+        + f"; the execute step {execute * 1000:.0f} ms, {max(execute - cells, 0) * 1000:.0f} ms of it beyond the cells")
+    print(f"  {' ' * len(label)}  in the grading process: prepare {timings.get('prepare', 0) / n * 1000:.0f} ms, "
+          f"record {timings.get('record', 0) / n * 1000:.0f} ms (serial, beside the workers)")
 
 
 def timed(scratch, label, students, grade):
@@ -95,16 +120,24 @@ def main():
     parser.add_argument("--students", type=int, default=40)
     parser.add_argument("--small", type=int, default=10)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--ways", default="nbgrader,preimport0,grade,dask1,dask2",
+                        help="which ways to run (comma-separated; serial nbgrader and make grade are always run)")
     args = parser.parse_args()
+    chosen = set(args.ways.split(",")) | {"nbgrader", "grade"}
+    load_before = os.getloadavg()
     from distributed import LocalCluster
     scratch = Path(tempfile.mkdtemp(prefix="gb-", dir="/tmp"))
     clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-                for n in (1, 2)}
-    ways = [("serial nbgrader", 1, serial_nbgrader),
-            ("make grade, PREIMPORT=0", args.workers, make_grade(grader.Settings(workers=args.workers, preimport=False))),
-            ("make grade", args.workers, make_grade(grader.Settings(workers=args.workers))),
-            ("Dask, 1 worker", 1, make_grade(grader.Settings(scheduler=clusters[1].scheduler_address))),
-            ("Dask, 2 workers", 2, make_grade(grader.Settings(scheduler=clusters[2].scheduler_address)))]
+                for n in (1, 2) if f"dask{n}" in chosen}
+    ways = [("nbgrader", "serial nbgrader", 1, lambda: serial_nbgrader),
+            ("preimport0", "make grade, PREIMPORT=0", args.workers,
+             lambda: make_grade(grader.Settings(workers=args.workers, preimport=False), "make grade, PREIMPORT=0")),
+            ("grade", "make grade", args.workers, lambda: make_grade(grader.Settings(workers=args.workers), "make grade")),
+            ("dask1", "Dask, 1 worker", 1,
+             lambda: make_grade(grader.Settings(scheduler=clusters[1].scheduler_address), "Dask, 1 worker")),
+            ("dask2", "Dask, 2 workers", 2,
+             lambda: make_grade(grader.Settings(scheduler=clusters[2].scheduler_address), "Dask, 2 workers"))]
+    ways = [(label, cores, grade()) for key, label, cores, grade in ways if key in chosen]
     try:
         results = {}
         for label, cores, grade in ways:
@@ -134,12 +167,19 @@ def main():
         overheads[label] = per_notebook - compute
         print(f"{label:26} {big:7.1f}s {serial / big:11.2f}x {per_notebook:12.2f}s {overheads[label]:8.2f}s "
               f"{args.students / (big * cores):16.3f}")
+    print(f"where a notebook's time goes, in the {args.students}-submission runs:")
+    for label, *_ in ways:
+        if (label, args.students) in TIMINGS:
+            breakdown(label, TIMINGS[label, args.students])
     print(f"the execute step alone (one sandboxed notebook, one worker, median of 5):")
     for pre, seconds in execute.items():
         print(f"  {'pre-imported' if pre else 'PREIMPORT=0':13}: {seconds:.2f} s, overhead {seconds - compute:.2f} s beyond the notebook's compute")
     print(f"  (the rest of a student's cost above is the grading process's own: nbgrader's preparation and "
           f"gradebook writes, serial, beside the workers)")
-    print(f"identical scores in all five: {same}")
+    print(f"identical scores in all {len(results)} ways: {same}")
+    load_after = os.getloadavg()
+    print(f"load average (1, 5, 15 min) before: {', '.join(f'{x:.1f}' for x in load_before)}; "
+          f"after: {', '.join(f'{x:.1f}' for x in load_after)} ({os.cpu_count()} cores)")
     for student in sorted(reference):
         got = {label: r[3].get(student) for label, r in results.items()}
         if len(set(map(str, got.values()))) > 1:

@@ -8,10 +8,14 @@ executes is grading/work.py.
 
 On a Dask worker a task never runs a kernel in the worker process itself: it hands the task to a
 grading process of its own (`TaskHost`, started once per worker, holding that worker's zygote and
-scratch folder), so a crash there cannot take the worker down. A worker lost mid-task
-is the scheduler's to handle: it runs the task again on another worker, so the student is graded
-there, neither lost nor zeroed; a task that keeps killing workers comes back as an error, which
-the grader reports as its own failure and retries on the next run.
+scratch folder), so a crash there cannot take the worker down. A worker lost or restarted mid-task
+is the scheduler's to handle: it runs the task again on another worker (a task whose grading
+process died while its worker was closing asks for that), so the student is graded there, neither
+lost nor zeroed. A task that fails anyway (it kept killing workers, its grading process was killed
+by a signal the grader did not send) comes back as an error, and the grading process submits it
+again, a bounded number of times (grading/run.py: `ATTEMPTS`), the probe and the reference run
+included; only a failure on every attempt is reported, as the grader's own: the probe's or the
+reference's stops the run, a student's is retried by the next run.
 
 Start workers with the course environment installed and bubblewrap on the PATH, one thread each:
     dask scheduler                                   # on one machine: tcp://<host>:8786
@@ -22,6 +26,7 @@ import contextlib
 import multiprocessing
 import os
 import pickle
+import signal
 import struct
 import subprocess
 import sys
@@ -112,7 +117,13 @@ class TaskHost:
         data = pickle.dumps((fn, args))
         self.process.stdin.write(struct.pack("!Q", len(data)) + data)
         self.process.stdin.flush()
-        ok, value = _read(self.process.stdout)
+        try:
+            ok, value = _read(self.process.stdout)
+        except HostDied:
+            code = self.process.wait(5)
+            if code < 0:   # killed by a signal the grader did not send (it only kills a host it gave up on)
+                raise HostDied(f"the worker's grading process was killed by {signal.Signals(-code).name}") from None
+            raise
         if not ok:
             raise value
         return value
@@ -151,8 +162,19 @@ def in_grading_process(fn, *args):
             except (HostDied, BrokenPipeError):
                 _host.close()
                 _host = None
+                if _worker_closing():   # a restart or shutdown of this worker: another worker runs it
+                    from distributed import Reschedule
+                    raise Reschedule() from None
                 if attempt == LOCAL_ATTEMPTS:
                     raise
+
+
+def _worker_closing():
+    """Whether the Dask worker this runs on is closing (restarted by its nanny, or shut down)."""
+    with contextlib.suppress(Exception):
+        from distributed import get_worker
+        return get_worker().status.name not in ("running", "paused")
+    return False
 
 
 def _serve():

@@ -41,14 +41,31 @@ from .zygote import INLINE_BACKEND, SETUP_FAILED
 XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as 128 + signal
 
 
+# The steps of executing a notebook whose seconds `run_notebook` adds to its `timings`: the sandbox
+# set up (scratch folders, cgroup, command), bubblewrap started up to its placeholder, the kernel
+# forked from the zygote (or, unforked, started), the client connected to it (kernel_info answered,
+# channels up), the cells (each executed, output handled), and the shutdown (sandbox killed and
+# waited for, cgroup removed, processes reaped).
+STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
+
+
 def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20):
+                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
     from its working folder. With `preimport` the kernel is forked from this worker's zygote into
     the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
     before this returns."""
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(step):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[step] = timings.get(step, 0.0) + now - clock
+        clock = now
+
     scratch = Path(scratch)
     kernels, ipc, work = scratch / "kernels" / "sandboxed", scratch / "ipc", scratch / "work"
     for folder in (kernels, ipc, work):
@@ -81,6 +98,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
                               ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"), client_factory=QuickClient)
     km.sandbox_uid = uid
+    km.timings = timings
     status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
     if preimport:
         km.fork_request = {
@@ -104,10 +122,13 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     watchdog = None
     try:
         env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
+        lap("sandbox")
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **env):
             pid = km.provisioner.process.pid
             watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
             watchdog.start()
+            lap("connect")   # less what the kernel manager measured as "bwrap" and "fork"
+            timings["connect"] -= km.launched
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -132,9 +153,12 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
                 problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
         problem = problem or _death(km, watchdog, limits, status_file, group)
+    except KernelSetupError:   # the grader's own failure: the task fails, and is tried again
+        raise
     except Exception as err:  # the kernel could not even start
         problem = problem or status.error(f"{type(err).__name__}: {err}")
     finally:
+        lap("cells")
         if watchdog is not None:
             watchdog.done.set()
         with contextlib.suppress(Exception):
@@ -147,6 +171,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]
+        lap("shutdown")
     if preimport and status_file.exists() and status_file.read_text() == SETUP_FAILED:
         raise KernelSetupError("a kernel forked from the template could not be set up in its sandbox")
     return problem
@@ -216,6 +241,16 @@ class KernelSetupError(RuntimeError):
     """The grader could not set up a kernel: its own failure, never the student's."""
 
 
+class SandboxKilled(KernelSetupError):
+    """The sandbox was killed by a signal that neither the grader nor the notebook sends (a nanny's
+    or an operator's SIGTERM to the worker's process group): the grader's failure, tried again."""
+
+
+# What may end the sandbox (bubblewrap itself) for the notebook's doing: SIGKILL (the cgroup's
+# memory cap, the watchdog: told apart before) and SIGXCPU. Any other signal came from outside.
+NOTEBOOK_SIGNALS = (signal.SIGKILL, signal.SIGXCPU)
+
+
 def _death(km, watchdog, limits, status_file, group=None):
     """Why the kernel died, as far as the grader can tell from outside."""
     if group is not None and group.oom_kills():
@@ -224,6 +259,14 @@ def _death(km, watchdog, limits, status_file, group=None):
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
     process = getattr(km.provisioner, "process", None)
     code = process.poll() if process is not None else None
+    for _ in range(20 if process is not None and code is None else 0):   # bubblewrap is ending
+        time.sleep(0.05)
+        code = process.poll()
+        if code is not None:
+            break
+    if code is not None and code < 0 and -code not in NOTEBOOK_SIGNALS:
+        raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
+                            f"which the grader did not send")
     if km.fork_request is not None:   # a forked kernel: its parent recorded how it ended
         for _ in range(40):
             if status_file.exists() and status_file.read_text():

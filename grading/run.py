@@ -17,7 +17,10 @@ step to step as the small types of grading/stages.py (`Submission` -> `Executed`
    kernels never outnumber the workers (grading/sandbox.py). The kernels' test cells only publish
    observations; the instructor's solution is run the same way once per assignment (the
    reference, cached: grading/reference.py), and a solution that fails its own tests stops the
-   run before anyone is recorded;
+   run before anyone is recorded. A task the grader itself failed (a worker lost or restarted, a
+   grading process or sandbox killed by a signal nobody in the run sent) is submitted again,
+   `ATTEMPTS` in all, the probe and the reference run included; only a failure on every attempt
+   is reported, as the grader's own;
 4. record (grading/record.py, here, one student at a time): each test is judged against the
    reference, outside the kernel (grading/verdict.py), and the autograded notebook, the scores and
    the student's record go into autograded/ and the gradebook in one transaction.
@@ -27,9 +30,13 @@ SIGTERM stops handing out students, kills the running kernels, records nothing h
 within seconds; a second one exits at once.
 Statuses: `graded`, `error: <why>`, `timeout: <why>`, `limit: <what ran out>` (grading/status.py).
 """
+import asyncio
+import concurrent.futures
+import concurrent.futures.process
 import contextlib
 import dataclasses
 import os
+import queue
 import shutil
 import signal
 import threading
@@ -71,18 +78,20 @@ def plan(course, name, only=None, force=False):
     return todo, everyone, hashes
 
 
-def grade(root, name, settings=None, out=print, progress=True, only=None):
+def grade(root, name, settings=None, out=print, progress=True, only=None, timings=None):
     """Grade the submissions of `name` under `root` that need it (or the students in `only`);
-    return {student: status} for this run."""
+    return {student: status} for this run. A `timings` dict receives the seconds of each step
+    summed over the students run ("prepare", "execute", "execute.<step>", "record": `Result.timings`),
+    "students" and "wall" (benchmarks/grading_speed.py prints them)."""
     settings = settings or Settings()
     root = Path(root).resolve()
     mod_course.require_class(root, name)
     settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out))   # once, here
     with Course(root) as course:
-        return _grade(course, name, settings, out, progress, only)
+        return _grade(course, name, settings, out, progress, only, {} if timings is None else timings)
 
 
-def _grade(course, name, settings, out, progress, only):
+def _grade(course, name, settings, out, progress, only, timings):
     """`grade`, with the run's Course (one nbgrader API, one gradebook connection)."""
     from . import restore
     root = course.root
@@ -115,39 +124,44 @@ def _grade(course, name, settings, out, progress, only):
         with _Signals(kill_workers) as signals:
             pool = (fanout.DaskPool(settings.scheduler) if settings.scheduler
                     else fanout.LocalPool(settings.workers, work.worker_init))
-            probe = pool.submit(work.probe_kernel, str(root), settings, here)
+            tasks = _Tasks(pool)
+            probe = tasks.submit("probe", work.probe_kernel, str(root), settings, here)
             source_files = {**prepare.input_files(root / "source" / name), **held_files}
-            pending_ref = None if ref is not None else pool.submit(
-                work.run_reference, str(root), reference.source_notebooks(root, name), source_files, settings, here)
+            if ref is None:
+                tasks.submit("reference", work.run_reference, str(root), reference.source_notebooks(root, name),
+                             source_files, settings, here)
             # Each student goes to the workers as soon as they are prepared.
-            futures, prepared = {}, {}
+            prepared = {}
             snapshot = restore.Snapshot.of(course, name)
             for student in todo:
                 submission = prepared[student] = prepare.prepare_one(course, name, student, snapshot, hashes[student])
                 if submission.ready:
-                    futures[pool.submit(work.execute, str(root), submission.task(), source_files, settings, here)] = student
+                    tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files, settings, here)
                 bar.update(1)
             prepare.say_ignored(root, name, todo, out)
-            _require_working_kernel(probe, settings, kill_workers)
-            if pending_ref is not None:
-                ref = reference.accept(course, name, ref_key, *_reference_run(pending_ref), kill_workers, held)
+            _require_working_kernel(tasks, probe, settings, kill_workers)
+            if ref is None:
+                ref = reference.accept(course, name, ref_key, *_reference_run(tasks), kill_workers, held)
             ref = heldout.attach(ref, held)   # in memory only: the targets the outcome checks are scored with
             for student, submission in prepared.items():
                 if not submission.ready:
                     with signals.hold():
                         results[student] = record.record_one(course, Result.of(submission))
-            bar.reset(total=len(futures))
+            bar.reset(total=sum(s.ready for s in prepared.values()))
             bar.set_description("grading")
-            for future in pool.as_completed(futures):
-                submission = prepared[futures[future]]
+            for (_, student), executed, err in tasks.completed():
+                submission = prepared[student]
                 with signals.hold():
-                    try:
-                        result = Result.of(submission, future.result())
-                    except Exception as err:  # the grader's own failure: reported now, retried next run
+                    if err is None:
+                        result = Result.of(submission, executed)
+                    else:   # the grader's own failure, every attempt: reported now, retried next run
                         crashed = status.error(f"grading crashed: {type(err).__name__}: {err}")
                         result = Result.of(submission, Executed(problems={k: crashed for k in submission.notebooks}),
                                            final=False)
                     results[submission.student] = record.record_one(course, result, ref)
+                for step, seconds in result.timings.items():
+                    timings[step] = timings.get(step, 0.0) + seconds
+                timings["students"] = timings.get("students", 0) + 1
                 bar.update(1)
     except Interrupted as stop:
         bar.close()
@@ -161,6 +175,7 @@ def _grade(course, name, settings, out, progress, only):
             pool.shutdown()
         shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
+    timings["wall"] = time.perf_counter() - started
     graded = len(results)
     out(f"graded {graded} {mod_course.plural(graded, 'submission')} of {name} in "
         f"{time.perf_counter() - started:.1f} s with {settings.workers} {mod_course.plural(settings.workers, 'worker')} "
@@ -168,29 +183,136 @@ def _grade(course, name, settings, out, progress, only):
     return results
 
 
-def _require_working_kernel(probe, settings, stop):
-    """Wait for the probe kernel (`work.probe_kernel`); when it did not work, the grader's own
-    failure, `stop` the workers and stop the run, no student blamed."""
-    try:
-        why = probe.result()
-    except Exception as err:   # the probe itself could not run: the grader's failure too
-        why = f"{type(err).__name__}: {err}"
-    if why:
-        stop()
-        raise mod_course.GradingError(
-            f"the grader could not set up a working kernel, so no student was graded: {why}. "
-            f"Check that bubblewrap works, that the memory cap (--memory-mb, now "
-            f"{settings.memory_mb}) leaves room for torch, and that the course environment "
-            f"is installed from this checkout ({mod_course.REPO}: `make venv`)")
+# How often a task is tried when the grader itself failed it (a worker restarted or lost, a grading
+# process or kernel killed by a signal the grader did not send): a failure on every attempt is the
+# grader's, reported (the probe's and the reference's stop the run), never a student's.
+ATTEMPTS = 3
+FAILURES = (Exception, asyncio.CancelledError)   # (a cancelled Dask task: a BaseException)
 
 
-def _reference_run(pending):
+class _Tasks:
+    """The run's tasks on `pool`, each tried again (up to ATTEMPTS) when the grader failed it:
+    `submit` under a name, `result` of one by name, `completed` yields the students' as they finish."""
+
+    def __init__(self, pool):
+        self.pool, self.calls, self.tries, self.futures = pool, {}, {}, {}
+        self.done = queue.Queue()
+        self.waiting = set()
+
+    def submit(self, name, fn, *args):
+        self.calls[name] = (fn, args)
+        self.tries[name] = 0
+        self.waiting.add(name)
+        self._start(name)
+        return name
+
+    def _start(self, name):
+        fn, args = self.calls[name]
+        self.tries[name] += 1
+        try:
+            future = self.pool.submit(fn, *args)
+        except Exception as err:   # the pool itself is broken: nothing to retry on
+            future = concurrent.futures.Future()
+            future.set_exception(err)
+        self.futures[name] = future
+        future.add_done_callback(lambda f, name=name: self.done.put((name, f)))
+
+    def _outcome(self, name, future):
+        """(value, None), or (None, error) once every attempt failed; None when tried again."""
+        if future is not self.futures.get(name):
+            return None   # an earlier attempt's late news
+        try:
+            return future.result(), None
+        except Interrupted:
+            raise
+        except FAILURES as err:
+            if self.tries[name] < ATTEMPTS and _retryable(err):
+                self._start(name)
+                return None
+            return None, err
+
+    def result(self, name):
+        """`name`'s value, tried again as needed; raises the last attempt's error."""
+        future = self.futures[name]
+        while True:
+            try:
+                value = future.result()
+                break
+            except Interrupted:
+                raise
+            except FAILURES as err:
+                if self.tries[name] >= ATTEMPTS or not _retryable(err):
+                    self.waiting.discard(name)
+                    raise
+                self._start(name)
+                future = self.futures[name]
+        self.waiting.discard(name)
+        return value
+
+    def retry(self, name):
+        """Try `name` again (its last attempt's answer was the grader's failure); False when spent."""
+        if self.tries[name] >= ATTEMPTS:
+            return False
+        self.waiting.add(name)
+        self._start(name)
+        return True
+
+    def completed(self):
+        """Yield (name, value, None) or (name, None, error) for each task still waited for, as each
+        finishes (the probe and reference are taken by `result` first)."""
+        while self.waiting:
+            try:
+                name, future = self.done.get(timeout=0.5)   # a timeout: Ctrl-C is handled while waiting
+            except queue.Empty:
+                continue
+            if name not in self.waiting:
+                continue
+            outcome = self._outcome(name, future)
+            if outcome is not None:
+                self.waiting.discard(name)
+                yield (name, *outcome)
+
+
+def _retryable(err):
+    """An error that is the grader's own and may pass on another attempt (every error a task raises
+    is: a student's problems come back as statuses, not exceptions), unless the pool is broken."""
+    return not isinstance(err, concurrent.futures.process.BrokenProcessPool)
+
+
+def _require_working_kernel(tasks, probe, settings, stop):
+    """Wait for the probe kernel (`work.probe_kernel`), tried again (ATTEMPTS in all) when it did
+    not work; when it never did, the grader's own failure, `stop` the workers and stop the run, no
+    student blamed."""
+    whys = []
+    while True:
+        try:
+            why = tasks.result(probe)
+        except Interrupted:
+            raise
+        except FAILURES as err:   # the probe itself could not run: the grader's failure too
+            why = f"{type(err).__name__}: {err}"
+        if not why:
+            return
+        whys.append(why)
+        if not tasks.retry(probe):
+            break
+    stop()
+    raise mod_course.GradingError(
+        f"the grader could not set up a working kernel in {len(whys)} attempts, so no student was graded: "
+        f"{'; '.join(dict.fromkeys(whys))}. Check that bubblewrap works, that the memory cap (--memory-mb, now "
+        f"{settings.memory_mb}) leaves room for torch, and that the course environment "
+        f"is installed from this checkout ({mod_course.REPO}: `make venv`)")
+
+
+def _reference_run(tasks):
     """(executed notebooks, problems) of the reference run (`work.run_reference`), a failed task
-    being a problem."""
+    being a problem once every attempt failed."""
     try:
-        return pending.result()
-    except Exception as err:
-        return {}, [f"the reference run failed: {type(err).__name__}: {err}"]
+        return tasks.result("reference")
+    except Interrupted:
+        raise
+    except FAILURES as err:
+        return {}, [f"the reference run failed in {tasks.tries['reference']} attempts: {type(err).__name__}: {err}"]
 
 
 class _Signals:

@@ -38,6 +38,8 @@ class Executed:
     notebooks: dict = field(default_factory=dict)   # {notebook id: executed notebook}
     problems: dict = field(default_factory=dict)    # {notebook id: Status}
     seconds: float = 0.0
+    # seconds, summed over its notebooks, as the worker measured them (grading/notebook.py: `STEPS`)
+    timings: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -52,7 +54,7 @@ class Result:
     timestamp: datetime = None
     verdicts: dict = field(default_factory=dict)    # {notebook id: {grade id: Verdict}} (record)
     points: dict = field(default_factory=dict)      # {notebook id: {grade id: points}} (record)
-    timings: dict = field(default_factory=dict)     # seconds: {"prepare", "execute", "record"}
+    timings: dict = field(default_factory=dict)     # seconds: {"prepare", "execute", "execute.<step>", "record"}
 
     @property
     def status(self):
@@ -64,4 +66,5 @@ class Result:
         executed = executed or Executed()
         return cls(submission.assignment, submission.student, submission.hashes, executed.notebooks,
                    {**submission.problems, **executed.problems}, final, submission.timestamp,
-                   timings={"prepare": submission.seconds, "execute": executed.seconds})
+                   timings={"prepare": submission.seconds, "execute": executed.seconds,
+                            **{f"execute.{step}": seconds for step, seconds in executed.timings.items()}})

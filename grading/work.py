@@ -54,11 +54,14 @@ def _worker_run_dir(run_dir):
 PROBE = "import numpy, torch, matplotlib, helpers, helpers.checks\nprint('grader probe: ok')"
 
 
-def run_sandboxed(nb, root, settings, run_dir, files=None):
+def run_sandboxed(nb, root, settings, run_dir, files=None, task="student", timings=None):
     """Run `nb` (in place) in a fresh scratch folder of `run_dir` whose working folder holds
-    `files` ({relative path: bytes}); return None or the problem (a Status)."""
+    `files` ({relative path: bytes}); return None or the problem (a Status). The scratch folder's
+    `task` file says what runs there (probe, reference, student), for whoever inspects a worker."""
+    begun = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(dir=_worker_run_dir(run_dir)))   # short: the kernel's sockets live below it
     try:
+        (scratch / "task").write_text(task)   # outside the sandbox: no kernel sees it
         inputs = scratch / "inputs"
         inputs.mkdir()
         for relative, data in (files or {}).items():
@@ -68,13 +71,18 @@ def run_sandboxed(nb, root, settings, run_dir, files=None):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         os.chmod(scratch, 0o711)
+        if timings is not None:
+            timings["sandbox"] = timings.get("sandbox", 0.0) + time.perf_counter() - begun
         return run_notebook(
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
-            launcher=_launcher(settings))
+            launcher=_launcher(settings), timings=timings)
     finally:
+        cleaned = time.perf_counter()
         shutil.rmtree(scratch, ignore_errors=True)
+        if timings is not None:
+            timings["cleanup"] = timings.get("cleanup", 0.0) + time.perf_counter() - cleaned
 
 
 def _launcher(settings):
@@ -88,7 +96,7 @@ def probe_kernel(root, settings, run_dir=None):
     """Worker: run a one-cell notebook that imports what every assignment needs, in a sandbox set
     up exactly as a student's; return '' when the kernel works, else what went wrong."""
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)])
-    problem = run_sandboxed(nb, root, settings, run_dir)
+    problem = run_sandboxed(nb, root, settings, run_dir, task="probe")
     outputs = nb.cells[0].get("outputs", [])
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     if problem or errors:
@@ -98,14 +106,14 @@ def probe_kernel(root, settings, run_dir=None):
     return ""
 
 
-def execute(root, notebooks, files, settings, run_dir=None):
+def execute(root, notebooks, files, settings, run_dir=None, task="student"):
     """Worker: run each prepared notebook of one submission ({id: notebook as a dict}:
     `Submission.task()`) in its own sandbox, its working folder holding `files`; return `Executed`."""
     started = time.perf_counter()
     done = Executed()
     for notebook, data in notebooks.items():
         nb = nbformat.from_dict(data)
-        problem = run_sandboxed(nb, root, settings, run_dir, files)
+        problem = run_sandboxed(nb, root, settings, run_dir, files, task, done.timings)
         done.notebooks[notebook] = nb
         if problem:
             done.problems[notebook] = problem
@@ -116,7 +124,7 @@ def execute(root, notebooks, files, settings, run_dir=None):
 def run_reference(root, notebooks, files, settings, run_dir=None):
     """Worker: run the instructor's notebooks (solutions and hidden tests) in a sandbox set up as a
     student's, as `execute` runs a student's; return ({notebook: executed notebook}, [problems])."""
-    done = execute(root, notebooks, files, settings, run_dir)
+    done = execute(root, notebooks, files, settings, run_dir, task="reference")
     return done.notebooks, [f"{notebook}.ipynb: {problem}" for notebook, problem in done.problems.items()]
 
 

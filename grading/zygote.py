@@ -37,8 +37,10 @@ import sys
 from grading import seccomp
 
 # What a kernel imports for every assignment (about 4 s when imported in the kernel itself).
-PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
+# torch._dynamo is what a notebook's first optimiser costs (about 2-4 s: torch.optim imports it lazily).
+PRELOAD = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
            "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sklearn.datasets",
+           "sqlite3", "pdb", "IPython.extensions", "tornado.platform.asyncio",   # what ipykernel's start imports
            "tqdm", "tqdm.auto",
            "helpers", "helpers.checks")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -156,6 +158,18 @@ def _serve_one(request):
         os._exit(code)
 
 
+def _warm_up(torch):
+    """One throwaway training step of each common optimiser, so that what torch loads or builds on
+    first use (lazily imported modules, dispatch tables) is in the template, not paid by every
+    kernel. Runs only the grader's own code, before any request."""
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    for optimiser in (torch.optim.SGD, torch.optim.Adam):
+        opt = optimiser(model.parameters(), lr=0.1)
+        torch.nn.functional.mse_loss(model(torch.zeros(3, 2)), torch.zeros(3, 1)).backward()
+        opt.step()
+        opt.zero_grad()
+
+
 def main(fd):
     """The zygote: preload, then fork one kernel per request read from socket `fd` (JSON lines)."""
     import importlib
@@ -168,6 +182,7 @@ def main(fd):
             importlib.import_module(name)
         import torch
         torch.set_num_threads(1)
+        _warm_up(torch)
         threads = len(os.listdir("/proc/self/task"))
         if threads != 1:
             raise RuntimeError(f"the zygote runs {threads} threads after its imports; forking it is unsafe")

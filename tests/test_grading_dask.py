@@ -1,5 +1,6 @@
 """Grading on a Dask cluster (`make grade SCHEDULER=...`): a LocalCluster of two worker processes
 gives the scores `make grade` gives on this machine, and losing a worker mid-class loses nobody."""
+import contextlib
 import os
 import shutil
 import signal
@@ -94,6 +95,36 @@ def test_a_worker_killed_mid_class_loses_nobody(graded_here, tmp_path, gradebook
         time.sleep(0.1)
     victim = sorted(client.run(os.getpid).values())[0]
     os.kill(victim, signal.SIGKILL)
+    output = finish(proc)
+    assert scores_and_statuses(root) == graded_here[2], output
+    assert not any(r.due for r in records(root).values())
+
+
+def _task_started(tmpdir, task):
+    """The pid of the worker whose grading process runs `task` (probe, reference, student): the
+    scratch folder's `task` file (grading/work.py) is written as the task starts its sandbox."""
+    for marker in tmpdir.glob("gr-*/*/task"):
+        with contextlib.suppress(OSError, ValueError):
+            if marker.read_text() == task:
+                host = int((marker.parent.parent / "grader.pid").read_text())
+                return int(Path(f"/proc/{host}/stat").read_text().rsplit(")", 1)[1].split()[1])   # its parent
+    return None
+
+
+@pytest.mark.parametrize("task", ["probe", "reference"])
+def test_a_worker_restarted_during_the_probe_or_the_reference_run_costs_a_retry(task, graded_here, tmp_path,
+                                                                              gradebook, cluster):
+    """The nanny restarts the worker running the probe (or the reference run) as it runs: the task
+    runs again, and the class gets the scores of a run without restarts."""
+    _, client, tmpdir = cluster
+    root = class_like(graded_here, tmp_path, gradebook)
+    proc = grade(root, "--scheduler", client.scheduler.address)
+    deadline = time.monotonic() + 300
+    while (worker := _task_started(tmpdir, task)) is None:   # the barrier: the task's sandbox exists
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    address = next(a for a, pid in client.run(os.getpid).items() if pid == worker)
+    client.restart_workers([address], timeout=120)
     output = finish(proc)
     assert scores_and_statuses(root) == graded_here[2], output
     assert not any(r.due for r in records(root).values())
