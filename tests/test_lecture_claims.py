@@ -220,7 +220,7 @@ def test_lesson8_uses_assignment_8s_features():
     ns = lesson8_data()
     source = read(REPO / "source" / "08_model_selection" / "08_model_selection.ipynb")
     solution = {}
-    exec(compile(cell(source, "def features(x, degree)").source.replace("### BEGIN SOLUTION", "")
+    exec(compile(cell(source, "def features(x, degree").source.replace("### BEGIN SOLUTION", "")
                  .replace("### END SOLUTION", ""), "<assignment 8 features>", "exec"),
          {"torch": torch}, solution)
     x = torch.linspace(-2, 2, 9, dtype=torch.float64)
