@@ -408,6 +408,17 @@ def make_app(service, prefix, course_id):
                            cookie_secret=os.urandom(32), max_body_size=course.MAX_NOTEBOOK_BYTES + 2**20)
 
 
+class NotReady(web.RequestHandler):
+    """Every request while the course folder is not set up yet: a page that says so (200, which the
+    hub's start-up check needs), and 503 to any check sent."""
+    MESSAGE = "Check my work starts once the course is set up in its folder; ask your instructor."
+
+    def prepare(self):
+        if self.request.method not in ("GET", "HEAD"):
+            self.set_status(503)
+        self.finish(self.MESSAGE)
+
+
 def parser():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--course", default=os.environ.get("COURSE_ROOT", "."))
@@ -422,13 +433,23 @@ async def serve(args):
     from grading.settings import Settings
     env = os.environ.get
     settings = Settings(sandbox=not args.no_sandbox, workers=int(env("COURSE_CHECK_WORKERS", "0")) or os.cpu_count() or 1)
+    url = urlsplit(env("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:9998"))
+    where = (args.port or url.port, url.hostname or "127.0.0.1")
+    # A fresh hub's course folder is empty until the instructor puts the course there: answer 503
+    # until its nbgrader_config.py exists (the hub stops when a service it manages cannot be reached).
+    if not (Path(args.course) / "nbgrader_config.py").is_file():
+        print(f"Check my work: waiting for the course in {args.course} (no nbgrader_config.py yet)",
+              file=sys.stderr, flush=True)
+        waiting = web.Application([(r".*", NotReady)]).listen(*where)
+        while not (Path(args.course) / "nbgrader_config.py").is_file():
+            await asyncio.sleep(5)
+        waiting.stop()
     service = Service(args.course, settings, capacity=int(env("COURSE_CHECK_QUEUE", "1000")),
                       per_student=int(env("COURSE_CHECK_PER_STUDENT", "2")))
     service.start()
     prefix = env("JUPYTERHUB_SERVICE_PREFIX", "/services/check/")
     app = make_app(service, prefix, env("COURSE_ID", "dl-course"))
-    url = urlsplit(env("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:9998"))
-    app.listen(args.port or url.port, url.hostname or "127.0.0.1")
+    app.listen(*where)
     print(f"Check my work: {args.course} at {prefix} ({settings.workers} workers, "
           f"{'sandboxed' if settings.sandbox else 'NOT sandboxed'})", file=sys.stderr, flush=True)
     try:

@@ -17,6 +17,7 @@ points, and, for a failed one, the verdict's message (a hidden check's name and 
 difference, never its inputs or expected values); for an outcome test the metric reached (on
 the worst hidden set, as the verdict states it). Nothing of the executed notebook is returned.
 """
+import functools
 import hashlib
 import os
 import shutil
@@ -109,12 +110,17 @@ class Checker:
         from . import fanout
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
-        self.api = course.nbgrader_api(self.root)
         self.own_pool = pool is None
         self.pool = pool or fanout.LocalPool(self.settings.workers, work.worker_init)
         self.run_dir = work.make_run_dir(self.settings.scratch)
         self.lock = threading.Lock()
         self.assignments = {}
+
+    @functools.cached_property
+    def api(self):
+        """nbgrader's API on the course, built at the first check: a hub starts its service before
+        the course folder is set up (a fresh hub's course is empty), and must not die of it."""
+        return course.nbgrader_api(self.root)
 
     def close(self):
         if self.own_pool:

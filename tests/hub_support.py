@@ -134,13 +134,15 @@ def running_hub(state, env_extra, timeout=90, dummy=True):
     the dummy authenticator (or, with dummy=False, the default NativeAuthenticator); yield a Hub;
     stop it and its proxy and servers."""
     require_hub_tools()
-    public, api, proxy, grader = free_ports(4)
+    public, api, proxy, grader, check = free_ports(5)
     password = secrets.token_hex(12)
     auth = dict(COURSE_HUB_TESTING="1", COURSE_HUB_AUTH="dummy", COURSE_HUB_TEST_PASSWORD=password) if dummy else {}
     env = dict({k: v for k, v in os.environ.items() if not k.startswith("COURSE_HUB_")}, **auth,
                COURSE_HUB_STATE=str(state), COURSE_HUB_BIND_URL=f"http://127.0.0.1:{public}",
                COURSE_HUB_API_PORT=str(api), COURSE_HUB_PROXY_API_PORT=str(proxy),
-               COURSE_HUB_GRADER_PORT=str(grader), COURSE_STUDENTS_FILE="/nonexistent", **env_extra)
+               COURSE_HUB_GRADER_PORT=str(grader), COURSE_HUB_CHECK_PORT=str(check),
+               COURSE_STUDENTS_FILE="/nonexistent")
+    env.update(env_extra)   # a test's own settings win (e.g. its own check port)
     env.pop("CONFIGPROXY_AUTH_TOKEN", None)
     log = Path(state).parent / "hub.log"
     process = subprocess.Popen([str(Path(sys.executable).parent / "jupyterhub"), "-f",
