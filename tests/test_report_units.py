@@ -141,6 +141,17 @@ def test_each_known_mistake_is_cached_under_its_own_code(tmp_path):
     assert clusters.entry_key("ref1", entries["a"]) != clusters.entry_key("ref2", entries["a"])
 
 
+def test_make_grade_mistakes_1_asks_the_grading_to_run_the_known_mistakes():
+    import subprocess
+    import sys
+    from grading import __main__ as cli
+    assert cli.parser().parse_args(["grade", "01_tensor_basics", "--mistakes"]).mistakes
+    assert not cli.parser().parse_args(["grade", "01_tensor_basics"]).mistakes
+    shown = subprocess.run(["make", "-n", "-C", str(REPO), f"VENV={sys.prefix}", "READY=", "grade",
+                            "A=01_tensor_basics", "MISTAKES=1"], capture_output=True, text=True, timeout=60).stdout
+    assert "--mistakes" in shown
+
+
 def test_dry_run_compares_points_per_test():
     before = _class({"a": {"t1": 1, "t2": 2, "t3": 1}, "b": {"t1": 1, "t2": 0, "t3": 0}})
     after = _class({"a": {"t1": 1, "t2": 2, "t3": 1}, "b": {"t1": 0, "t2": 0, "t3": 0}, "new": {"t1": 1}})
