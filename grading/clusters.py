@@ -192,7 +192,7 @@ def refresh(course_, name, ref_key, ref, pool, files, settings, run_dir, out=pri
         entries = spec(name)
         if not entries or not (settings.mistakes or _row(course_, name) is not None):
             return 0
-        known, todo = lookup(course_, name, ref_key, entries)
+        todo = lookup(course_, name, ref_key, entries)[1]
         if not todo:
             return 0
         found, failed = _run(pool, course_.root, name, todo, ref, files, settings, run_dir)
