@@ -189,6 +189,23 @@ def normal_matrix(rows, cols, std, seed):
     assert similarity.similar({"a": SOLUTION, "b": renamed}, base=SOLUTION) == [], "boilerplate is removed"
 
 
+def test_similarity_is_the_same_in_every_process():
+    """copydetect hashes with Python's salted hash(): two processes (two hash seeds) must still find
+    the same shares, else a pair near the threshold comes and goes between two reports."""
+    import json
+    import os
+    import subprocess
+    import sys
+    code = ("import json, sys; from grading import similarity; docs = json.load(sys.stdin); "
+            "print(json.dumps([(p.a, p.b, p.shares) for p in similarity.similar(docs, threshold=0.0)]))")
+    half = SOLUTION[:len(SOLUTION) // 2]
+    docs = {"a": SOLUTION, "b": half + "\n\ndef extra(x):\n    return x * 2 + torch.ones(3).sum()\n", "c": half}
+    seen = [subprocess.run([sys.executable, "-c", code], input=json.dumps(docs), capture_output=True, text=True,
+                           cwd=REPO, env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120, check=True).stdout
+            for seed in ("1", "2")]
+    assert json.loads(seen[0]) and seen[0] == seen[1]
+
+
 def _hidden_numbers(name):
     numbers = set()
     for line in hidden_lines(name):
