@@ -11,7 +11,7 @@ CE_TESTS = {"test_ce_value", "test_ce_stable"}
 MISTAKES = {
     "naive softmax: exp overflows": {
         "cell": "softmax",
-        "hint": "Try your softmax on very large logits: what does exp give for them in float32? The exercise says what to subtract from each slice first.",
+        "hint": "What does exp give in float32 for very large or very negative logits? Subtract from each slice its own maximum along dim, as the exercise says, before exp.",
         "code": """def softmax(logits, dim):
     e = logits.exp()
     return e / e.sum(dim=dim, keepdim=True)""",
@@ -35,7 +35,7 @@ MISTAKES = {
     },
     "subtracts the global max, not each slice's": {
         "cell": "softmax",
-        "hint": "One maximum for the whole tensor is not enough when the slices differ greatly in scale: whose maximum should each slice subtract?",
+        "hint": "What does exp give in float32 for very large or very negative logits? Subtract from each slice its own maximum along dim, as the exercise says, before exp.",
         "code": """def softmax(logits, dim):
     e = (logits - logits.max()).exp()
     return e / e.sum(dim=dim, keepdim=True)""",
@@ -250,7 +250,7 @@ MISTAKES = {
     },
     "training: forgets optimizer.step()": {
         "cell": "train_softmax_regression",
-        "hint": "Do your model's weights change during training? Something has to apply the gradients that backward() computes.",
+        "hint": "Print the loss over the epochs: does it fall? Check which loss you train with, that every step updates the weights, and the learning rate at each step.",
         "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -264,7 +264,7 @@ MISTAKES = {
     },
     "training: mean squared error on one-hot labels (diverges at these rates)": {
         "cell": "train_softmax_regression",
-        "hint": "Softmax regression is trained with the cross-entropy of the logits: which loss does your training use?",
+        "hint": "Print the loss over the epochs: does it fall? Check which loss you train with, that every step updates the weights, and the learning rate at each step.",
         "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -302,7 +302,7 @@ MISTAKES = {
     },
     "training: the schedule's total forgets the epochs (the rate turns negative after one)": {
         "cell": "train_softmax_regression",
-        "hint": "Print your learning rate at the last step: over how many steps should it fall from lr to zero?",
+        "hint": "Print the loss over the epochs: does it fall? Check which loss you train with, that every step updates the weights, and the learning rate at each step.",
         "code": """def train_softmax_regression(X, y, lr, epochs=10, batch_size=64):
     model = nn.Linear(X.shape[1], 10)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)

@@ -120,7 +120,7 @@ MISTAKES = {
     },
     "optimizer.step() before loss.backward()": {
         "cell": "train_step",
-        "hint": "Check the order of your calls: optimizer.step() uses the gradients that backward() has already computed.",
+        "hint": "Do the parameters change after a call of train_step? optimizer.step() applies the gradients that loss.backward() has computed before it.",
         "code": """def train_step(model, optimizer, loss_fn, X, y):
     optimizer.zero_grad()
     loss = loss_fn(model(X), y)
@@ -131,7 +131,7 @@ MISTAKES = {
     },
     "forgot optimizer.step()": {
         "cell": "train_step",
-        "hint": "Do the parameters change after a call of train_step? Which call applies the gradients?",
+        "hint": "Do the parameters change after a call of train_step? optimizer.step() applies the gradients that loss.backward() has computed before it.",
         "code": """def train_step(model, optimizer, loss_fn, X, y):
     optimizer.zero_grad()
     loss = loss_fn(model(X), y)

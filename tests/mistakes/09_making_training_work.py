@@ -88,14 +88,14 @@ MISTAKES = {
     # Exercise 1: momentum
     "momentum: the velocity is an average, (1 - momentum) · g (dampening)": {
         "cell": "momentum_sgd",
-        "hint": "With dampening 0 the velocity adds the gradient as it is: check the factor in front of g in your update.",
+        "hint": "Follow your velocity by hand over two steps of a constant gradient: kept from the step before, decayed by momentum and added to the whole gradient, it should grow past the gradient. Does yours?",
         "code": _MOMENTUM.replace("self.velocities[i].mul_(self.momentum).add_(g)",
                                   "self.velocities[i].mul_(self.momentum).add_((1 - self.momentum) * g)"),
         "fails": {"test_momentum_sgd", "test_momentum_options"},
     },
     "momentum: no velocity kept between steps (plain SGD)": {
         "cell": "momentum_sgd",
-        "hint": "Is your velocity kept from one step to the next? Only a parameter's first step starts it from the gradient alone.",
+        "hint": "Follow your velocity by hand over two steps of a constant gradient: kept from the step before, decayed by momentum and added to the whole gradient, it should grow past the gradient. Does yours?",
         "code": _MOMENTUM.replace("if self.velocities[i] is None:", "if True:"),
         "fails": {"test_momentum_sgd", "test_momentum_options"},
     },
@@ -253,32 +253,32 @@ MISTAKES = {
     # Exercise 4: the repair
     "repair: the all-zero initialisation kept": {
         "cell": "repair",
-        "hint": "Which parameters get a nonzero gradient when every weight starts at zero? Look at what diagnose says about the gradient norms.",
+        "hint": "Print the losses of your repair and each layer's gradient norms at the first step: check the initialisation, the learning rate and the clearing of the gradients against the lesson's checklist.",
         "code": _REPAIR.replace("    optimizer =", _ZERO_INIT, 1),
         "fails": {"test_repaired"},
     },
     "repair: a constant initialisation instead of zeros (still symmetric)": {
         "cell": "repair",
-        "hint": "If every weight of a layer starts with the same value, do its units ever become different from each other?",
+        "hint": "Print the losses of your repair and each layer's gradient norms at the first step: check the initialisation, the learning rate and the clearing of the gradients against the lesson's checklist.",
         "code": _REPAIR.replace("    optimizer =", _ZERO_INIT.replace("nn.init.zeros_(layer.weight)",
                                                                       "nn.init.constant_(layer.weight, 0.1)"), 1),
         "fails": {"test_repaired"},
     },
     "repair: lr=3.0 kept (the loss ends in NaN)": {
         "cell": "repair",
-        "hint": "Print the losses: do they end in NaN? With momentum, a learning rate behaves like a larger one.",
+        "hint": "Print the losses of your repair and each layer's gradient norms at the first step: check the initialisation, the learning rate and the clearing of the gradients against the lesson's checklist.",
         "code": _REPAIR.replace("lr=0.2", "lr=3.0"),
         "fails": {"test_repaired"},
     },
     "repair: zero_grad still missing": {
         "cell": "repair",
-        "hint": "backward() adds to .grad: what clears the gradients before each step's backward?",
+        "hint": "Print the losses of your repair and each layer's gradient norms at the first step: check the initialisation, the learning rate and the clearing of the gradients against the lesson's checklist.",
         "code": _REPAIR.replace("        optimizer.zero_grad()\n", ""),
         "fails": {"test_repaired"},
     },
     "repair: a rate far too timid, lr=0.01": {
         "cell": "repair",
-        "hint": "Plot the losses over the steps: does the loss fall far enough in the steps given?",
+        "hint": "Print the losses of your repair and each layer's gradient norms at the first step: check the initialisation, the learning rate and the clearing of the gradients against the lesson's checklist.",
         "code": _REPAIR.replace("lr=0.2", "lr=0.01"),
         "fails": {"test_repaired"},
     },
