@@ -1,8 +1,9 @@
 """The instructors' hints in tests/mistakes/ (docs/report.md, "Hints: how to write one"): which
 assignments carry them, and that no hint gives away what a student must not read: a held-out set's
-number, a line of the solution, or that the graders hold data. tests/test_report_units.py checks
-the hidden tests' lines and numbers for every assignment; tests/test_report.py that a student of a
-graded class gets the hint of their mistake and no other."""
+number, a line of the solution, or that the graders hold data; and (slow: each mistake is run in
+this process) that the hint reaches the student who made its mistake. tests/test_report_units.py
+checks the hidden tests' lines and numbers for every assignment; tests/test_report.py that a
+student of a graded class gets the hint of their mistake and no other."""
 import re
 
 import pytest
