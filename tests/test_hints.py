@@ -156,15 +156,15 @@ def _signatures(name):
     return found
 
 
-# The assignments whose hints each reach their student. Not yet 01 and 06: in each, two pairs of
+# The assignments whose hints each reach their student. Not yet 01 and 06: in them, pairs of
 # entries fail the same way and disagree on their hints, so neither is given (in 01: "in-place
 # assumed always impossible" and "in-place error built by hand instead of the raised one"; in 06:
 # "no warm-up" and "one warm-up call too few", "no synchronize" and "synchronised after the clock
 # stops", "batch: rounded down" and "batch: the weights' bytes ignored (...)"). Nor 07: "the
 # tutorial's loss / accumulate: a short last group steps too little", "the batches of a group
 # weighted equally (...)" and "groups run on across epochs (...)" fail test_loop_group_edges alike,
-# and so do "early stopping: state_dict kept without a copy" and "early stopping: the best parameters
-# never put back" test_early_stopping_restores. Give each such group one hint true of all its
+# and "early stopping: state_dict kept without a copy" and "early stopping: the best parameters
+# never put back" fail test_early_stopping_restores alike. Give each such group one hint true of all its
 # entries (SHARED) and add the assignment here, with 03 once it carries hints.
 DELIVERED = ("02_linear_regression", "04_softmax_regression", "05_spiral_mlp", "08_model_selection",
              "09_making_training_work")
