@@ -21,6 +21,18 @@ WITH_HINTS = ("01_tensor_basics", "02_linear_regression", "04_softmax_regression
 # at all unless the entries agree on one (grading/clusters.py hints_for); the shared hint then
 # names the places each of them is found. {assignment: [{mistake, ...}, ...]}
 SHARED = {
+    "01_tensor_basics": [{"in-place assumed always impossible", "in-place error built by hand instead of the raised one"}],
+    "07_training_loop": [
+        {"the tutorial's loss / accumulate: a short last group steps too little",
+         "the batches of a group weighted equally (a short batch counts as a full one)",
+         "groups run on across epochs (the batch counter never reset)"},
+        {"early stopping: state_dict kept without a copy", "early stopping: the best parameters never put back"},
+    ],
+    "06_gpu_vs_cpu": [
+        {"no warm-up", "one warm-up call too few"},
+        {"no synchronize", "synchronised after the clock stops"},
+        {"batch: rounded down", "batch: the weights' bytes ignored (intensity taken as 2km / (s(k + m)))"},
+    ],
     "04_softmax_regression": [
         {"naive softmax: exp overflows", "subtracts the global max, not each slice's"},
         {"training: forgets optimizer.step()",
@@ -156,18 +168,9 @@ def _signatures(name):
     return found
 
 
-# The assignments whose hints each reach their student. Not yet 01 and 06: in them, pairs of
-# entries fail the same way and disagree on their hints, so neither is given (in 01: "in-place
-# assumed always impossible" and "in-place error built by hand instead of the raised one"; in 06:
-# "no warm-up" and "one warm-up call too few", "no synchronize" and "synchronised after the clock
-# stops", "batch: rounded down" and "batch: the weights' bytes ignored (...)"). Nor 07: "the
-# tutorial's loss / accumulate: a short last group steps too little", "the batches of a group
-# weighted equally (...)" and "groups run on across epochs (...)" fail test_loop_group_edges alike,
-# and "early stopping: state_dict kept without a copy" and "early stopping: the best parameters
-# never put back" fail test_early_stopping_restores alike. Give each such group one hint true of all its
-# entries (SHARED) and add the assignment here, with 03 once it carries hints.
-DELIVERED = ("02_linear_regression", "04_softmax_regression", "05_spiral_mlp", "08_model_selection",
-             "09_making_training_work")
+# The assignments whose hints each reach their student (03 once its entries carry hints).
+DELIVERED = ("01_tensor_basics", "02_linear_regression", "04_softmax_regression", "05_spiral_mlp",
+             "06_gpu_vs_cpu", "07_training_loop", "08_model_selection", "09_making_training_work")
 
 
 @pytest.mark.slow
