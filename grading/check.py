@@ -10,12 +10,17 @@ The same steps as `make grade` (grading/run.py), in the same modules, with no se
 2. execute (grading/work.py, in a worker process): `work.execute`, in the bubblewrap sandbox with
    the same Settings (timeouts, caps) as the grader;
 3. judge (grading/record.py's `apply_verdicts`, here): each test cell against the cached
-   reference, the held-out targets attached in memory only; the points from `Verdict.points`.
+   reference, the held-out targets attached in memory only; the points from `Verdict.points`;
+   and, as in the feedback (grading/clusters.py), the instructor's hint of a known mistake the
+   student's failures match, under the failing test. The known mistakes' signatures are those the
+   grader cached (`make grade MISTAKES=1`, a report, or feedback with hints), read again at most
+   once a minute; a check never runs them.
 
 What comes back (`CheckResult`) is what the student's feedback would say of each test: its
 points, and, for a failed one, the verdict's message (a hidden check's name and the kind of
 difference, never its inputs or expected values); for an outcome test the metric reached (on
-the worst hidden set, as the verdict states it). Nothing of the executed notebook is returned.
+the worst hidden set, as the verdict states it) and the hints of a matching known mistake.
+Nothing of the executed notebook is returned.
 """
 import functools
 import hashlib
@@ -23,12 +28,13 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import cells, course, prepare, record, reference, release, status, verdict, work
+from . import cells, clusters, course, observed, prepare, record, reference, release, status, verdict, work
 from . import outcome as heldout
 from .settings import Settings
 from .gradebook import Course
@@ -44,6 +50,7 @@ class TestVerdict:
     passed: bool
     message: str = ""          # a failed test's verdict, as the feedback shows it
     metric: str = ""           # an outcome test: the metric reached (worst hidden set)
+    hints: tuple = ()          # the instructor's hints for a known mistake this failure matches
 
 
 @dataclass(frozen=True)
@@ -87,9 +94,17 @@ class Assignment:
     """What every check of one assignment needs, read once: the gradebook's snapshot of its cells,
     the files beside its notebooks, and the reference observations with the held-out targets."""
 
-    def __init__(self, root, name, api, ref, source_files):
+    KNOWN_TTL = 60.0   # seconds a read of the known mistakes' cached signatures is kept
+
+    def __init__(self, root, name, api, ref, source_files, ref_key=""):
         from . import restore
         self.root, self.name, self.api = Path(root), name, api
+        self.ref_key = ref_key
+        self.entries = {m: e for m, e in clusters.spec(name).items()
+                        if isinstance(e.get("hint"), str) and e["hint"].strip()}
+        self.checks = clusters.checks_of(self.root, name) if self.entries else {}
+        self._known, self._known_at = {}, None
+        self._known_lock = threading.Lock()
         self.snapshot = restore.Snapshot(api.coursedir.db_url, api.coursedir.course_id, name)
         self.ref, self.source_files = ref, source_files
         self.files = notebook_files(root, name)
@@ -99,6 +114,29 @@ class Assignment:
             nb = nbformat.read(self.root / "source" / name / filename, as_version=4)
             self.tests[Path(filename).stem] = [(cells.grade_id(c), float(c.metadata.nbgrader.get("points", 0) or 0))
                                                for c in cells.test_cells(nb)]
+        self.order = [grade_id for tests in self.tests.values() for grade_id, _ in tests]
+
+    def known(self):
+        """{mistake: signatures} of the hinted known mistakes the grader has cached under the
+        current reference (read at most once every KNOWN_TTL seconds; {} when none is)."""
+        if not self.entries or not self.ref_key:
+            return {}
+        with self._known_lock:
+            if self._known_at is None or time.monotonic() - self._known_at > self.KNOWN_TTL:
+                try:
+                    self._known = clusters.lookup(self.root, self.name, self.ref_key, self.entries)[0]
+                except Exception:   # no cache yet, a gradebook busy: checks go on without hints
+                    self._known = {}
+                self._known_at = time.monotonic()
+            return self._known
+
+    def hints(self, done):
+        """{test grade_id: [hint]} for the executed notebooks `done`, as the feedback gives them."""
+        known = self.known()
+        if not known:
+            return {}
+        failed = observed.failures(done, self.ref)
+        return clusters.hints_for(failed, known, self.entries, self.order, self.checks)
 
 
 class Checker:
@@ -150,7 +188,7 @@ class Checker:
                         source_files, self.settings, str(self.run_dir)).result()
                     ref = reference.accept(self.root, name, key, done, problems, lambda: None, held)
                 self.assignments[name] = Assignment(self.root, name, self.api, heldout.attach(ref, held),
-                                                    source_files)
+                                                    source_files, key)
             return self.assignments[name]
 
     def submit(self, name, student, notebooks):
@@ -184,6 +222,10 @@ class Checker:
     def judge(self, a, student, digest, done, problems):
         """The CheckResult of the executed notebooks `done` ({notebook: nb})."""
         verdicts = []
+        try:
+            hints = a.hints(done)
+        except Exception:   # a hint is a help, never a reason for a check to fail
+            hints = {}
         for notebook, tests in a.tests.items():
             nb = done.get(notebook)
             if nb is None:   # not sent, or not gradable (its problem says why): no test earns points
@@ -199,7 +241,8 @@ class Checker:
                     verdicts.append(TestVerdict(notebook, grade_id, 0.0, maximum, False, "the test cell is missing"))
                     continue
                 verdicts.append(TestVerdict(notebook, grade_id, v.points(maximum), maximum, v.passed, v.message,
-                                            outcome_reached(ref.get(grade_id, []), seen.get(grade_id))))
+                                            outcome_reached(ref.get(grade_id, []), seen.get(grade_id)),
+                                            () if v.passed else tuple(hints.get(grade_id, ()))))
         return CheckResult(a.name, student, digest, verdicts,
                            {k or "submission": str(p) for k, p in problems.items()})
 

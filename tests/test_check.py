@@ -141,3 +141,28 @@ def test_a_check_records_no_grade(graded):
     checker.check(name, "alice", {f"{name}.ipynb": swapped})   # alice checks a blank copy
     assert {s: graded_by_make_grade(root, name, s) for s in ("alice", "carol")} == before
     assert grades.load_status(root, name) == records_before
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_known_mistake_gets_its_hint_and_a_correct_answer_none(graded, name):
+    """Once the grader has cached the known mistakes' signatures, a check whose failures match one
+    carries its hint under the failing test, as the feedback does: carol made the demo's mistake;
+    alice (correct) and bob (the untouched copy, failing everything) get none."""
+    from grading import clusters, observed
+    root, checker = graded
+    mistake = demo.demo_data(name)["wrong"]
+    entries = clusters.spec(name)
+    hint = entries[mistake]["hint"]
+    a = checker.assignment(name)
+    before = checker.check(name, "carol", sent(root, name, "carol"))
+    assert not any(v.hints for v in before.verdicts), "a hint before the mistakes' signatures were cached"
+    # the signature of the demo's mistake as the grader would cache it (carol's notebook is that
+    # entry's answer in the student's copy), from her notebook executed as a check executes it
+    future, _, _, _ = checker.submit(name, "carol", sent(root, name, "carol"))
+    clusters._keep(root, name, a.ref_key, entries, {mistake: observed.failures(future.result().notebooks, a.ref)})
+    a._known_at = None   # the service reads the cache again within a minute
+    given = {v.grade_id: v.hints for v in checker.check(name, "carol", sent(root, name, "carol")).verdicts if v.hints}
+    first = min(entries[mistake]["fails"], key=a.order.index)
+    assert given == {first: (hint,)}
+    for student in ("alice", "bob"):
+        assert not any(v.hints for v in checker.check(name, student, sent(root, name, student)).verdicts), student
