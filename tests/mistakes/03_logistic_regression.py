@@ -54,21 +54,21 @@ def _changed(template, old, new):
 MISTAKES = {
     "naive log-sigmoid log(1/(1+exp(-z))): -inf at z = -1000": {
         "cell": "log_sigmoid",
-        "hint": 'What is the log of a sigmoid that has rounded to zero? Rewrite the formula so that no intermediate can overflow or vanish.',
+        "hint": "What is the log of a sigmoid that has rounded to zero? Rewrite the formula so that no intermediate can overflow or vanish.",
         "code": """def log_sigmoid(z):
     return torch.log(1 / (1 + torch.exp(-z)))""",
         "fails": {"test_log_sigmoid_extreme"},
     },
     "-log(1 + exp(-z)) in one branch: overflows at z = -1000": {
         "cell": "log_sigmoid",
-        "hint": 'For a very negative z, e to the minus z overflows. Which form of the formula exponentiates only numbers that are not positive?',
+        "hint": "For a very negative z, e to the minus z overflows. Which form of the formula exponentiates only numbers that are not positive?",
         "code": """def log_sigmoid(z):
     return -torch.log1p(torch.exp(-z))""",
         "fails": {"test_log_sigmoid_extreme"},
     },
     "log of lesson 3's stable sigmoid: -inf once σ(z) rounds to 0": {
         "cell": "log_sigmoid",
-        "hint": 'A stable sigmoid still rounds to zero for very negative z, and its log is then -inf: work in the log domain from the start.',
+        "hint": "A stable sigmoid still rounds to zero for very negative z, and its log is then -inf: work in the log domain from the start.",
         "code": """def log_sigmoid(z):
     e = torch.exp(-torch.where(z >= 0, z, -z))
     return torch.log(torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))""",
@@ -84,7 +84,7 @@ MISTAKES = {
     },
     "torch.where over two overflowing branches": {
         "cell": "log_sigmoid",
-        "hint": 'torch.where computes both branches for every element, and an inf in the branch it does not pick still makes a NaN gradient.',
+        "hint": "torch.where computes both branches for every element, and an inf in the branch it does not pick still makes a NaN gradient.",
         "code": """def log_sigmoid(z):
     return torch.where(z >= 0, -torch.log1p(torch.exp(-z)), z - torch.log1p(torch.exp(z)))""",
         "fails": {"test_log_sigmoid_extreme"},
@@ -98,7 +98,7 @@ MISTAKES = {
     },
     "log-sigmoid computed in float32 whatever z's dtype": {
         "cell": "log_sigmoid",
-        "hint": 'Is the result in the dtype of the input? Check what happens to a float64 tensor inside your function.',
+        "hint": "Is the result in the dtype of the input? Check what happens to a float64 tensor inside your function.",
         "code": """def log_sigmoid(z):
     z = z.float()
     e = torch.exp(-torch.where(z >= 0, z, -z))
@@ -107,7 +107,7 @@ MISTAKES = {
     },
     "log(0) not clipped": {
         "cell": "binary_cross_entropy",
-        "hint": 'A prediction of exactly 0 or 1 makes a log of zero. What does the exercise ask you to do to p before the log?',
+        "hint": "A prediction of exactly 0 or 1 makes a log of zero. What does the exercise ask you to do to p before the log?",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     return -(pos_weight * y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
@@ -115,7 +115,7 @@ MISTAKES = {
     },
     "clipped with an eps lost in float32 (1 - 1e-12 == 1)": {
         "cell": "binary_cross_entropy",
-        "hint": 'Check that 1 - ε is still below 1 in float32: an ε too small is lost to rounding.',
+        "hint": "Check that 1 - ε is still below 1 in float32: an ε too small is lost to rounding.",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-12, 1 - 1e-12)
@@ -124,7 +124,7 @@ MISTAKES = {
     },
     "sum instead of mean": {
         "cell": "binary_cross_entropy",
-        "hint": 'The loss should not grow with the number of examples: repeat the batch and compare.',
+        "hint": "The loss should not grow with the number of examples: repeat the batch and compare.",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-7, 1 - 1e-7)
@@ -137,7 +137,7 @@ MISTAKES = {
     },
     "sign error: log-likelihood instead of its negative": {
         "cell": "binary_cross_entropy",
-        "hint": 'A loss should be small for good predictions. Is yours positive, and does it shrink as p approaches the label?',
+        "hint": "A loss should be small for good predictions. Is yours positive, and does it shrink as p approaches the label?",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-7, 1 - 1e-7)
@@ -146,7 +146,7 @@ MISTAKES = {
     },
     "labels not reshaped: (n, 1) and (n,) broadcast to (n, n)": {
         "cell": "binary_cross_entropy",
-        "hint": 'Print the shape of the product of p and y when p is a column: what does broadcasting make of it?',
+        "hint": "Print the shape of the product of p and y when p is a column: what does broadcasting make of it?",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     p = p.clamp(1e-7, 1 - 1e-7)
     return -(pos_weight * y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
@@ -162,7 +162,7 @@ MISTAKES = {
     },
     "loss always in float32, whatever p's dtype": {
         "cell": "binary_cross_entropy",
-        "hint": 'Is the loss in the dtype of p? Check with float64 inputs.',
+        "hint": "Is the loss in the dtype of p? Check with float64 inputs.",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     p = p.float()
     y = y.reshape(p.shape).float()
@@ -181,7 +181,7 @@ MISTAKES = {
     },
     "pos_weight on the negatives' term": {
         "cell": "binary_cross_entropy",
-        "hint": 'Which term of the loss belongs to the positive examples? That is the one the weight multiplies.',
+        "hint": "Which term of the loss belongs to the positive examples? That is the one the weight multiplies.",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-7, 1 - 1e-7)
@@ -209,21 +209,21 @@ MISTAKES = {
     },
     "threshold 0.5 on the logits": {
         "cell": "predict",
-        "hint": 'X @ w + b is a logit, not a probability. Which logit corresponds to a probability of one half?',
+        "hint": "X @ w + b is a logit, not a probability. Which logit corresponds to a probability of one half?",
         "code": """def predict(X, w, b):
     return ((X @ w + b).reshape(-1) > 0.5).long()""",
         "fails": {"test_predict"},
     },
     "labels returned as a (n, 1) column": {
         "cell": "predict",
-        "hint": 'Check the shape of what you return: one label per row of X, as a flat tensor.',
+        "hint": "Check the shape of what you return: one label per row of X, as a flat tensor.",
         "code": """def predict(X, w, b):
     return (X @ w + b > 0).long()""",
         "fails": {"test_predict"},
     },
     "labels returned as booleans": {
         "cell": "predict",
-        "hint": 'Check the dtype of what you return: the exercise asks for integer labels.',
+        "hint": "Check the dtype of what you return: the exercise asks for integer labels.",
         "code": """def predict(X, w, b):
     return (X @ w + b).reshape(-1) > 0""",
         "fails": {"test_predict"},
@@ -358,14 +358,14 @@ MISTAKES = {
     },
     'predict: a probability of exactly 0.5 counted as class 1': {
         "cell": "predict",
-        "hint": 'Class 1 is where the probability is strictly above one half. What happens at a logit of exactly zero?',
+        "hint": "Class 1 is where the probability is strictly above one half. What happens at a logit of exactly zero?",
         "code": """def predict(X, w, b):
     return ((X @ w + b).reshape(-1) >= 0).long()""",
         "fails": {"test_predict"},
     },
     'gradient: summed over the examples, not averaged': {
         "cell": 'bce_gradients',
-        "hint": 'The loss is a mean over the examples, so its gradient is one too.',
+        "hint": "The loss is a mean over the examples, so its gradient is one too.",
         "code": """def bce_gradients(X, y, w, b):
     r = torch.sigmoid(X @ w + b) - y.reshape(-1, 1)
     return X.T @ r, r.sum(dim=0)""",
@@ -373,7 +373,7 @@ MISTAKES = {
     },
     'gradient: sign flipped, y - p': {
         "cell": 'bce_gradients',
-        "hint": 'Check the sign of your derivative against autograd on a small example.',
+        "hint": "Check the sign of your derivative against autograd on a small example.",
         "code": """def bce_gradients(X, y, w, b):
     r = y.reshape(-1, 1) - torch.sigmoid(X @ w + b)
     return X.T @ r / len(X), r.mean(dim=0)""",
@@ -381,7 +381,7 @@ MISTAKES = {
     },
     'gradient: dw of shape (1, d)': {
         "cell": 'bce_gradients',
-        "hint": 'The gradient has the shape of the parameter: compare the shape of dw with that of w.',
+        "hint": "The gradient has the shape of the parameter: compare the shape of dw with that of w.",
         "code": """def bce_gradients(X, y, w, b):
     r = torch.sigmoid(X @ w + b) - y.reshape(-1, 1)
     return r.T @ X / len(X), r.mean(dim=0)""",
@@ -389,7 +389,7 @@ MISTAKES = {
     },
     'gradient: by autograd after all': {
         "cell": 'bce_gradients',
-        "hint": 'This exercise asks for the gradient derived by hand, without backward or torch.autograd.',
+        "hint": "This exercise asks for the gradient derived by hand, without backward or torch.autograd.",
         "code": """def bce_gradients(X, y, w, b):
     w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
     p = torch.sigmoid(X @ w + b).reshape(-1)
@@ -399,7 +399,7 @@ MISTAKES = {
     },
     'gradient: chain rule through the clipped probability (0 where sigma saturates)': {
         "cell": 'bce_gradients',
-        "hint": 'Where the sigmoid saturates, the chain through log p gives zero times a huge number. Simplify dL/dz first: most of it cancels.',
+        "hint": "Where the sigmoid saturates, the chain through log p gives zero times a huge number. Simplify dL/dz first: most of it cancels.",
         "code": """def bce_gradients(X, y, w, b):
     s = torch.sigmoid(X @ w + b)
     p = s.clamp(1e-7, 1 - 1e-7)
@@ -410,7 +410,7 @@ MISTAKES = {
     },
     'gradient: y (n,) against p (n, 1) broadcast to (n, n)': {
         "cell": 'bce_gradients',
-        "hint": 'Print the shape of p - y when p is a column and y is flat: reshape before subtracting.',
+        "hint": "Print the shape of p - y when p is a column and y is flat: reshape before subtracting.",
         "code": """def bce_gradients(X, y, w, b):
     r = torch.sigmoid(X @ w + b) - y
     return (X.T @ r).mean(dim=1, keepdim=True) / len(X), r.mean().reshape(1)""",
@@ -418,7 +418,7 @@ MISTAKES = {
     },
     'numerical: one-sided difference': {
         "cell": 'numerical_gradient',
-        "hint": 'The exercise asks for the central difference: a step up and a step down from x.',
+        "hint": "The exercise asks for the central difference: a step up and a step down from x.",
         "code": """def numerical_gradient(f, x, h=1e-5):
     grad = torch.zeros_like(x)
     base = float(f(x))
@@ -431,7 +431,7 @@ MISTAKES = {
     },
     'numerical: divided by h instead of 2h': {
         "cell": 'numerical_gradient',
-        "hint": 'The two points of a central difference are how far apart?',
+        "hint": "The two points of a central difference are how far apart?",
         "code": """def numerical_gradient(f, x, h=1e-5):
     grad = torch.zeros_like(x)
     for i in range(x.numel()):
@@ -444,7 +444,7 @@ MISTAKES = {
     },
     'numerical: x left perturbed': {
         "cell": 'numerical_gradient',
-        "hint": 'After your function returns, is x exactly what it was? Restore each entry after perturbing it.',
+        "hint": "After your function returns, is x exactly what it was? Restore each entry after perturbing it.",
         "code": """def numerical_gradient(f, x, h=1e-5):
     grad = torch.zeros_like(x)
     flat = x.view(-1)
@@ -459,7 +459,7 @@ MISTAKES = {
     },
     'numerical: every entry perturbed at once': {
         "cell": 'numerical_gradient',
-        "hint": 'Perturb one entry at a time, so that each entry of the result is the slope along one coordinate.',
+        "hint": "Perturb one entry at a time, so that each entry of the result is the slope along one coordinate.",
         "code": """def numerical_gradient(f, x, h=1e-5):
     slope = (float(f(x + h)) - float(f(x - h))) / (2 * h)
     return torch.full_like(x, slope)""",
