@@ -129,8 +129,10 @@ MISTAKES = {
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-7, 1 - 1e-7)
     return -(pos_weight * y * torch.log(p) + (1 - y) * torch.log(1 - p)).sum()""",
-        # train_logistic's steps grow with the number of points: it fails both training tests
-        "fails": {"test_bce_values", "test_bce_extreme", "test_train_rare", "test_train_balanced"},
+        # train_logistic's steps grow with the number of points: the rare sets fail (0.54-0.57), the
+        # balanced ones land near the Brier bar (0.173-0.232 on 5 secrets)
+        "fails": {"test_bce_values", "test_bce_extreme", "test_train_rare"},
+        "may_fail": {"test_train_balanced"},
     },
     "sign error: log-likelihood instead of its negative": {
         "cell": "binary_cross_entropy",
