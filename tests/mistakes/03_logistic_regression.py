@@ -54,21 +54,21 @@ def _changed(template, old, new):
 MISTAKES = {
     "naive log-sigmoid log(1/(1+exp(-z))): -inf at z = -1000": {
         "cell": "log_sigmoid",
-        "hint": "What is the log of a sigmoid that has rounded to zero? Rewrite the formula so that no intermediate can overflow or vanish.",
+        "hint": "For a very negative z, e to the minus z overflows and σ(z) rounds to zero, whose log is -inf. Rewrite log σ(z) so that only e to a power that is not positive appears, and never take the log of σ itself.",
         "code": """def log_sigmoid(z):
     return torch.log(1 / (1 + torch.exp(-z)))""",
         "fails": {"test_log_sigmoid_extreme"},
     },
     "-log(1 + exp(-z)) in one branch: overflows at z = -1000": {
         "cell": "log_sigmoid",
-        "hint": "For a very negative z, e to the minus z overflows. Which form of the formula exponentiates only numbers that are not positive?",
+        "hint": "For a very negative z, e to the minus z overflows and σ(z) rounds to zero, whose log is -inf. Rewrite log σ(z) so that only e to a power that is not positive appears, and never take the log of σ itself.",
         "code": """def log_sigmoid(z):
     return -torch.log1p(torch.exp(-z))""",
         "fails": {"test_log_sigmoid_extreme"},
     },
     "log of lesson 3's stable sigmoid: -inf once σ(z) rounds to 0": {
         "cell": "log_sigmoid",
-        "hint": "A stable sigmoid still rounds to zero for very negative z, and its log is then -inf: work in the log domain from the start.",
+        "hint": "For a very negative z, e to the minus z overflows and σ(z) rounds to zero, whose log is -inf. Rewrite log σ(z) so that only e to a power that is not positive appears, and never take the log of σ itself.",
         "code": """def log_sigmoid(z):
     e = torch.exp(-torch.where(z >= 0, z, -z))
     return torch.log(torch.where(z >= 0, 1 / (1 + e), e / (1 + e)))""",
@@ -107,7 +107,7 @@ MISTAKES = {
     },
     "log(0) not clipped": {
         "cell": "binary_cross_entropy",
-        "hint": "A prediction of exactly 0 or 1 makes a log of zero. What does the exercise ask you to do to p before the log?",
+        "hint": "A prediction of exactly 0 or 1 makes a log of zero: clip p before the log, with an ε that float32 does not lose to rounding (is 1 - ε still below 1?).",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     return -(pos_weight * y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()""",
@@ -115,7 +115,7 @@ MISTAKES = {
     },
     "clipped with an eps lost in float32 (1 - 1e-12 == 1)": {
         "cell": "binary_cross_entropy",
-        "hint": "Check that 1 - ε is still below 1 in float32: an ε too small is lost to rounding.",
+        "hint": "A prediction of exactly 0 or 1 makes a log of zero: clip p before the log, with an ε that float32 does not lose to rounding (is 1 - ε still below 1?).",
         "code": """def binary_cross_entropy(p, y, pos_weight=1.0):
     y = y.reshape(p.shape).to(p.dtype)
     p = p.clamp(1e-12, 1 - 1e-12)
@@ -274,8 +274,7 @@ MISTAKES = {
     },
     "train_logistic: torch.optim.SGD does the update": {
         "cell": "train_logistic",
-        "hint": "This exercise asks for the update written by hand under torch.no_grad(); the optimisers of "
-                "torch.optim are exercise 5's.",
+        "hint": "This exercise is from scratch: train with this notebook's sigmoid and binary_cross_entropy, and write the update yourself under torch.no_grad(); the library's optimisers, losses and sigmoid are not allowed here.",
         "code": _changed(_changed(_TRAIN, "    for epoch in range(num_epochs):",
                                   "    optimizer = torch.optim.SGD([w, b], lr=lr)\n    for epoch in range(num_epochs):"),
                          """        loss.backward()
@@ -289,8 +288,7 @@ MISTAKES = {
     },
     "train_logistic with the library's sigmoid and loss": {
         "cell": "train_logistic",
-        "hint": "Train with the sigmoid and the binary_cross_entropy of this notebook; the library's versions are "
-                "not allowed in this exercise.",
+        "hint": "This exercise is from scratch: train with this notebook's sigmoid and binary_cross_entropy, and write the update yourself under torch.no_grad(); the library's optimisers, losses and sigmoid are not allowed here.",
         "code": _changed(_TRAIN, "binary_cross_entropy(sigmoid(X @ w + b), y, pos_weight=pos_weight)",
                          "nn.functional.binary_cross_entropy_with_logits((X @ w + b).reshape(-1), y, "
                          "pos_weight=torch.tensor(pos_weight))"),
