@@ -11,9 +11,8 @@ import pytest
 from conftest import ASSIGNMENTS, REPO, read, source_notebooks
 from grading import cells, clusters, observed
 
-# Every entry of these assignments' mistakes files has a hint. (03 is being rewritten: add it here
-# once its entries carry hints; test_all_or_none holds it to all or none meanwhile.)
-WITH_HINTS = ("01_tensor_basics", "02_linear_regression", "04_softmax_regression", "05_spiral_mlp",
+# Every entry of these assignments' mistakes files has a hint.
+WITH_HINTS = ("01_tensor_basics", "02_linear_regression", "03_logistic_regression", "04_softmax_regression", "05_spiral_mlp",
               "06_gpu_vs_cpu", "07_training_loop", "08_model_selection", "09_making_training_work")
 
 # Entries of one assignment that share one hint on purpose: mistakes of one kind, or mistakes the
@@ -40,6 +39,12 @@ SHARED = {
          "training: the schedule's total forgets the epochs (the rate turns negative after one)"},
     ],
     "05_spiral_mlp": [{"optimizer.step() before loss.backward()", "forgot optimizer.step()"}],
+    "03_logistic_regression": [
+        {"naive log-sigmoid log(1/(1+exp(-z))): -inf at z = -1000", "-log(1 + exp(-z)) in one branch: overflows at z = -1000",
+         "log of lesson 3's stable sigmoid: -inf once σ(z) rounds to 0"},
+        {"log(0) not clipped", "clipped with an eps lost in float32 (1 - 1e-12 == 1)"},
+        {"train_logistic: torch.optim.SGD does the update", "train_logistic with the library's sigmoid and loss"},
+    ],
     "09_making_training_work": [
         {"momentum: the velocity is an average, (1 - momentum) · g (dampening)",
          "momentum: no velocity kept between steps (plain SGD)"},
@@ -168,8 +173,8 @@ def _signatures(name):
     return found
 
 
-# The assignments whose hints each reach their student (03 once its entries carry hints).
-DELIVERED = ("01_tensor_basics", "02_linear_regression", "04_softmax_regression", "05_spiral_mlp",
+# The assignments whose hints each reach their student.
+DELIVERED = ("01_tensor_basics", "02_linear_regression", "03_logistic_regression", "04_softmax_regression", "05_spiral_mlp",
              "06_gpu_vs_cpu", "07_training_loop", "08_model_selection", "09_making_training_work")
 
 
