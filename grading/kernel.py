@@ -31,7 +31,7 @@ from . import proc
 from .bwrap import kernel_env
 from .cells import error_output, is_test
 from .verdict import OBSERVATION_MIME
-from .zygote import INLINE_BACKEND
+from .zygote import INLINE_BACKEND, send
 
 class Zygote:
     """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
@@ -71,9 +71,11 @@ class Zygote:
     def alive(self):
         return self.process.poll() is None
 
-    def fork(self, **request):
-        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid."""
-        self.channel.sendall((json.dumps(request) + "\n").encode())
+    def fork(self, pipes=(), **request):
+        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid.
+        With `pipes` (the kernel's ends of its output and cell pipes) it runs grading/cellrunner.py
+        on them, else ipykernel on the request's connection file."""
+        send(self.channel, request, pipes)
         answer = self._answer()
         if "pid" not in answer:
             raise RuntimeError(f"the kernel template could not fork a kernel: {answer.get('error')}")
