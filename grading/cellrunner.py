@@ -249,6 +249,12 @@ def prepare():
     return _shell
 
 
+def forget():
+    """Drop the prepared shell (a kernel that runs ipykernel instead makes its own)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    InteractiveShell.clear_instance()
+
+
 def serve(out_fd, in_fd):
     """In a forked kernel, set up (its uid, limits and descriptors as grading/zygote.py left
     them): run each cell read from `in_fd`, write its outputs and then `done` to `out_fd`; exit

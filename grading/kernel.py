@@ -184,7 +184,7 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.fork_request is not None:
             target = _placeholder_pid(self.provisioner.process)
             steps["bwrap"] = time.perf_counter() - started
-            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
+            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, **{**self.fork_request, "connection_file": self.connection_file})
             steps["fork"] = time.perf_counter() - started - steps["bwrap"]
         else:
             steps["bwrap"] = time.perf_counter() - started

@@ -126,6 +126,7 @@ def _become_kernel(request, ns_fds, ready, pipes=()):
         sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
         if pipes:
             cellrunner.serve(PIPE_OUT, PIPE_IN)
+        cellrunner.forget()   # ipykernel makes its own shell
         from ipykernel.kernelapp import IPKernelApp
         IPKernelApp.launch_instance(argv=sys.argv[1:])
         code = 0
