@@ -2,10 +2,12 @@
 their fixed waits and with caps on what a kernel's output may cost.
 
 * `SandboxKernelManager` launches the bubblewrap command (grading/bwrap.py); with a fork request
-  the sandbox holds a placeholder and the kernel is forked into it by this worker's zygote;
+  the sandbox holds a placeholder and an ipykernel is forked into it by this worker's zygote (the
+  default forked kernel is piped instead: grading/pipe_exec.py);
 * `Zygote` is the worker's side of the template process (grading/zygote.py is the other side);
 * `QuickClient` connects to a forked kernel without jupyter_client's 100-200 ms waits;
-* `CappedClient` keeps what the worker holds of a notebook's output bounded, whatever it prints.
+* `CappedClient` keeps what the worker holds of a notebook's output bounded, whatever it prints
+  (a piped kernel's outputs go through it too).
 """
 import atexit
 import contextlib

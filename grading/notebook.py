@@ -1,9 +1,11 @@
 """Execute one prepared notebook with its kernel locked in a bubblewrap sandbox: `run_notebook`.
 
-The executor (this module, run in a trusted worker process: grading/work.py) drives the kernel over
-IPC sockets in a scratch folder; the kernel runs in the sandbox that grading/bwrap.py describes,
-started (or forked from the worker's zygote) by grading/kernel.py, and is shut down as soon as its
-notebook is done. The kernel publishes its test cells' observations (COURSE_OBSERVE=1,
+The executor (this module, run in a trusted worker process: grading/work.py) drives the kernel; the
+kernel runs in the sandbox that grading/bwrap.py describes and is shut down as soon as its notebook
+is done. A kernel forked from the worker's zygote runs its cells in an IPython shell and writes
+their outputs to a pipe (grading/cellrunner.py, grading/pipe_exec.py: no ipykernel, no ZeroMQ);
+a kernel started from scratch (PREIMPORT=0, or `piped=False`) is ipykernel, driven over IPC sockets
+in a scratch folder by nbclient (grading/kernel.py). One loop drives both. The kernel publishes its test cells' observations (COURSE_OBSERVE=1,
 helpers/checks.py); the verdicts are decided afterwards, outside it (grading/verdict.py). Here,
 outside the kernel too:
 
@@ -44,9 +46,10 @@ XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as
 
 # The steps of executing a notebook whose seconds `run_notebook` adds to its `timings`: the sandbox
 # set up (scratch folders, cgroup, command), bubblewrap started up to its placeholder, the kernel
-# forked from the zygote (or, unforked, started), the client connected to it (kernel_info answered,
-# channels up), the cells (each executed, output handled), and the shutdown (sandbox killed and
-# waited for, cgroup removed, processes reaped).
+# forked from the zygote (or, unforked, started), the client connected to it (an ipykernel's
+# kernel_info answered, channels up; nothing for a piped kernel, which reads its first cell at
+# once), the cells (each executed, output handled; for a piped kernel, its set-up in the sandbox
+# too), and the shutdown (sandbox killed and waited for, cgroup removed, processes reaped).
 STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
 
 

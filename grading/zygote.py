@@ -8,23 +8,28 @@ never runs a submission's code and no kernel can reach it.
 
 For each notebook the worker first starts the sandbox exactly as before (bubblewrap with its mounts,
 namespaces and working folder: grading/bwrap.py), but with a placeholder (`sleep`) where the
-kernel would be. It then asks the zygote for a kernel in that sandbox; the zygote forks a child
-(root, outside the sandbox) which joins the sandbox's PID namespace and forks the kernel. The
-kernel joins the sandbox's mount, network, IPC and UTS namespaces, starts a session of its own,
-takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
-privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor, and runs
-ipykernel on the connection file. The kernel joins the sandbox's cgroup first, so it and all it
-starts share the sandbox's memory and process caps (grading/cgroup.py).
+kernel would be. It then asks the zygote for a kernel in that sandbox, sending with the request
+the kernel's ends of two pipes (SCM_RIGHTS): the zygote sets its next child's PID namespace to
+the sandbox's and forks the kernel (one fork: the zygote is its parent, outside the sandbox). The
+kernel joins the sandbox's cgroup (so it and all it starts share the sandbox's memory and process
+caps: grading/cgroup.py) and its mount, network, IPC and UTS namespaces, starts a session of its
+own, takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
+privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor but its two
+pipes, and runs its cells in the IPython shell the zygote built before any fork
+(grading/cellrunner.py), writing their outputs to the pipe for the worker (grading/pipe_exec.py).
+Without pipes (`run_notebook(piped=False)`) it runs ipykernel on a connection file instead.
 
 What keeps students apart:
 * every kernel is a fresh fork of a process no submission ever ran in: what a submission changes
   (modules, globals, files it writes in its tmpfs) exists only in its own copy and its own sandbox;
 * the kernel sees only its sandbox: it cannot see, signal or trace the zygote or its parent (another
   PID namespace, another uid) and holds no descriptor to them;
-* when the kernel exits, its parent writes the exit status to the worker's scratch folder (outside
-  every sandbox, so a kernel cannot forge it) and ends the placeholder, so the sandbox and anything
-  left in it go; when the sandbox is killed instead (timeout, watchdog, shutdown), the kernel dies
-  with its PID namespace.
+* when the kernel exits, the zygote (its parent, which waits on a pidfd per kernel) writes the exit
+  status to the worker's scratch folder (outside every sandbox, so a kernel cannot forge it) and
+  ends the placeholder, so the sandbox and anything left in it go; when the sandbox is killed
+  instead (timeout, watchdog, shutdown), the kernel dies with its PID namespace;
+* the template's objects are frozen out of the garbage collector (`gc.freeze`) before the first
+  fork, so a kernel's collections never copy the template's pages: kernels share them.
 """
 import ctypes
 import fcntl
