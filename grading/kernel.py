@@ -106,7 +106,7 @@ def zygote(parent=None):
     return _zygote
 
 
-def _placeholder_pid(process, timeout=30):
+def placeholder_pid(process, timeout=30):
     """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
     bwrap_pid = process.pid
     deadline = time.monotonic() + timeout
@@ -184,7 +184,7 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         steps = {}
         if self.fork_request is not None:
-            target = _placeholder_pid(self.provisioner.process)
+            target = placeholder_pid(self.provisioner.process)
             steps["bwrap"] = time.perf_counter() - started
             zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, **{**self.fork_request, "connection_file": self.connection_file})
             steps["fork"] = time.perf_counter() - started - steps["bwrap"]

@@ -25,7 +25,7 @@ import time
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from .cells import error_output
-from .kernel import _placeholder_pid, zygote
+from .kernel import placeholder_pid, zygote
 
 # The largest message read (a test's observations are capped at 2 MB, a cell's output at 200 kB;
 # a stream message is at most 64 k characters): one larger is skipped unread and its cell capped.
@@ -148,7 +148,7 @@ class PipedKernel:
         started = time.perf_counter()
         self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
-        target = _placeholder_pid(self.process)
+        target = placeholder_pid(self.process)
         forked = time.perf_counter()
         self._add("bwrap", forked - started)
         out_r, out_w = os.pipe()
