@@ -3,7 +3,9 @@
 An assignment with outcome tests has a generator, source/<assignment>/heldout.py, that only the
 grading process runs (it is never copied into a kernel's folder nor released): for each name a
 test cell passes to `outcome(name, ...)` (helpers/checks.py), a function `name(seed, k)` returning
-hidden set k's (inputs {key: tensor}, targets tensor), and `SETS`, how many sets each name has. Set k of
+hidden set k's (inputs {key: tensor}, targets tensor), and `SETS`, how many sets each name has.
+The functions are those the file defines, or takes from another assignment's generator with
+`borrow` (below): what it imports from elsewhere (helpers.make_spiral) is not a set. Set k of
 `name` is made from the seed HMAC(secret, "<assignment>/<name>/<k>"), where the secret is the
 course's own (COURSE_HELDOUT_SECRET, else the git-ignored file .heldout-secret in the course
 folder, created on first use): the public student copy cannot reproduce the sets.
@@ -133,7 +135,7 @@ class HeldOut:
     """The hidden sets of one assignment: inputs (what kernels get) and targets (what they never get)."""
     inputs: dict = field(default_factory=dict)    # {name: [{key: tensor}, ...]}
     targets: dict = field(default_factory=dict)   # {name: [[number, ...], ...]}
-    fingerprint: str = ""                         # changes with the secret and the generator
+    fingerprint: str = ""                         # changes with the secret and with the sets made
 
     def files(self):
         """{relative path: bytes} to put into a kernel's working folder: the inputs alone."""
@@ -165,7 +167,7 @@ def generate(source, assignment, secret):
         raise ValueError(f"{path}: SETS, the number of hidden sets, should be a positive int")
     names = [n for n, f in code.items() if callable(f) and not n.startswith("_")
              and getattr(f, "__module__", None) == "<run_path>"]
-    held = HeldOut(fingerprint=hmac.new(secret.encode(), path.read_bytes(), hashlib.sha256).hexdigest())
+    held = HeldOut()
     for name in names:
         held.inputs[name], held.targets[name] = [], []
         for k in range(sets):
@@ -174,7 +176,36 @@ def generate(source, assignment, secret):
                 raise ValueError(f"{path}: {name}(seed, k) should return ({{key: tensor}}, targets)")
             held.inputs[name].append(inputs)
             held.targets[name].append([float(v) for v in torch.as_tensor(targets).flatten().tolist()])
+    held.fingerprint = _fingerprint(secret, held)
     return held
+
+
+def _fingerprint(secret, held):
+    """A keyed digest of the sets themselves (every input tensor's dtype, shape and bytes, every
+    target): it changes with whatever made them, the generator, a module or another assignment's
+    generator it borrows (helpers.make_spiral, source/05_spiral_mlp/heldout.py), not only with this
+    file's text; keyed by the secret, so it tells nothing about the sets."""
+    digest = hmac.new(secret.encode(), b"heldout", hashlib.sha256)
+    for name in sorted(held.inputs):
+        digest.update(f"\0{name}".encode())
+        for inputs, targets in zip(held.inputs[name], held.targets[name]):
+            for key in sorted(inputs):
+                t = inputs[key].detach().contiguous()
+                digest.update(f"\0{key}{t.dtype}{tuple(t.shape)}".encode())
+                digest.update(t.cpu().numpy().tobytes())
+            digest.update(repr(targets).encode())
+    return digest.hexdigest()
+
+
+def borrow(generator_file, assignment):
+    """The namespace of another assignment's generator, source/<assignment>/heldout.py, for a
+    generator that makes the same kind of sets (`generator_file`: the borrowing file's __file__):
+
+        globals().update(outcome.borrow(__file__, "05_spiral_mlp"))
+
+    Its functions count as this file's; the sets still follow this assignment's own seeds."""
+    code = runpy.run_path(str(Path(generator_file).resolve().parent.parent / assignment / GENERATOR))
+    return {name: value for name, value in code.items() if not name.startswith("__")}
 
 
 def load(root, assignment):

@@ -2,6 +2,7 @@
 targets that no kernel, file or seed the sandbox reaches holds; and no observation is dropped in
 silence (an observation cut by the output cap fails the test, or stops the reference run)."""
 import os
+import runpy
 
 import nbformat
 import pytest
@@ -268,3 +269,34 @@ def test_make_grade_writes_a_share_of_the_points_into_the_gradebook(tmp_path, gr
     assert scores["full"][0] == full
     assert full - 2 < scores["partial"][0] < full
     assert (root / outcome.SECRET_FILE).exists()
+
+
+def test_a_borrowed_generator_makes_the_same_kind_of_sets_from_its_own_seeds():
+    """Assignment 9 borrows assignment 5's spirals (outcome.borrow): the same generator, set for set,
+    drawn from assignment 9's own seeds."""
+    a9 = REPO / "source" / "09_making_training_work"
+    borrowed, own = outcome.generate(a9, a9.name, "a secret"), outcome.generate(A5, A5.name, "a secret")
+    assert set(borrowed.inputs) == set(own.inputs) == {"spiral"}
+    code = runpy.run_path(str(A5 / outcome.GENERATOR))
+    for k in range(code["SETS"]):
+        inputs, targets = code["spiral"](outcome.seed("a secret", a9.name, "spiral", k), k)
+        assert torch.equal(borrowed.inputs["spiral"][k]["X_test"], inputs["X_test"])
+        assert borrowed.targets["spiral"][k] == [float(v) for v in targets.tolist()]
+    assert not torch.equal(borrowed.inputs["spiral"][0]["X_test"], own.inputs["spiral"][0]["X_test"])
+
+
+def test_the_fingerprint_follows_the_sets_not_the_file_text(tmp_path):
+    """A change in what a generator borrows (another file, a helper) changes the sets' fingerprint,
+    and so the reference's cache key, though the borrowing file's text stayed the same."""
+    for name, body in (("05_spiral_mlp", (A5 / outcome.GENERATOR).read_text()),
+                       ("09_copy", 'from grading import outcome\n'
+                                   'globals().update(outcome.borrow(__file__, "05_spiral_mlp"))\n')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / outcome.GENERATOR).write_text(body)
+    before = outcome.generate(tmp_path / "09_copy", "09_copy", "a secret")
+    assert before.fingerprint == outcome.generate(tmp_path / "09_copy", "09_copy", "a secret").fingerprint
+    lender = tmp_path / "05_spiral_mlp" / outcome.GENERATOR
+    lender.write_text(lender.read_text().replace("make_spiral(500,", "make_spiral(400,"))
+    after = outcome.generate(tmp_path / "09_copy", "09_copy", "a secret")
+    assert len(after.targets["spiral"][0]) < len(before.targets["spiral"][0])
+    assert after.fingerprint != before.fingerprint

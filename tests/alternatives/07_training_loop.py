@@ -6,137 +6,179 @@ a class made of them with `make grade`'s grader. The twin of tests/mistakes/.
 """
 
 ALTERNATIVES = {
-    "splits: topk and a mask; torch.split of the permutation": {
+    "splits: descending argsort; labels numbered with return_inverse, a boolean table of groups": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    test_idx = torch.topk(x, n_test).indices
-    keep = torch.ones(len(x), dtype=torch.bool)
-    keep[test_idx] = False
-    return torch.arange(len(x))[keep], test_idx
+        "code": """def forecast_split(t, n_test, gap=0):
+    newest_first = t.argsort(descending=True)
+    return newest_first[n_test + gap:], newest_first[:n_test]
 
 
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    train_idx, test_idx = torch.split(perm, [n - n_test, n_test])
-    return train_idx, test_idx""",
+def group_split(groups, n_test_groups, generator=None):
+    labels, which = torch.unique(groups, return_inverse=True)   # which[i]: the number of row i's group
+    chosen = torch.zeros(len(labels), dtype=torch.bool)
+    chosen[torch.randperm(len(labels), generator=generator)[:n_test_groups]] = True
+    is_test = chosen[which]
+    return torch.arange(len(groups))[~is_test], torch.arange(len(groups))[is_test]""",
     },
-    "splits: descending argsort; copies made with torch.tensor (it warns)": {
+    "splits: Python's sorted over positions; a set of labels drawn with torch.multinomial": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    order = x.argsort(descending=True)
-    return order[n_test:], order[:n_test]
+        "code": """def forecast_split(t, n_test, gap=0):
+    times = t.tolist()
+    order = sorted(range(len(times)), key=lambda i: times[i])
+    n_train = len(times) - n_test - gap
+    return torch.tensor(order[:n_train], dtype=torch.long), torch.tensor(order[len(times) - n_test:], dtype=torch.long)
 
 
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    cut = n - n_test
-    return torch.tensor(perm[:cut]), torch.tensor(perm[cut:])""",
+def group_split(groups, n_test_groups, generator=None):
+    labels = sorted(set(groups.tolist()))
+    picked = torch.multinomial(torch.ones(len(labels)), n_test_groups, replacement=False, generator=generator)
+    held_out = {labels[i] for i in picked.tolist()}
+    rows = groups.tolist()
+    train = [i for i, g in enumerate(rows) if g not in held_out]
+    test = [i for i, g in enumerate(rows) if g in held_out]
+    return torch.tensor(train, dtype=torch.int64), torch.tensor(test, dtype=torch.int64)""",
     },
-    "splits: Python sorted over positions; boolean mask and nonzero": {
+    "splits: topk of -t and a mask; the last groups of a permutation, rows in a shuffled order": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    values = x.tolist()
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    cut = len(values) - n_test
-    return torch.tensor(order[:cut], dtype=torch.long), torch.tensor(order[cut:], dtype=torch.long)
+        "code": """def forecast_split(t, n_test, gap=0):
+    n = len(t)
+    order = torch.topk(-t.double(), n).indices   # earliest first
+    train_idx, _, test_idx = torch.split(order, [n - n_test - gap, gap, n_test])
+    return train_idx.clone(), test_idx.clone()
 
 
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    is_test = torch.zeros(n, dtype=torch.bool)
-    is_test[perm[n - n_test:]] = True
-    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()""",
+def group_split(groups, n_test_groups, generator=None):
+    labels = torch.unique(groups, sorted=True)
+    held_out = labels[torch.randperm(len(labels), generator=generator)[len(labels) - n_test_groups:]]
+    is_test = (groups.unsqueeze(1) == held_out.unsqueeze(0)).any(dim=1)
+    rows = torch.randperm(len(groups), generator=generator)   # any order will do
+    return rows[~is_test[rows]], rows[is_test[rows]]""",
     },
-    "splits: stable sort, list of the permutation": {
+    "splits: numpy (argsort, np.isin), int64 tensors made from arrays": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    _, order = torch.sort(x, stable=True)
-    n_train = x.numel() - n_test
-    return order[:n_train].clone(), order[n_train:].clone()
+        "code": """import numpy as np
 
 
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator).tolist()
-    return torch.tensor(perm[: n - n_test]), torch.tensor(perm[n - n_test:])""",
+def forecast_split(t, n_test, gap=0):
+    order = np.argsort(t.numpy(), kind="stable")
+    cut = len(order) - n_test
+    return torch.from_numpy(order[: cut - gap]).long(), torch.from_numpy(order[cut:]).long()
+
+
+def group_split(groups, n_test_groups, generator=None):
+    labels = np.unique(groups.numpy())
+    perm = torch.randperm(len(labels), generator=generator).numpy()
+    is_test = np.isin(groups.numpy(), labels[perm[:n_test_groups]])
+    return torch.from_numpy(np.flatnonzero(~is_test)).long(), torch.from_numpy(np.flatnonzero(is_test)).long()""",
     },
-    "loop: zero_grad first, model.forward, float(loss), shape[0]": {
+    "loop: each group's batches kept, then weighted by their share of its samples": {
         "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
+    model.train()
+    history = []
+
+    def step_on(group):
+        n = sum(len(xb) for xb, _ in group)
+        optimizer.zero_grad()
+        losses = []
+        for xb, yb in group:
+            loss = loss_fn(model(xb), yb)
+            (loss * (len(xb) / n)).backward()
+            losses.append(loss.item() * len(xb))
+        optimizer.step()
+        return losses
+
+    for _ in range(epochs):
+        parts, seen, group = [], 0, []
+        for xb, yb in loader:
+            group.append((xb, yb))
+            seen += len(xb)
+            if len(group) == accumulate:
+                parts += step_on(group)
+                group = []
+        if group:
+            parts += step_on(group)
+        history.append(sum(parts) / seen)
+    return history""",
+    },
+    "loop: one backward per group, of the group's summed loss over its samples": {
+        "cell": "train_loop",
+        "code": """import itertools
+
+
+def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train(True)
     losses = []
     for epoch in range(epochs):
+        batches = iter(loader)
         weighted, seen = 0.0, 0
-        for batch in loader:
-            xb, yb = batch
-            optimizer.zero_grad()
-            out = model.forward(xb)
-            loss = loss_fn(out, yb)
-            loss.backward()
+        while True:
+            group = list(itertools.islice(batches, accumulate))
+            if not group:
+                break
+            optimizer.zero_grad(set_to_none=True)
+            summed = sum(loss_fn(model.forward(xb), yb) * xb.shape[0] for xb, yb in group)
+            size = sum(xb.shape[0] for xb, _ in group)
+            (summed / size).backward()
             optimizer.step()
-            weighted += float(loss) * xb.shape[0]
-            seen += xb.shape[0]
+            weighted += float(summed)
+            seen += size
         losses.append(weighted / seen)
     return losses""",
     },
-    "loop: model.zero_grad(set_to_none=True), losses summed as tensors": {
+    "loop: enumerate and a modulo, loss divided by accumulate, gradients rescaled for a short group": {
         "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train()
     history = []
     for _ in range(epochs):
-        sums, sizes = [], []
-        for xb, yb in loader:
-            model.zero_grad(set_to_none=True)
+        model.zero_grad()
+        total, count, sizes = 0.0, 0, []
+        for i, (xb, yb) in enumerate(loader):
             loss = loss_fn(model(xb), yb)
-            loss.backward()
+            (loss * len(xb) / accumulate).backward()
+            sizes.append(len(xb))
+            total += loss.item() * len(xb)
+            count += len(xb)
+            if (i + 1) % accumulate == 0:
+                for p in model.parameters():
+                    p.grad.mul_(1 / sum(sizes) * accumulate)
+                optimizer.step()
+                model.zero_grad()
+                sizes = []
+        if sizes:
+            for p in model.parameters():
+                p.grad.mul_(accumulate / sum(sizes))
             optimizer.step()
-            sums.append(loss.detach() * len(yb))
-            sizes.append(len(yb))
-        history.append((torch.stack(sums).sum() / sum(sizes)).item())
+            model.zero_grad()
+        history.append(total / count)
     return history""",
     },
-    "loop: while loops over iter(loader), math.fsum": {
+    "loop: a running mean of the epoch's loss, torch._foreach_div_ on the optimiser's parameters": {
         "cell": "train_loop",
-        "code": """import math
-
-
-def train_loop(model, loss_fn, optimizer, loader, epochs):
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train()
-    history = []
-    epoch = 0
-    while epoch < epochs:
-        parts, n = [], 0
-        batches = iter(loader)
-        while True:
-            try:
-                xb, yb = next(batches)
-            except StopIteration:
-                break
-            prediction = model(xb)
-            loss = loss_fn(prediction, yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            parts.append(loss.item() * len(xb))
-            n += len(xb)
-        history.append(math.fsum(parts) / n)
-        epoch += 1
-    return history""",
-    },
-    "loop: running mean updated per batch": {
-        "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
-    model.train()
+    params = [p for group in optimizer.param_groups for p in group["params"]]
     history = []
     for _ in range(epochs):
-        mean, seen = 0.0, 0
+        optimizer.zero_grad()
+        mean, seen, pending, in_group = 0.0, 0, 0, 0
         for xb, yb in loader:
             loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            loss.mul(len(xb)).backward()
+            pending += len(xb)
+            in_group += 1
             seen += len(xb)
             mean += (loss.item() - mean) * len(xb) / seen
+            if in_group == accumulate:
+                torch._foreach_div_([p.grad for p in params if p.grad is not None], float(pending))
+                optimizer.step()
+                optimizer.zero_grad()
+                pending, in_group = 0, 0
+        if in_group:
+            torch._foreach_div_([p.grad for p in params if p.grad is not None], float(pending))
+            optimizer.step()
+            optimizer.zero_grad()
         history.append(mean)
     return history""",
     },

@@ -8,6 +8,7 @@ class's student carol, and the exact autograded scores the demo class must get.
 MISTAKES = {
     "linreg_grads: the mean gradient (divided by n), not the summed loss's": {
         "cell": "linreg_grads",
+        "hint": "L is the sum of the examples' losses, not their mean: does your gradient divide by something the sum does not?",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = X @ w + b - y.reshape(-1, 1)
@@ -16,6 +17,7 @@ MISTAKES = {
     },
     "linreg_grads: (n, 1) - (n,) broadcasts to (n, n)": {
         "cell": "linreg_grads",
+        "hint": "Print the shape of your residual ŷ − y when y has shape (n,): ŷ is (n, 1), so what does the subtraction broadcast to?",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = X @ w + b - y
@@ -24,6 +26,7 @@ MISTAKES = {
     },
     "linreg_grads: the sign flipped (y - ŷ)": {
         "cell": "linreg_grads",
+        "hint": "Differentiate ½ (ŷ − y)² with respect to ŷ: which way round is the residual, and does your sign agree with autograd's?",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = y.reshape(-1, 1) - (X @ w + b)
@@ -32,6 +35,7 @@ MISTAKES = {
     },
     "linreg_grads: the bias left out of the residual": {
         "cell": "linreg_grads",
+        "hint": "The prediction is ŷ = X w + b: does the residual you build from it include b?",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = X @ w - y.reshape(-1, 1)
@@ -40,6 +44,7 @@ MISTAKES = {
     },
     "linreg_grads: grad_b a 0-d scalar": {
         "cell": "linreg_grads",
+        "hint": "Compare the shape of your grad_b with b's: the exercise asks for shape (1,), not a 0-d scalar.",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = X @ w + b - y.reshape(-1, 1)
@@ -48,6 +53,7 @@ MISTAKES = {
     },
     "linreg_grads: the 1/2 differentiated wrongly (twice the gradient)": {
         "cell": "linreg_grads",
+        "hint": "The ½ in the loss cancels the factor that differentiating the square brings down: compare your gradient with autograd's in the visible test.",
         "code": """def linreg_grads(X, y, w, b):
     with torch.no_grad():
         r = X @ w + b - y.reshape(-1, 1)
@@ -56,6 +62,7 @@ MISTAKES = {
     },
     "linreg_grads asks autograd": {
         "cell": "linreg_grads",
+        "hint": "The exercise asks for the gradient worked out by hand, with matrix operations: backward() and torch.autograd.grad are not allowed here.",
         "code": """def linreg_grads(X, y, w, b):
     w, b = w.detach().requires_grad_(), b.detach().requires_grad_()
     (((X @ w + b).reshape(-1) - y.reshape(-1)) ** 2 / 2).sum().backward()
@@ -64,6 +71,7 @@ MISTAKES = {
     },
     "huber_loss without reshaping: (n, 1) - (n,) broadcasts to (n, n)": {
         "cell": "huber_loss",
+        "hint": "Print the shape of y_hat − y for y_hat of shape (n, 1) and y of shape (n,): reshaping the result afterwards does not undo that broadcast.",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = (y_hat - y).abs()
     return torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2)).reshape(-1)""",
@@ -71,6 +79,7 @@ MISTAKES = {
     },
     "huber_loss: the linear piece without its -½ δ (a jump at δ)": {
         "cell": "huber_loss",
+        "hint": "Check that your two pieces meet at r = δ with the same value: what does your linear piece give there?",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = (y_hat.reshape(-1) - y.reshape(-1)).abs()
     return torch.where(r <= delta, r ** 2 / 2, delta * r)""",
@@ -78,6 +87,7 @@ MISTAKES = {
     },
     "huber_loss: the signed error compared with δ (no abs)": {
         "cell": "huber_loss",
+        "hint": "The threshold applies to the size of the error: what does your loss give for a prediction far below its label?",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = y_hat.reshape(-1) - y.reshape(-1)
     return torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2))""",
@@ -85,6 +95,7 @@ MISTAKES = {
     },
     "huber_loss: delta ignored (always 1)": {
         "cell": "huber_loss",
+        "hint": "Does your loss change when you pass another delta? Both the threshold and the linear piece depend on δ.",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = (y_hat.reshape(-1) - y.reshape(-1)).abs()
     return torch.where(r <= 1.0, r ** 2 / 2, r - 0.5)""",
@@ -92,6 +103,7 @@ MISTAKES = {
     },
     "huber_loss: the quadratic piece without its ½": {
         "cell": "huber_loss",
+        "hint": "Check the factor of your quadratic piece against the exercise's formula for errors up to δ.",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = (y_hat.reshape(-1) - y.reshape(-1)).abs()
     return torch.where(r <= delta, r ** 2, delta * (r - delta / 2))""",
@@ -99,6 +111,7 @@ MISTAKES = {
     },
     "huber_loss squeezes: shape () for one example": {
         "cell": "huber_loss",
+        "hint": "What does squeeze() do to a batch of one example? The result must keep the shape (n,) even when n is one.",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     r = (y_hat.squeeze() - y.squeeze()).abs()
     return torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2))""",
@@ -106,12 +119,14 @@ MISTAKES = {
     },
     "huber_loss calls nn.functional.huber_loss": {
         "cell": "huber_loss",
+        "hint": "The exercise asks you to write the Huber loss yourself: nn.functional.huber_loss (and smooth_l1_loss) must not be called.",
         "code": """def huber_loss(y_hat, y, delta=1.0):
     return nn.functional.huber_loss(y_hat.reshape(-1), y.reshape(-1), reduction="none", delta=delta)""",
         "fails": {"test_huber_shape", "test_huber_values", "test_train_linreg"},
     },
     "sgd forgets to zero the gradients": {
         "cell": "sgd_momentum",
+        "hint": "backward() adds to .grad: after your step, what is left in each p.grad for the next minibatch's backward to add to?",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -121,6 +136,7 @@ MISTAKES = {
     },
     "sgd_momentum rebinds the velocity instead of updating it (momentum lost)": {
         "cell": "sgd_momentum",
+        "hint": "v = ... inside the loop makes a new tensor and leaves the caller's velocity unchanged: does the next step see the velocity you computed?",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -131,6 +147,7 @@ MISTAKES = {
     },
     "sgd_momentum with dampening: v = μ v + (1 - μ) g (an average, not a sum)": {
         "cell": "sgd_momentum",
+        "hint": "Compare your velocity update with the exercise's rule: is the new gradient added as it is, or scaled first?",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -141,6 +158,7 @@ MISTAKES = {
     },
     "sgd_momentum steps with the old velocity, then updates it": {
         "cell": "sgd_momentum",
+        "hint": "Check the order of the two updates: the parameter should move by the velocity that already includes this step's gradient.",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -151,6 +169,7 @@ MISTAKES = {
     },
     "sgd_momentum without torch.no_grad()": {
         "cell": "sgd_momentum",
+        "hint": "Are your in-place updates recorded by autograd? The parameters must still be leaves that require grad after the step.",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     for p, v in zip(params, velocities):
         v.mul_(momentum).add_(p.grad / batch_size)
@@ -160,6 +179,7 @@ MISTAKES = {
     },
     "sgd_momentum does not divide by the batch size": {
         "cell": "sgd_momentum",
+        "hint": "p.grad holds the gradient of the summed loss: does your step use the mean gradient g that the exercise defines?",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -173,6 +193,7 @@ MISTAKES = {
     },
     "sgd_momentum with the sign flipped (ascent)": {
         "cell": "sgd_momentum",
+        "hint": "Which way should a parameter move along its velocity for the loss to go down?",
         "code": """def sgd_momentum(params, velocities, lr, batch_size, momentum):
     with torch.no_grad():
         for p, v in zip(params, velocities):
@@ -183,6 +204,7 @@ MISTAKES = {
     },
     "train_linreg averages the loss (divides twice with sgd_momentum: undertrained)": {
         "cell": "train_linreg",
+        "hint": "sgd_momentum already divides by the batch size: which reduction of the per-example losses should it receive?",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -196,6 +218,7 @@ MISTAKES = {
     },
     "train_linreg makes new zero velocities for every minibatch (momentum lost: undertrained)": {
         "cell": "train_linreg",
+        "hint": "Where are your velocities created? If they start from zero at every minibatch, momentum has nothing to remember.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -208,6 +231,7 @@ MISTAKES = {
     },
     "train_linreg takes one minibatch per epoch (next(data_iter(...)))": {
         "cell": "train_linreg",
+        "hint": "How many minibatches does each of your epochs go through? An epoch should visit all the data.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -221,6 +245,7 @@ MISTAKES = {
     },
     "train_linreg never updates the bias (sgd_momentum([w], ...))": {
         "cell": "train_linreg",
+        "hint": "Which parameters does your training step update? Print b after training.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -234,6 +259,7 @@ MISTAKES = {
     },
     "train_linreg full batch, told the batch holds 1 row (steps n times too large)": {
         "cell": "train_linreg",
+        "hint": "Which batch size do you pass to sgd_momentum? It should be the number of rows in that minibatch.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=1000, num_epochs=50, momentum=0.9):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -247,6 +273,7 @@ MISTAKES = {
     },
     "train_linreg writes its own update instead of calling sgd_momentum": {
         "cell": "train_linreg",
+        "hint": "The exercise asks train_linreg to take each step with your sgd_momentum: call it rather than writing the update again.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -264,6 +291,7 @@ MISTAKES = {
     },
     "train_linreg uses torch.optim.SGD": {
         "cell": "train_linreg",
+        "hint": "train_linreg must train with your own huber_loss and sgd_momentum: torch.optim.SGD is not allowed in it.",
         "code": """def train_linreg(X, y, lr=0.01, batch_size=10, num_epochs=3, momentum=0.9):
     w = torch.normal(0.0, 0.01, size=(X.shape[1], 1)).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
@@ -278,6 +306,7 @@ MISTAKES = {
     },
     "train_nn does not reshape y: MSELoss broadcasts to (n, n)": {
         "cell": "train_nn",
+        "hint": "Compare the shapes of your labels in each minibatch and of the model's output: does nn.MSELoss warn about broadcasting?",
         "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
@@ -294,6 +323,7 @@ MISTAKES = {
     },
     "train_nn forgets optimizer.zero_grad()": {
         "cell": "train_nn",
+        "hint": "backward() adds to the gradients already there: what clears them before each minibatch?",
         "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
     loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
@@ -309,6 +339,7 @@ MISTAKES = {
     },
     "train_nn steps before backward (optimizer.step() then loss.backward(): never learns)": {
         "cell": "train_nn",
+        "hint": "Check the order of the calls in each minibatch: step() uses the gradients that backward() has already computed.",
         "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
     loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
@@ -324,6 +355,7 @@ MISTAKES = {
     },
     "train_nn without the bias (nn.Linear(d, 1, bias=False))": {
         "cell": "train_nn",
+        "hint": "Does your model have a bias? Without one, the fitted plane must pass through the origin.",
         "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1, bias=False)
     loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
@@ -340,6 +372,7 @@ MISTAKES = {
     },
     "train_nn ignores its lr: a tutorial's lr=1e-3 (undertrained)": {
         "cell": "train_nn",
+        "hint": "Does your optimiser use the lr that train_nn is given?",
         "code": """def train_nn(X, y, lr=0.03, batch_size=10, num_epochs=3):
     net = nn.Linear(X.shape[1], 1)
     loader = DataLoader(TensorDataset(X, y.reshape(-1, 1)), batch_size=batch_size, shuffle=True)
@@ -356,6 +389,7 @@ MISTAKES = {
     },
     'bug hunt: only the shape fixed (gradients still accumulate)': {
         "cell": "fixed_fit",
+        "hint": "Print w.grad in two successive epochs: does it hold this epoch's gradient, or the sum of all the epochs so far?",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -373,6 +407,7 @@ MISTAKES = {
     },
     'bug hunt: only the gradients reset (the loss still broadcasts)': {
         "cell": "fixed_fit",
+        "hint": "Print the shape of y_hat − y when y has shape (n,): is it one error per example?",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -392,6 +427,7 @@ MISTAKES = {
     },
     'bug hunt: losses kept as tensors': {
         "cell": "fixed_fit",
+        "hint": "Look at type(losses[0]): the exercise asks for Python floats.",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -411,6 +447,7 @@ MISTAKES = {
     },
     'bug hunt: predictions flattened, so y of shape (n, 1) broadcasts': {
         "cell": "fixed_fit",
+        "hint": "Your fixed_fit must work for y of shape (n, 1) too: what shape is your error then?",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -430,6 +467,7 @@ MISTAKES = {
     },
     'bug hunt: gradients zeroed between backward and the update': {
         "cell": "fixed_fit",
+        "hint": "Where in the epoch do you zero the gradients? The update needs the gradient that backward() has just computed.",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -451,6 +489,7 @@ MISTAKES = {
     },
     'bug hunt: the loss summed instead of averaged': {
         "cell": "fixed_fit",
+        "hint": "Is your loss the mean of ½ (ŷ − y)² over the examples, as in broken_fit? Nothing but the three bugs should change.",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
@@ -470,6 +509,7 @@ MISTAKES = {
     },
     'bug hunt: the loss recorded after the update': {
         "cell": "fixed_fit",
+        "hint": "Each epoch's loss should be the one computed before its update: which w and b does the loss you record use?",
         "code": """def fixed_fit(X, y, lr=0.1, num_epochs=100):
     w = torch.zeros(X.shape[1], 1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)

@@ -2,29 +2,91 @@
 
 tests/test_mistakes.py runs every entry against the instructor notebook (hidden tests included)
 and requires exactly the listed test cells to fail. DEMO names the wrong answer of the demo
-class's student carol, and the exact autograded scores the demo class must get.
+class's student carol, and the exact autograded scores the demo class must get. A "hint" is what
+`make feedback` tells a student whose failures match the entry (docs/report.md): where to look,
+never the answer.
 """
 
-_INTERPOLATION = """
-
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    return perm[: n - n_test], perm[n - n_test:]"""
-
-_EXTRAPOLATION = """def extrapolation_split(x, n_test=20):
-    order = torch.argsort(x)
-    return order[: len(x) - n_test], order[len(x) - n_test:]
+_FORECAST = """def forecast_split(t, n_test, gap=0):
+    order = torch.argsort(t)
+    return order[: len(t) - n_test - gap], order[len(t) - n_test:]
 """
 
-_LOOP = """def train_loop(model, loss_fn, optimizer, loader, epochs):
+_GROUP = """
+
+def group_split(groups, n_test_groups, generator=None):
+    labels = torch.unique(groups)
+    held_out = labels[torch.randperm(len(labels), generator=generator)[:n_test_groups]]
+    is_test = torch.isin(groups, held_out)
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""
+
+
+def _forecast(body):
+    return "def forecast_split(t, n_test, gap=0):\n" + body + "\n" + _GROUP
+
+
+def _group(body):
+    return _FORECAST + "\n\ndef group_split(groups, n_test_groups, generator=None):\n" + body
+
+
+# A correct train_loop in a student's style (the step a helper; each batch's loss times its size,
+# the group's sum divided by its samples at the step); each mistake below changes one thing in it.
+_LOOP = """def _step(model, optimizer, samples):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.grad /= samples
+    optimizer.step()
+    optimizer.zero_grad()
+
+
+def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train()
     history = []
     for _ in range(epochs):
-        total, count = 0.0, 0
+        optimizer.zero_grad()
+        total, count, batches, samples = 0.0, 0, 0, 0
         for xb, yb in loader:
-{body}
+            loss = loss_fn(model(xb), yb)
+            (loss * len(xb)).backward()
+            batches, samples = batches + 1, samples + len(xb)
             total += loss.item() * len(xb)
             count += len(xb)
+            if batches == accumulate:
+                _step(model, optimizer, samples)
+                batches, samples = 0, 0
+        if batches:
+            _step(model, optimizer, samples)
+        history.append(total / count)
+    return history"""
+
+
+def _loop(*changes):
+    """_LOOP with each (old, new) replaced; each old text must be there."""
+    code = _LOOP
+    for old, new in changes:
+        assert old in code, old
+        code = code.replace(old, new)
+    return code
+
+
+# The tutorial's accumulation: each batch's mean loss divided by accumulate, a step every
+# accumulate batches; {last} is what happens to the epoch's last, shorter group.
+_TUTORIAL = """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
+    model.train()
+    history = []
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        total, count, batches = 0.0, 0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            (loss / accumulate).backward()
+            batches += 1
+            total += loss.item() * len(xb)
+            count += len(xb)
+            if batches % accumulate == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+{last}
         history.append(total / count)
     return history"""
 
@@ -47,133 +109,103 @@ def _iris(model=_MLP, loss="nn.CrossEntropyLoss()", epochs=100):
 # activation, a softmax at the end) loses only test_iris_is_mlp's point. Each iris mistake below
 # reaches a mean of 0.84 or less on every one of 20 secrets measured (benchmarks/outcome_margins.py).
 _IRIS_TESTS = {"test_iris_accuracy"}
+_LOOP_TESTS = {"test_loop_basic", "test_loop_accumulate", "test_loop_group_edges"}
+_GROUP_TESTS = {"test_loop_accumulate", "test_loop_group_edges"}
 
 MISTAKES = {
-    "extrapolation split by position, not by x": {
+    "forecast split by position, not by time": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    n = len(x)
-    return torch.arange(n - n_test), torch.arange(n - n_test, n)
-""" + _INTERPOLATION,
-        "fails": {"test_extrapolation_split"},
+        "hint": "The rows come in any order: which rows are the latest is decided by t, not by where they sit.",
+        "code": _forecast("""    n = len(t)
+    return torch.arange(n - n_test - gap), torch.arange(n - n_test, n)"""),
+        "fails": {"test_forecast_split"},
     },
-    "extrapolation split holds out the smallest x": {
+    "forecast split holds out the earliest rows": {
         "cell": "splits",
-        "code": """def extrapolation_split(x, n_test=20):
-    order = torch.argsort(x)
-    return order[n_test:], order[:n_test]
-""" + _INTERPOLATION,
-        "fails": {"test_extrapolation_split"},
+        "hint": "A forecast is about days after the training data: which end of the time order is the test set?",
+        "code": _forecast("""    order = torch.argsort(t)
+    return order[n_test + gap:], order[:n_test]"""),
+        "fails": {"test_forecast_split"},
     },
-    "off by one: 79 train, 21 test": {
+    "forecast split ignores the gap (the lesson's extrapolation split)": {
         "cell": "splits",
-        "code": _EXTRAPOLATION + """
-
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    return perm[: n - n_test - 1], perm[n - n_test - 1:]""",
-        "fails": {"test_split_sizes", "test_interpolation_split"},
+        "hint": "The rows just before the test rows belong to neither set: count how many training rows you return.",
+        "code": _forecast("""    order = torch.argsort(t)
+    return order[: len(t) - n_test], order[len(t) - n_test:]"""),
+        "fails": {"test_forecast_split"},
     },
-    "overlapping splits: train and test drawn separately": {
+    "forecast split leaves out the earliest rows instead of those before the test rows": {
         "cell": "splits",
-        "code": _EXTRAPOLATION + """
-
-def interpolation_split(n, n_test=20, generator=None):
-    train = torch.randperm(n, generator=generator)[: n - n_test]
-    test = torch.randperm(n, generator=generator)[n - n_test:]
-    return train, test""",
-        "fails": {"test_split_sizes", "test_interpolation_split"},
+        "hint": "Which rows are nearly alike the test rows: the earliest ones, or the ones just before them in time?",
+        "code": _forecast("""    order = torch.argsort(t)
+    return order[gap: len(t) - n_test], order[len(t) - n_test:]"""),
+        "fails": {"test_forecast_split"},
     },
-    "interpolation split ignores the generator": {
+    "group split: a random split of the rows (one patient's photos on both sides)": {
         "cell": "splits",
-        "code": _EXTRAPOLATION + """
-
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n)
-    return perm[: n - n_test], perm[n - n_test:]""",
-        "fails": {"test_interpolation_split"},
+        "hint": "In use the model meets new patients: can a patient of your test set have photos in the training set?",
+        "code": _group("""    n_groups = len(torch.unique(groups))
+    n_test = round(len(groups) * n_test_groups / n_groups)
+    perm = torch.randperm(len(groups), generator=generator)
+    return perm[n_test:], perm[:n_test]"""),
+        "fails": {"test_group_split", "test_group_split_random"},
     },
-    "interpolation split: test positions from the front of the permutation": {
+    "group split: random rows drawn, then their groups held out": {
         "cell": "splits",
-        "code": _EXTRAPOLATION + """
-
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.randperm(n, generator=generator)
-    return perm[n_test:], perm[:n_test]""",
-        "fails": {"test_interpolation_split"},
+        "hint": "Draw among the groups, not among the rows: rows of one group can be drawn twice, and the rows' order then decides.",
+        "code": _group("""    rows = torch.randperm(len(groups), generator=generator)[:n_test_groups]
+    is_test = torch.isin(groups, groups[rows])
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""),
+        "fails": {"test_group_split", "test_group_split_random"},
     },
-    "interpolation split shuffled another way (argsort of torch.rand)": {
+    "group split: the labels taken to be 0 ... G - 1": {
         "cell": "splits",
-        "code": _EXTRAPOLATION + """
-
-def interpolation_split(n, n_test=20, generator=None):
-    perm = torch.argsort(torch.rand(n, generator=generator))
-    return perm[: n - n_test], perm[n - n_test:]""",
-        "fails": {"test_interpolation_split"},
+        "hint": "The labels are any integers, such as record numbers: draw among the labels that are actually there.",
+        "code": _group("""    n_groups = len(torch.unique(groups))
+    held_out = torch.randperm(n_groups, generator=generator)[:n_test_groups]
+    is_test = torch.isin(groups, held_out)
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""),
+        "fails": {"test_group_split", "test_group_split_random"},
     },
-    "forgot optimizer.zero_grad()": {
+    "group split: the groups taken in the order they first appear": {
+        "cell": "splits",
+        "hint": "List the same rows in another order and split again with the same seed: does the same patient stay out?",
+        "code": _group("""    labels = torch.tensor(list(dict.fromkeys(groups.tolist())))
+    held_out = labels[torch.randperm(len(labels), generator=generator)[:n_test_groups]]
+    is_test = torch.isin(groups, held_out)
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""),
+        "fails": {"test_group_split_random"},
+    },
+    "group split: torch's global generator": {
+        "cell": "splits",
+        "hint": "Draw with the generator passed to the function, not with torch's global random state.",
+        "code": _group("""    labels = torch.unique(groups)
+    held_out = labels[torch.randperm(len(labels))[:n_test_groups]]
+    is_test = torch.isin(groups, held_out)
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""),
+        "fails": {"test_group_split_random"},
+    },
+    "group split: always the groups with the largest labels": {
+        "cell": "splits",
+        "hint": "The test groups should be drawn at random: does another seed ever change your split?",
+        "code": _group("""    labels = torch.unique(groups)
+    is_test = torch.isin(groups, labels[len(labels) - n_test_groups:])
+    return torch.nonzero(~is_test).flatten(), torch.nonzero(is_test).flatten()"""),
+        "fails": {"test_group_split_random"},
+    },
+    "group split returns boolean masks, not positions": {
+        "cell": "splits",
+        "hint": "Look at the dtype and length of what you return: the exercise asks for positions.",
+        "code": _group("""    labels = torch.unique(groups)
+    held_out = labels[torch.randperm(len(labels), generator=generator)[:n_test_groups]]
+    is_test = torch.isin(groups, held_out)
+    return ~is_test, is_test"""),
+        "fails": {"test_group_split"},
+    },
+    "the lesson's loop: accumulate ignored, a step after every batch": {
         "cell": "train_loop",
-        "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
-            loss.backward()
-            optimizer.step()"""),
-        # gradients pile up, so the steps grow until SGD diverges: the two loop tests catch it on any
-        # stream. train_iris (which uses train_loop, with Adam, whose normalised steps survive summed
-        # gradients) misses 0.93 on the in-process test secret's splits, but on other secrets it
-        # reaches a mean of 0.852-0.922 (20 secrets measured), close to a correct answer's 0.937 or
-        # more: its iris verdict is incidental, never what catches it
-        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
-    },
-    "forgot optimizer.step()": {
-        "cell": "train_loop",
-        "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()"""),
-        # train_iris uses train_loop, so its model stays at its random initialisation too
-        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
-    },
-    "step before backward": {
-        "cell": "train_loop",
-        "code": _LOOP.format(body="""            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            optimizer.step()
-            loss.backward()"""),
-        "fails": {"test_loop_learns", "test_loop_exact"} | _IRIS_TESTS,
-    },
-    "returns the last batch's loss, not the epoch's mean": {
-        "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
-    model.train()
-    history = []
-    for _ in range(epochs):
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        history.append(loss.item())
-    return history""",
-        "fails": {"test_loop_learns", "test_loop_exact"},
-    },
-    "plain mean of the batch losses (the short last batch weighs as much as a full one)": {
-        "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
-    model.train()
-    history = []
-    for _ in range(epochs):
-        batch_losses = []
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            batch_losses.append(loss.item())
-        history.append(sum(batch_losses) / len(batch_losses))
-    return history""",
-        "fails": {"test_loop_exact"},
-    },
-    "every batch counted as loader.batch_size samples": {
-        "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
+        "hint": "With accumulate=k the optimiser should step once per group of k batches: count your steps.",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train()
     history = []
     for _ in range(epochs):
@@ -183,39 +215,128 @@ def interpolation_split(n, n_test=20, generator=None):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += loss.item() * loader.batch_size
-            count += loader.batch_size
+            total += loss.item() * len(xb)
+            count += len(xb)
         history.append(total / count)
     return history""",
-        "fails": {"test_loop_exact"},
+        "fails": _GROUP_TESTS,
+    },
+    "gradients cleared before every backward: only a group's last batch counts": {
+        "cell": "train_loop",
+        "hint": "Accumulating means letting backward add to .grad: when may the gradients be cleared?",
+        "code": _loop(("            (loss * len(xb)).backward()",
+                       "            optimizer.zero_grad()\n            (loss * len(xb)).backward()")),
+        "fails": _GROUP_TESTS,
+    },
+    "gradients summed over the group, not averaged (k times the step)": {
+        "cell": "train_loop",
+        "hint": "A batch's loss is a mean over its samples: is the gradient you step on a mean over the group's samples too?",
+        "code": _loop(("            (loss * len(xb)).backward()", "            loss.backward()"),
+                      ("            p.grad /= samples", "            pass")),
+        "fails": _GROUP_TESTS,
+    },
+    "the tutorial's loss / accumulate: a short last group steps too little": {
+        "cell": "train_loop",
+        "hint": "Dividing by accumulate is right for a full group of full batches: what about a group with fewer, or shorter, batches?",
+        "code": _TUTORIAL.format(last="""        if batches % accumulate:
+            optimizer.step()
+            optimizer.zero_grad()"""),
+        "fails": {"test_loop_group_edges"},
+    },
+    "the batches of a group weighted equally (a short batch counts as a full one)": {
+        "cell": "train_loop",
+        "hint": "The group's mean is over its samples: does a short batch weigh as much as a full one in it?",
+        "code": _loop(("            (loss * len(xb)).backward()", "            loss.backward()"),
+                      ("                _step(model, optimizer, samples)\n                batches",
+                       "                _step(model, optimizer, batches)\n                batches"),
+                      ("        if batches:\n            _step(model, optimizer, samples)",
+                       "        if batches:\n            _step(model, optimizer, batches)")),
+        "fails": {"test_loop_group_edges"},
+    },
+    "the last, incomplete group of an epoch never stepped": {
+        "cell": "train_loop",
+        "hint": "When the number of batches is not a multiple of accumulate, what happens to the batches after the last full group?",
+        "code": _loop(("        if batches:\n            _step(model, optimizer, samples)\n", "")),
+        "fails": {"test_loop_group_edges"},
+    },
+    "no zero_grad before the first group: the gradients found in the model join its step": {
+        "cell": "train_loop",
+        "hint": "What does .grad hold when train_loop is called, before your first backward?",
+        "code": _loop(("    for _ in range(epochs):\n        optimizer.zero_grad()\n", "    for _ in range(epochs):\n")),
+        "fails": {"test_loop_group_edges"},
+    },
+    "groups run on across epochs (the batch counter never reset)": {
+        "cell": "train_loop",
+        "hint": "A group never runs into the next epoch: where do you start counting a group's batches?",
+        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
+    model.train()
+    history = []
+    optimizer.zero_grad()
+    step = 0
+    for _ in range(epochs):
+        total, count = 0.0, 0
+        for xb, yb in loader:
+            loss = loss_fn(model(xb), yb)
+            (loss / accumulate).backward()
+            step += 1
+            total += loss.item() * len(xb)
+            count += len(xb)
+            if step % accumulate == 0:
+                optimizer.step()
+                optimizer.zero_grad()
+        history.append(total / count)
+    return history""",
+        "fails": {"test_loop_group_edges"},
+    },
+    "forgot optimizer.step()": {
+        "cell": "train_loop",
+        "hint": "Look for the one line of the loop that changes the parameters.",
+        "code": _loop(("    optimizer.step()\n", "")),
+        # train_iris uses train_loop, so its model stays at its random initialisation too
+        "fails": _LOOP_TESTS | _IRIS_TESTS,
+    },
+    "never clears the gradients": {
+        "cell": "train_loop",
+        "hint": "backward() adds to .grad: after a step, what is still in .grad when the next group begins?",
+        "code": _loop(("        optimizer.zero_grad()\n        total", "        total"),
+                      ("    optimizer.step()\n    optimizer.zero_grad()\n", "    optimizer.step()\n")),
+        "fails": _LOOP_TESTS,
+    },
+    "returns the last batch's loss, not the epoch's mean": {
+        "cell": "train_loop",
+        "hint": "The loss of an epoch is the mean over all of its samples, not the loss of one batch.",
+        "code": _loop(("        history.append(total / count)", "        history.append(loss.item())")),
+        "fails": {"test_loop_basic", "test_loop_accumulate"},
+    },
+    "plain mean of the batch losses (the short last batch weighs as much as a full one)": {
+        "cell": "train_loop",
+        "hint": "When the last batch is shorter, does each batch's loss weigh as much as its number of samples?",
+        "code": _loop(("            total += loss.item() * len(xb)\n            count += len(xb)",
+                       "            total += loss.item()\n            count += 1")),
+        "fails": {"test_loop_basic"},
+    },
+    "every batch counted as loader.batch_size samples": {
+        "cell": "train_loop",
+        "hint": "The loader may be a plain list of batches, and a DataLoader's last batch can be shorter: count the samples you see.",
+        "code": _loop(("            total += loss.item() * len(xb)\n            count += len(xb)",
+                       "            total += loss.item() * loader.batch_size\n            count += loader.batch_size")),
+        "fails": {"test_loop_basic", "test_loop_accumulate"},
     },
     "divides by len(loader.dataset) (a list of batches has none)": {
         "cell": "train_loop",
-        "code": """def train_loop(model, loss_fn, optimizer, loader, epochs):
-    model.train()
-    history = []
-    for _ in range(epochs):
-        total = 0.0
-        for xb, yb in loader:
-            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(xb)
-        history.append(total / len(loader.dataset))
-    return history""",
-        "fails": {"test_loop_exact"},
+        "hint": "The loader may be a plain list of batches: count the samples as they go by.",
+        "code": _loop(("        history.append(total / count)", "        history.append(total / len(loader.dataset))")),
+        "fails": {"test_loop_basic", "test_loop_accumulate"},
     },
     "never puts the model in training mode": {
         "cell": "train_loop",
-        "code": _LOOP.replace("    model.train()\n", "").format(body="""            loss = loss_fn(model(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()"""),
-        "fails": {"test_loop_exact"},
+        "hint": "A model can arrive in evaluation mode: which mode should it train in?",
+        "code": _loop(("    model.train()\n", "")),
+        "fails": {"test_loop_basic"},
     },
     "standardised each set with its own statistics": {
         "cell": "standardise",
+        "hint": "Which data's statistics may the model know about? The test tensor is standardised with the statistics of another set.",
         "code": """def standardise(X_train, X_test):
     def own(X):
         dims = [0] + list(range(2, X.dim()))
@@ -225,6 +346,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "one mean per pixel (dim=0 only), not per channel": {
         "cell": "standardise",
+        "hint": "Each channel gets one mean, computed over all images and all positions: which dimensions do you reduce over?",
         "code": """def standardise(X_train, X_test):
     mean, std = X_train.mean(dim=0), X_train.std(dim=0)
     return (X_train - mean) / std, (X_test - mean) / std""",
@@ -232,6 +354,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "each image with its own statistics (dims 1 onwards)": {
         "cell": "standardise",
+        "hint": "The statistics are per channel, over the whole training set, not per image.",
         "code": """def standardise(X_train, X_test):
     def own(X):
         dims = list(range(1, X.dim()))
@@ -241,6 +364,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "dimensions (0, 2, 3) written out: only images work": {
         "cell": "standardise",
+        "hint": "The tensors can have any number of dimensions after the channel one: build the list of dimensions from X_train.dim().",
         "code": """def standardise(X_train, X_test):
     mean = X_train.mean(dim=(0, 2, 3), keepdim=True)
     std = X_train.std(dim=(0, 2, 3), keepdim=True)
@@ -249,6 +373,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "one mean and std for the whole tensor": {
         "cell": "standardise",
+        "hint": "Channels can have very different scales: each one gets its own mean and standard deviation.",
         "code": """def standardise(X_train, X_test):
     mean, std = X_train.mean(), X_train.std()
     return (X_train - mean) / std, (X_test - mean) / std""",
@@ -256,6 +381,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "statistics of train and test together": {
         "cell": "standardise",
+        "hint": "The test data must not influence anything computed from the data: whose statistics are these?",
         "code": """def standardise(X_train, X_test):
     both = torch.cat([X_train, X_test])
     dims = [0] + list(range(2, both.dim()))
@@ -265,6 +391,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "standardised in place": {
         "cell": "standardise",
+        "hint": "Do the tensors you were given look the same after your function returns?",
         "code": """def standardise(X_train, X_test):
     dims = [0] + list(range(2, X_train.dim()))
     mean, std = X_train.mean(dim=dims, keepdim=True), X_train.std(dim=dims, keepdim=True)
@@ -273,6 +400,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "population std (unbiased=False), not the default std": {
         "cell": "standardise",
+        "hint": "Check which standard deviation the exercise asks for: torch's default divides by the number of values minus one.",
         "code": """def standardise(X_train, X_test):
     dims = [0] + list(range(2, X_train.dim()))
     mean = X_train.mean(dim=dims, keepdim=True)
@@ -282,21 +410,25 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "no activation between the layers": {
         "cell": "train_iris",
+        "hint": "Two linear layers in a row are still one linear map: what goes between them?",
         "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.Linear(16, 3))"),
         "fails": {"test_iris_is_mlp"},
     },
     "model ends in a softmax (probabilities, not logits)": {
         "cell": "train_iris",
+        "hint": "nn.CrossEntropyLoss applies the softmax itself: what should the model's last layer output?",
         "code": _iris(model="nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3), nn.Softmax(dim=1))"),
         "fails": {"test_iris_is_mlp"},
     },
     "undertrained: far too little training (2 epochs)": {
         "cell": "train_iris",
+        "hint": "Look at the training loss of your model at the end: has training finished?",
         "code": _iris(epochs=2),
         "fails": _IRIS_TESTS,
     },
     "overfit to a small subset: 300 epochs on the first 6 rows": {
         "cell": "train_iris",
+        "hint": "Which rows does your model learn from? Use the whole training set.",
         "code": """def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
@@ -307,6 +439,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "predictions made in train mode, with dropout active": {
         "cell": "train_iris",
+        "hint": "The graders call your model as you return it: in which mode should it predict?",
         "code": """def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 3))
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
@@ -316,6 +449,7 @@ def interpolation_split(n, n_test=20, generator=None):
     },
     "a model that ignores the petal measurements (the last two columns)": {
         "cell": "train_iris",
+        "hint": "Does your model look at all four measurements?",
         "code": """class SepalsOnly(nn.Module):
     def __init__(self):
         super().__init__()
@@ -335,16 +469,19 @@ def train_iris(X_train, y_train):
     },
     "a loss that does not fit: nn.NLLLoss on raw logits (no log-softmax)": {
         "cell": "train_iris",
+        "hint": "Read what nn.NLLLoss expects as input, and compare with what your model outputs.",
         "code": _iris(loss="nn.NLLLoss()"),
         "fails": _IRIS_TESTS,
     },
     "a loss that does not fit: MSE between the logits and the class index": {
         "cell": "train_iris",
+        "hint": "The labels are classes, not numbers to regress: which loss fits a classifier's logits?",
         "code": _iris(loss="lambda out, y: nn.functional.mse_loss(out, y.float().unsqueeze(1))"),
         "fails": _IRIS_TESTS,
     },
     'early stopping: state_dict kept without a copy': {
         "cell": "train_early_stopping",
+        "hint": "What does model.state_dict() hold after further training changes the parameters?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -370,6 +507,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: the best parameters never put back': {
         "cell": "train_early_stopping",
+        "hint": "The model you return should hold the parameters of the best epoch, not of the last one.",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -394,6 +532,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: one epoch too many before stopping': {
         "cell": "train_early_stopping",
+        "hint": "Count the epochs without improvement after the best one: stop as soon as there are patience of them.",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -419,6 +558,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: validation in training mode (dropout on)': {
         "cell": "train_early_stopping",
+        "hint": "In which mode should the model be when you measure its validation loss?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -443,6 +583,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: best epoch counted from 1': {
         "cell": "train_early_stopping",
+        "hint": "Is the best epoch you return an index into val_losses, counted from 0?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -468,6 +609,7 @@ def train_iris(X_train, y_train):
     },
     "early stopping: the last training batch's loss recorded instead of the validation loss": {
         "cell": "train_early_stopping",
+        "hint": "Which data is the loss you record each epoch computed on?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -493,6 +635,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: patience counted from the first epoch, not from the best': {
         "cell": "train_early_stopping",
+        "hint": "Patience counts the epochs since the best one so far, not since the start.",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -519,8 +662,7 @@ def train_iris(X_train, y_train):
 }
 
 # carol forgets optimizer.step(): her iris model stays at its initialisation on every hidden split, so
-# her score does not depend on the course's secret (a forgotten zero_grad still trains iris fairly
-# well: a mean of 0.852-0.922 over the hidden splits, measured, which earns part of the points)
+# her score does not depend on the course's secret
 DEMO = {
     "wrong": "forgot optimizer.step()",
     "scores": {"alice": 19, "bob": 0, "carol": 11},
