@@ -294,7 +294,8 @@ def _death(kernel, watchdog, limits, status_file, group=None):
         return status.limit(_memory_cap(limits))
     if watchdog is not None and watchdog.tripped:
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
-    process = kernel.process
+    # a kernel manager's process is its provisioner's; a piped or wrapped kernel's, its own
+    process = getattr(getattr(kernel, "provisioner", kernel), "process", None)
     code = process.poll() if process is not None else None
     for _ in range(20 if process is not None and code is None else 0):   # bubblewrap is ending
         time.sleep(0.05)
