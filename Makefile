@@ -106,19 +106,21 @@ autograde: $(READY)
 
 # Parallel, sandboxed grading of a whole class:
 #   make grade A=01_tensor_basics [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]
-#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0] [DRY_RUN=1]
+#              [SCHEDULER=tcp://host:8786] [PREIMPORT=0] [DRY_RUN=1] [MISTAKES=1]
 # SANDBOX=0 grades without bubblewrap (no isolation): only for notebooks you trust.
 # SCHEDULER sends the notebooks to the workers of a Dask cluster (grading/fanout.py says how to start
 # them); PREIMPORT=0 starts each kernel from scratch instead of forking it from a zygote.
 # DRY_RUN=1 regrades everyone in a scratch copy after a change of source/ and prints whose score
 # would change (before -> after, and which test); nothing is written (grading/dryrun.py).
+# MISTAKES=1 also runs the known mistakes of tests/mistakes/<A>.py for the report, on the grading's
+# warm workers (done anyway once a report or feedback has used them; docs/report.md).
 grade: $(READY)
 	@test -n "$(A)" || { echo "usage: make grade A=<assignment> [COURSE=folder] [WORKERS=n] [TIMEOUT=s] [STUDENT=id[,id]] [FORCE=1] [SANDBOX=0]"; exit 2; }
 	$(ONE_THREAD) $(GRADING) grade $(ON_COURSE) $(A) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(STUDENT),--student "$(STUDENT)") \
 	  $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 0 no false,$(SANDBOX)),--no-sandbox) \
 	  $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0 no false,$(PREIMPORT)),--no-preimport) \
-	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+	  $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run) $(if $(filter 1 yes true,$(MISTAKES)),--mistakes)
 
 # The instructor's report of a graded assignment: build/report/<A>/index.html in the course folder
 # (pass rates, difficulty, mistake clusters, similar submissions; docs/report.md).

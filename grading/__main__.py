@@ -79,7 +79,7 @@ def _grade(root, args):
              "notebook_timeout": args.notebook_timeout, "memory_mb": args.memory_mb}
     settings = grader.Settings(**{k: v for k, v in given.items() if v is not None},
                                force=args.force, sandbox=not args.no_sandbox,
-                               scheduler=args.scheduler, preimport=not args.no_preimport)
+                               scheduler=args.scheduler, preimport=not args.no_preimport, mistakes=args.mistakes)
     only = {s.strip() for s in args.student.split(",") if s.strip()} if args.student else None
     if not settings.sandbox:
         print("grading WITHOUT the sandbox (SANDBOX=0): submissions run with your permissions")
@@ -175,6 +175,9 @@ def parser():
     c.add_argument("--no-preimport", action="store_true",
                    help="start every kernel from scratch instead of forking it from a template that has imported torch")
     c.add_argument("--csv", default="grades.csv", help="where to export grades afterwards")
+    c.add_argument("--mistakes", action="store_true",
+                   help="also run the known mistakes of tests/mistakes/ for the report, on the grading's workers "
+                        "(done anyway once a report or feedback has used them)")
     c.add_argument("--dry-run", action="store_true",
                    help="regrade everyone in a scratch copy and print whose score would change; write nothing")
     c = command("report", _report, "write the HTML report of a graded assignment (build/report/<name>/index.html)")

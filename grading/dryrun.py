@@ -80,7 +80,7 @@ def run(root, name, settings=None, out=print):
     root = Path(root).resolve()
     course.require_class(root, name)
     before = analytics.load(root, name)
-    settings = replace(settings or Settings(), force=True)
+    settings = replace(settings or Settings(), force=True, mistakes=False)   # no report of the scratch copy
     with tempfile.TemporaryDirectory(prefix="dry-run-") as tmp, _own_gradebook():
         scratch = scratch_copy(root, name, Path(tmp) / "course")
         out(f"dry run: regrading every submission of {name} in a scratch copy; the gradebook is not written")

@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 from . import course as mod_course
-from . import launcher, fanout, prepare, record, records, reference, release, status, work
+from . import clusters, launcher, fanout, prepare, record, records, reference, release, status, work
 from . import outcome as heldout
 from .gradebook import Course
 from .settings import Settings
@@ -163,6 +163,8 @@ def _grade(course, name, settings, out, progress, only, timings):
                     timings[step] = timings.get(step, 0.0) + seconds
                 timings["students"] = timings.get("students", 0) + 1
                 bar.update(1)
+            bar.close()   # the known mistakes for the report, on these warm workers, if asked or used before
+            clusters.refresh(course, name, ref_key, ref, pool, source_files, settings, here, out, timings)
     except Interrupted as stop:
         bar.close()
         kill_workers()

@@ -19,6 +19,7 @@ class Settings:
     scratch: str = None             # parent of the run's scratch folder (default: the temp dir)
     scheduler: str = None           # a Dask scheduler's address: grade on its workers (grading/fanout.py)
     launcher: str = None            # how kernels start, chosen once by the run (grading/launcher.py)
+    mistakes: bool = False          # also run the known mistakes for the report (grading/clusters.py: `refresh`)
 
     def kernel_limits(self):
         """The kernel's `Limits`, with this run's memory cap (the one place it is set)."""

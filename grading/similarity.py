@@ -8,10 +8,16 @@ cells (release/) and the code of the assignment's lecture (notebooks/), whose fi
 copydetect's boilerplate. A pair is listed when the shared tokens cover at least `threshold` of
 each student's code (both of them, so a short answer inside a long one is not a pair).
 
+copydetect hashes its k-grams with Python's `hash()`, salted per process, so the fingerprints it
+keeps (and a pair's share near the threshold) changed from one run to the next; here they are
+hashed with a fixed polynomial instead (`stable_kgrams`), and the report lists the same pairs in
+every run.
+
 Similarity is evidence to read, not a verdict: short exercises have few ways to be written, and
 two students who followed the lecture closely write alike. The report shows the shared lines side
 by side so that a person can judge.
 """
+import contextlib
 import io
 import itertools
 import json
@@ -97,6 +103,29 @@ def boilerplate(root, name):
     return "\n\n".join(parts)
 
 
+def stable_kgrams(string, k):
+    """The hashes of every k-gram (k characters) of `string`, the same in every process: a polynomial
+    in the characters' code points, modulo 2**64 (copydetect's own uses the salted `hash()`)."""
+    import numpy as np
+    codes = np.frombuffer(string.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    if len(codes) < k:
+        return np.array([], dtype=np.int64)
+    powers = np.uint64(1_000_003) ** np.arange(k - 1, -1, -1, dtype=np.uint64)   # wraps modulo 2**64
+    windows = np.lib.stride_tricks.sliding_window_view(codes, k)
+    return (windows * powers).sum(axis=1, dtype=np.uint64).view(np.int64)
+
+
+@contextlib.contextmanager
+def _stable_hashes():
+    """copydetect's fingerprints made with `stable_kgrams` for the length of the block."""
+    from copydetect import utils
+    saved, utils.hashed_kgrams = utils.hashed_kgrams, stable_kgrams
+    try:
+        yield
+    finally:
+        utils.hashed_kgrams = saved
+
+
 def _fingerprint(label, code, base=None):
     from copydetect import CodeFingerprint
     return CodeFingerprint(f"{label}.py", K, WINDOW, boilerplate=base, fp=io.StringIO(code))
@@ -113,8 +142,9 @@ def similar(docs, base="", threshold=THRESHOLD):
     code once `base` (boilerplate) is removed, the most similar first."""
     import numpy as np
     from copydetect.detector import compare_files
-    base_hashes = np.array(sorted(_fingerprint("base", base).hashes)) if base.strip() else None
-    prints = {s: _fingerprint(s, code, base_hashes) for s, code in sorted(docs.items()) if code.strip()}
+    with _stable_hashes():
+        base_hashes = np.array(sorted(_fingerprint("base", base).hashes)) if base.strip() else None
+        prints = {s: _fingerprint(s, code, base_hashes) for s, code in sorted(docs.items()) if code.strip()}
     prints = {s: p for s, p in prints.items() if p.token_coverage >= MIN_TOKENS and p.hashes}
     pairs = []
     for a, b in itertools.combinations(sorted(prints), 2):

@@ -73,6 +73,7 @@ test_docs.py
 test_environment.py
 test_fashion.py
 test_hub_config.py
+test_hints.py
 test_hub_k8s.py
 test_launcher.py
 test_lecture_claims.py

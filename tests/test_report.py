@@ -85,14 +85,20 @@ def graded(tmp_path_factory):
     write_class(root)
     late.set_due_date(root, NAME, DUE)
     late.set_extension(root, NAME, LATE[0], days=LATE[2] / 24)   # make extend, as an instructor gives one
-    grader.grade(root, NAME, _settings(), out=lambda *_: None, progress=False)
-    feedback.generate(root, NAME, hints=True)
+    grader.grade(root, NAME, _settings(mistakes=True), out=lambda *_: None, progress=False)
+    with pytest.MonkeyPatch.context() as patch:   # grading ran the known mistakes: the feedback runs none
+        patch.setattr(clusters, "_run", _no_run)
+        feedback.generate(root, NAME, hints=True)
     return root
 
 
-def _settings():
+def _settings(**given):
     from grading import sandbox
-    return grader.Settings(workers=2, sandbox=sandbox.bwrap_available())
+    return grader.Settings(workers=2, sandbox=sandbox.bwrap_available(), **given)
+
+
+def _no_run(*args):
+    raise AssertionError("a known mistake was run again")
 
 
 def test_pass_rates_are_what_the_class_was_built_with(graded):
@@ -171,6 +177,28 @@ def test_report_page(graded):
     assert "alice and eve" in text and "sign flipped: N - M" in text
 
 
+def test_the_known_mistakes_run_once_each_and_grading_keeps_them_current(graded, monkeypatch):
+    """Grading ran every known mistake (the fixture's feedback ran none); an edited hint runs
+    nothing, a new entry runs alone: in the report when it needs it, and in `make grade` once a
+    report has used the mistakes (without being asked: `Settings.mistakes` is off here)."""
+    entries = spec()
+    sign = entries["sign flipped: N - M"]
+    edited = dict(entries, **{"sign flipped: N - M": dict(sign, hint="Which tensor comes first?"),
+                              "sign flipped, written again": dict(sign, code=sign["code"] + "\n# again\n")})
+    monkeypatch.setattr(clusters, "spec", lambda name: edited)
+    printed = []
+    known = clusters.mistake_signatures(graded, NAME, _settings(), out=printed.append)
+    assert printed == [f"running 1 of the {len(edited)} known mistakes of {NAME} once (cached afterwards)"]
+    assert known["sign flipped, written again"] == known["sign flipped: N - M"]
+    edited["sign flipped, once more"] = dict(sign, code=sign["code"] + "\n# once more\n")
+    printed = []
+    grader.grade(graded, NAME, _settings(), out=printed.append, progress=False, only={"alice"})
+    assert any(line.startswith(f"ran 1 known mistake of {NAME} for the report") for line in printed), printed
+    monkeypatch.setattr(clusters, "_run", _no_run)
+    assert clusters.mistake_signatures(graded, NAME, out=printed.append)["sign flipped, once more"] == \
+        known["sign flipped: N - M"]
+
+
 def _tree_hash(folder):
     digest = hashlib.sha256()
     for path in sorted(Path(folder).rglob("*")):
@@ -243,8 +271,9 @@ def test_the_report_reads_a_postgresql_gradebook_as_a_sqlite_one(tmp_path, monke
             grader.grade(root, NAME, _settings(), out=lambda *_: None, progress=False)
             data = analytics.load(root, NAME)
             # the known mistakes' cache, stored and read back (no kernels: an empty set of runs)
-            clusters._store(root, NAME, "key", {"m": {"t": {"why": "wrong values"}}})
-            assert clusters._cached(root, NAME, "key") == {"m": {"t": {"why": "wrong values"}}}
+            entry = {"m": {"cell": "c", "code": "x = 1"}}
+            clusters._keep(root, NAME, "key", entry, {"m": {"t": {"why": "wrong values"}}})
+            assert clusters.lookup(root, NAME, "key", entry) == ({"m": {"t": {"why": "wrong values"}}}, {})
             monkeypatch.setattr(clusters, "mistake_signatures", lambda *a, **k: {})
             page = html_report.write(root, NAME, out=lambda *_: None)
             assert "grading report" in page.read_text()

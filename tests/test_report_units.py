@@ -116,6 +116,42 @@ def test_statistics_count_what_the_gradebook_holds():
     assert analytics.summary(data)["mean"] == 1.5   # (4 + 1 + 1 + 0) / 4
 
 
+def test_each_known_mistake_is_cached_under_its_own_code(tmp_path):
+    """An entry's cache key is the reference's key and its cell and code: a changed hint, name or list
+    of failures runs nothing; a changed or new entry runs alone; entries removed from the file are
+    dropped; another reference key (the tests changed) runs them all."""
+    from grading import demo
+    root = demo.make_course(tmp_path / "course", ["01_tensor_basics"])
+    entries = {"a": {"cell": "c1", "code": "x = 1", "fails": {"t1"}},
+               "b": {"cell": "c2", "code": "y = 2", "fails": {"t2"}},
+               "gone": {"cell": "c2", "code": "y = 3", "fails": {"t2"}}}
+    sigs = {m: {e["cell"]: {"why": f"wrong values {m}"}} for m, e in entries.items()}
+    assert clusters.lookup(root, "A", "ref1", entries) == ({}, entries)
+    clusters._keep(root, "A", "ref1", entries, sigs)
+    assert clusters.lookup(root, "A", "ref1", entries) == (sigs, {})
+    edited = {"renamed a": dict(entries["a"], hint="look at x", fails={"t1", "t3"}),
+              "b": dict(entries["b"], code="y = 2  # changed"),
+              "new": {"cell": "c3", "code": "z = 3", "fails": {"t3"}}}
+    known, todo = clusters.lookup(root, "A", "ref1", edited)
+    assert known == {"renamed a": sigs["a"]} and todo == {m: edited[m] for m in ("b", "new")}
+    clusters._keep(root, "A", "ref1", edited, {"b": {"c2": {"why": "b again"}}})
+    assert len(clusters._cached(root, "A", "ref1")) == 2, "the entries no longer in the file are dropped"
+    assert clusters.lookup(root, "A", "ref2", edited) == ({}, edited)
+    assert clusters._cached(root, "other", "ref1") == {}
+    assert clusters.entry_key("ref1", entries["a"]) != clusters.entry_key("ref2", entries["a"])
+
+
+def test_make_grade_mistakes_1_asks_the_grading_to_run_the_known_mistakes():
+    import subprocess
+    import sys
+    from grading import __main__ as cli
+    assert cli.parser().parse_args(["grade", "01_tensor_basics", "--mistakes"]).mistakes
+    assert not cli.parser().parse_args(["grade", "01_tensor_basics"]).mistakes
+    shown = subprocess.run(["make", "-n", "-C", str(REPO), f"VENV={sys.prefix}", "READY=", "grade",
+                            "A=01_tensor_basics", "MISTAKES=1"], capture_output=True, text=True, timeout=60).stdout
+    assert "--mistakes" in shown
+
+
 def test_dry_run_compares_points_per_test():
     before = _class({"a": {"t1": 1, "t2": 2, "t3": 1}, "b": {"t1": 1, "t2": 0, "t3": 0}})
     after = _class({"a": {"t1": 1, "t2": 2, "t3": 1}, "b": {"t1": 0, "t2": 0, "t3": 0}, "new": {"t1": 1}})
@@ -151,6 +187,23 @@ def normal_matrix(rows, cols, std, seed):
     assert [(p.a, p.b) for p in pairs] == [("a", "b")]
     assert "<mark>" in pairs[0].shared_a
     assert similarity.similar({"a": SOLUTION, "b": renamed}, base=SOLUTION) == [], "boilerplate is removed"
+
+
+def test_similarity_is_the_same_in_every_process():
+    """copydetect hashes with Python's salted hash(): two processes (two hash seeds) must still find
+    the same shares, else a pair near the threshold comes and goes between two reports."""
+    import json
+    import os
+    import subprocess
+    import sys
+    code = ("import json, sys; from grading import similarity; docs = json.load(sys.stdin); "
+            "print(json.dumps([(p.a, p.b, p.shares) for p in similarity.similar(docs, threshold=0.0)]))")
+    half = SOLUTION[:len(SOLUTION) // 2]
+    docs = {"a": SOLUTION, "b": half + "\n\ndef extra(x):\n    return x * 2 + torch.ones(3).sum()\n", "c": half}
+    seen = [subprocess.run([sys.executable, "-c", code], input=json.dumps(docs), capture_output=True, text=True,
+                           cwd=REPO, env=dict(os.environ, PYTHONHASHSEED=seed), timeout=120, check=True).stdout
+            for seed in ("1", "2")]
+    assert json.loads(seen[0]) and seen[0] == seen[1]
 
 
 def _hidden_numbers(name):

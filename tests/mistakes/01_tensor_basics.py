@@ -45,7 +45,7 @@ MISTAKES = {
     },
     "in-place assumed always impossible": {
         "cell": "subtract_three_ways",
-        "hint": "Whether the in-place subtraction works depends on the shapes: try it, and keep what actually happened.",
+        "hint": "Run the in-place subtraction for the shapes you are given, and return exactly what torch did: its result, or the very error it raised.",
         "code": """def subtract_three_ways(M, N):
     return M - N, torch.sub(M, N), RuntimeError("output shape does not match")""",
         "fails": {"test_subtract_inplace"},
@@ -175,7 +175,7 @@ MISTAKES = {
     },
     "in-place error built by hand instead of the raised one": {
         "cell": "subtract_three_ways",
-        "hint": "Do not decide yourself whether the operation fails: run it, and return the error that torch raised.",
+        "hint": "Run the in-place subtraction for the shapes you are given, and return exactly what torch did: its result, or the very error it raised.",
         "code": """def subtract_three_ways(M, N):
     difference = M - N
     via_function = torch.sub(M, N)

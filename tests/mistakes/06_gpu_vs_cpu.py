@@ -164,7 +164,7 @@ def to_device(obj, device):
     # --- time_it ---------------------------------------------------------------------------
     "no warm-up": {
         "cell": "time_it",
-        "hint": "The first calls are often slower (caches, lazy initialisation): run a few before you start timing.",
+        "hint": "The first calls are often slower (caches, lazy initialisation): count the untimed calls you make before the clock starts, against what warmup asks.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     times = []
     for _ in range(repeats):
@@ -192,7 +192,7 @@ def to_device(obj, device):
     },
     "one warm-up call too few": {
         "cell": "time_it",
-        "hint": "Count how many warm-up calls you make.",
+        "hint": "The first calls are often slower (caches, lazy initialisation): count the untimed calls you make before the clock starts, against what warmup asks.",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup - 1):
         fn()
@@ -208,7 +208,7 @@ def to_device(obj, device):
     },
     "no synchronize": {
         "cell": "time_it",
-        "hint": "GPU work is asynchronous: wait for it to finish before you read the clock.",
+        "hint": "GPU work is asynchronous: where do you wait for it to finish, before or after you read the clock?",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -222,7 +222,7 @@ def to_device(obj, device):
     },
     "synchronised after the clock stops": {
         "cell": "time_it",
-        "hint": "Synchronise before reading the clock, otherwise the unfinished work is not in your measurement.",
+        "hint": "GPU work is asynchronous: where do you wait for it to finish, before or after you read the clock?",
         "code": """def time_it(fn, sync, warmup=2, repeats=5, clock=time.perf_counter):
     for _ in range(warmup):
         fn()
@@ -477,7 +477,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     'batch: rounded down': {
         "cell": "roofline",
-        "hint": "The smallest batch that is compute-bound: rounding down can give a batch that is not.",
+        "hint": "Write the intensity as a function of the batch size, counting every matrix read and written (the weights too), then check that the batch you return is itself compute-bound.",
         "code": """import math
 
 
@@ -496,7 +496,7 @@ def smallest_compute_bound_batch(d_in, d_out, peak_flops, bandwidth, bytes_per_e
     },
     "batch: the weights' bytes ignored (intensity taken as 2km / (s(k + m)))": {
         "cell": "roofline",
-        "hint": "Count every matrix the computation reads and writes, the weights included.",
+        "hint": "Write the intensity as a function of the batch size, counting every matrix read and written (the weights too), then check that the batch you return is itself compute-bound.",
         "code": """import math
 
 

@@ -237,7 +237,7 @@ MISTAKES = {
     },
     "the tutorial's loss / accumulate: a short last group steps too little": {
         "cell": "train_loop",
-        "hint": "Dividing by accumulate is right for a full group of full batches: what about a group with fewer, or shorter, batches?",
+        "hint": "Follow one epoch whose last group is short, or whose last batch is short: which batches make up each group, and does each sample weigh the same in the group's step?",
         "code": _TUTORIAL.format(last="""        if batches % accumulate:
             optimizer.step()
             optimizer.zero_grad()"""),
@@ -245,7 +245,7 @@ MISTAKES = {
     },
     "the batches of a group weighted equally (a short batch counts as a full one)": {
         "cell": "train_loop",
-        "hint": "The group's mean is over its samples: does a short batch weigh as much as a full one in it?",
+        "hint": "Follow one epoch whose last group is short, or whose last batch is short: which batches make up each group, and does each sample weigh the same in the group's step?",
         "code": _loop(("            (loss * len(xb)).backward()", "            loss.backward()"),
                       ("                _step(model, optimizer, samples)\n                batches",
                        "                _step(model, optimizer, batches)\n                batches"),
@@ -267,7 +267,7 @@ MISTAKES = {
     },
     "groups run on across epochs (the batch counter never reset)": {
         "cell": "train_loop",
-        "hint": "A group never runs into the next epoch: where do you start counting a group's batches?",
+        "hint": "Follow one epoch whose last group is short, or whose last batch is short: which batches make up each group, and does each sample weigh the same in the group's step?",
         "code": """def train_loop(model, loss_fn, optimizer, loader, epochs, accumulate=1):
     model.train()
     history = []
@@ -439,7 +439,7 @@ MISTAKES = {
     },
     "predictions made in train mode, with dropout active": {
         "cell": "train_iris",
-        "hint": "The graders call your model as you return it: in which mode should it predict?",
+        "hint": "Your model is used to predict exactly as you return it: in which mode should it be?",
         "code": """def train_iris(X_train, y_train):
     model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 3))
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True)
@@ -481,7 +481,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: state_dict kept without a copy': {
         "cell": "train_early_stopping",
-        "hint": "What does model.state_dict() hold after further training changes the parameters?",
+        "hint": "After training stops, check which epoch's parameters your model holds: what did you save at the best epoch, and did it survive the epochs after it?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
@@ -507,7 +507,7 @@ def train_iris(X_train, y_train):
     },
     'early stopping: the best parameters never put back': {
         "cell": "train_early_stopping",
-        "hint": "The model you return should hold the parameters of the best epoch, not of the last one.",
+        "hint": "After training stops, check which epoch's parameters your model holds: what did you save at the best epoch, and did it survive the epochs after it?",
         "code": """def train_early_stopping(model, loss_fn, optimizer, loader, X_val, y_val, max_epochs, patience):
     import copy
     val_losses, best_epoch, best_state = [], 0, None
