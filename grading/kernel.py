@@ -2,10 +2,12 @@
 their fixed waits and with caps on what a kernel's output may cost.
 
 * `SandboxKernelManager` launches the bubblewrap command (grading/bwrap.py); with a fork request
-  the sandbox holds a placeholder and the kernel is forked into it by this worker's zygote;
+  the sandbox holds a placeholder and an ipykernel is forked into it by this worker's zygote (the
+  default forked kernel is piped instead: grading/pipe_exec.py);
 * `Zygote` is the worker's side of the template process (grading/zygote.py is the other side);
 * `QuickClient` connects to a forked kernel without jupyter_client's 100-200 ms waits;
-* `CappedClient` keeps what the worker holds of a notebook's output bounded, whatever it prints.
+* `CappedClient` keeps what the worker holds of a notebook's output bounded, whatever it prints
+  (a piped kernel's outputs go through it too).
 """
 import atexit
 import contextlib
@@ -31,7 +33,7 @@ from . import proc
 from .bwrap import kernel_env
 from .cells import error_output, is_test
 from .verdict import OBSERVATION_MIME
-from .zygote import INLINE_BACKEND
+from .zygote import INLINE_BACKEND, send
 
 class Zygote:
     """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
@@ -71,9 +73,11 @@ class Zygote:
     def alive(self):
         return self.process.poll() is None
 
-    def fork(self, **request):
-        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid."""
-        self.channel.sendall((json.dumps(request) + "\n").encode())
+    def fork(self, pipes=(), **request):
+        """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid.
+        With `pipes` (the kernel's ends of its output and cell pipes) it runs grading/cellrunner.py
+        on them, else ipykernel on the request's connection file."""
+        send(self.channel, request, pipes)
         answer = self._answer()
         if "pid" not in answer:
             raise RuntimeError(f"the kernel template could not fork a kernel: {answer.get('error')}")
@@ -102,7 +106,7 @@ def zygote(parent=None):
     return _zygote
 
 
-def _placeholder_pid(process, timeout=30):
+def placeholder_pid(process, timeout=30):
     """The pid of the sandbox's placeholder (`sleep`, exec'd once bwrap has set everything up)."""
     bwrap_pid = process.pid
     deadline = time.monotonic() + timeout
@@ -180,9 +184,9 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
         steps = {}
         if self.fork_request is not None:
-            target = _placeholder_pid(self.provisioner.process)
+            target = placeholder_pid(self.provisioner.process)
             steps["bwrap"] = time.perf_counter() - started
-            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, connection_file=self.connection_file, **self.fork_request)
+            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, **{**self.fork_request, "connection_file": self.connection_file})
             steps["fork"] = time.perf_counter() - started - steps["bwrap"]
         else:
             steps["bwrap"] = time.perf_counter() - started

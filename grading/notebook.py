@@ -1,9 +1,11 @@
 """Execute one prepared notebook with its kernel locked in a bubblewrap sandbox: `run_notebook`.
 
-The executor (this module, run in a trusted worker process: grading/work.py) drives the kernel over
-IPC sockets in a scratch folder; the kernel runs in the sandbox that grading/bwrap.py describes,
-started (or forked from the worker's zygote) by grading/kernel.py, and is shut down as soon as its
-notebook is done. The kernel publishes its test cells' observations (COURSE_OBSERVE=1,
+The executor (this module, run in a trusted worker process: grading/work.py) drives the kernel; the
+kernel runs in the sandbox that grading/bwrap.py describes and is shut down as soon as its notebook
+is done. A kernel forked from the worker's zygote runs its cells in an IPython shell and writes
+their outputs to a pipe (grading/cellrunner.py, grading/pipe_exec.py: no ipykernel, no ZeroMQ);
+a kernel started from scratch (PREIMPORT=0, or `piped=False`) is ipykernel, driven over IPC sockets
+in a scratch folder by nbclient (grading/kernel.py). One loop drives both. The kernel publishes its test cells' observations (COURSE_OBSERVE=1,
 helpers/checks.py); the verdicts are decided afterwards, outside it (grading/verdict.py). Here,
 outside the kernel too:
 
@@ -33,6 +35,7 @@ from . import cgroup, proc, status
 from .bwrap import Limits, kernel_argv, kernel_env, sandbox_uid, unsandboxed_argv
 from .cells import error_output, is_test
 from .kernel import CappedClient, QuickClient, SandboxKernelManager
+from .pipe_exec import MalformedOutput, PipedKernel, mark_reply_errors
 from .launcher import BWRAP, forked, sandboxed
 from .proc import own_uid
 from .verdict import OBSERVE_ENV
@@ -43,14 +46,15 @@ XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as
 
 # The steps of executing a notebook whose seconds `run_notebook` adds to its `timings`: the sandbox
 # set up (scratch folders, cgroup, command), bubblewrap started up to its placeholder, the kernel
-# forked from the zygote (or, unforked, started), the client connected to it (kernel_info answered,
-# channels up), the cells (each executed, output handled), and the shutdown (sandbox killed and
-# waited for, cgroup removed, processes reaped).
+# forked from the zygote (or, unforked, started), the client connected to it (an ipykernel's
+# kernel_info answered, channels up; nothing for a piped kernel, which reads its first cell at
+# once), the cells (each executed, output handled; for a piped kernel, its set-up in the sandbox
+# too), and the shutdown (sandbox killed and waited for, cgroup removed, processes reaped).
 STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
 
 
 def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None):
+                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None, piped=True):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
@@ -91,18 +95,12 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         raise
     if not sandbox:   # no tmpfs: the working folder is the inputs themselves
         work = Path(inputs)
-    (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
-
-    from jupyter_client.kernelspec import KernelSpecManager
-    ksm = KernelSpecManager(kernel_dirs=[str(scratch / "kernels")], ensure_native_kernel=False)
-    km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
-                              ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"), client_factory=QuickClient)
-    km.sandbox_uid = uid
-    km.timings = timings
     status_file = scratch / "kernel-status"   # written by the kernel's parent, outside the sandbox
+    fork_request = None
     if preimport:
-        km.fork_request = {
+        fork_request = {
             "uid": uid, "cwd": str(work), "status_file": str(status_file),
+            "connection_file": str(ipc / "kernel.json"),   # its argv's, as a kernel's (the file exists only unpiped)
             "env": {**kernel_env(), "MPLBACKEND": INLINE_BACKEND},
             "cgroup_procs": group.procs if group is not None else [],
             "limits": {"as": limits.memory_mb * 2**20, "fsize": limits.file_mb * 2**20,
@@ -112,23 +110,32 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     def budget(cell=None):
         return max(1, min(cell_timeout, int(deadline - time.monotonic())))
 
-    client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
-                          interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
-                          shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
-                          max_output_bytes=max_output_bytes, max_notebook_bytes=max_notebook_bytes,
-                          on_cell_executed=lambda **kw: _mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]))
+    caps = dict(max_output_bytes=max_output_bytes, max_notebook_bytes=max_notebook_bytes)
+    if preimport and piped:
+        client = CappedClient(nb, km=None, **caps)   # only its output handling and caps
+        client.reset_execution_trackers()
+        kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings)
+        started = contextlib.nullcontext(kernel)
+        execute = lambda cell, index: kernel.execute_cell(cell, index, budget())  # noqa: E731
+    else:
+        kernel = _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request, sandbox, budget,
+                                 cell_timeout, work, caps)
+        started = kernel.client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                             **kernel.env)
+        execute = kernel.client.execute_cell
     problem = None
     ran = set()
     watchdog = None
     try:
-        env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
         lap("sandbox")
-        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **env):
-            pid = km.provisioner.process.pid
+        if preimport and piped:
+            kernel.start()
+        with started:
+            pid = kernel.process.pid
             watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
             watchdog.start()
-            lap("connect")   # less what the kernel manager measured as "bwrap" and "fork"
-            timings["connect"] -= km.launched
+            lap("connect")   # less what was measured as "bwrap" and "fork"
+            timings["connect"] -= kernel.launched
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
@@ -141,18 +148,21 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
                     continue
                 ran.add(index)
                 try:
-                    client.execute_cell(cell, index)
+                    execute(cell, index)
                 except CellTimeoutError:
                     problem = status.timeout(f"a cell ran longer than {budget()} s")
                     cell.outputs.append(error_output("CellTimeoutError", str(problem)))
+                except MalformedOutput as err:
+                    problem = status.error(str(err))
+                    cell.outputs.append(error_output("DeadKernelError", str(problem)))
                 except DeadKernelError:
-                    problem = _death(km, watchdog, limits, status_file, group)
+                    problem = _death(kernel, watchdog, limits, status_file, group)
                     cell.outputs.append(error_output("DeadKernelError", str(problem)))
             if not problem and sandbox:
                 hit = _limits_hit(pid, uid, work, limits, group)
                 problem = status.limit("; ".join(hit)) if hit else None
     except DeadKernelError:
-        problem = problem or _death(km, watchdog, limits, status_file, group)
+        problem = problem or _death(kernel, watchdog, limits, status_file, group)
     except KernelSetupError:   # the grader's own failure: the task fails, and is tried again
         raise
     except Exception as err:  # the kernel could not even start
@@ -162,8 +172,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         if watchdog is not None:
             watchdog.done.set()
         with contextlib.suppress(Exception):
-            if km.has_kernel:
-                run_sync(km.shutdown_kernel)(now=True)
+            kernel.shutdown()
         if group is not None:
             group.close()
         if own_uid(uid):
@@ -177,12 +186,40 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     return problem
 
 
-def _mark_reply_errors(cell, cell_index, execute_reply):
-    """Record an error reply as an error output even if the submission hid its traceback."""
-    content = execute_reply.get("content", {})
-    if content.get("status") == "error" and not any(o.output_type == "error" for o in cell.outputs):
-        cell.outputs.append(error_output(str(content.get("ename", "Error"))[:200],
-                                         str(content.get("evalue", ""))[:2000] or "an error occurred while tracebacks were hidden"))
+class _JupyterKernel:
+    """A kernel driven over the Jupyter protocol (ipykernel, started in its sandbox or forked into
+    it), with what `run_notebook` asks of a kernel: its sandbox's process, how it was launched,
+    its client, and its shutdown."""
+
+    def __init__(self, km, client, env):
+        self.km, self.client, self.env = km, client, env
+        self.fork_request = km.fork_request
+
+    process = property(lambda self: self.km.provisioner.process)
+    launched = property(lambda self: self.km.launched)
+
+    def shutdown(self):
+        if self.km.has_kernel:
+            run_sync(self.km.shutdown_kernel)(now=True)
+
+
+def _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request, sandbox, budget, cell_timeout,
+                    work, caps):
+    (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
+    from jupyter_client.kernelspec import KernelSpecManager
+    ksm = KernelSpecManager(kernel_dirs=[str(scratch / "kernels")], ensure_native_kernel=False)
+    km = SandboxKernelManager(kernel_name="sandboxed", kernel_spec_manager=ksm, transport="ipc",
+                              ip=str(ipc / "k"), connection_file=str(ipc / "kernel.json"), client_factory=QuickClient)
+    km.sandbox_uid = uid
+    km.timings = timings
+    km.fork_request = fork_request
+    client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
+                          interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
+                          shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},
+                          on_cell_executed=lambda **kw: mark_reply_errors(kw["cell"], kw["cell_index"], kw["execute_reply"]),
+                          **caps)
+    env = {} if sandbox else {"env": dict(os.environ, **{OBSERVE_ENV: "1"})}   # bwrap sets it inside
+    return _JupyterKernel(km, client, env)
 
 
 def _folder_bytes(folder):
@@ -251,13 +288,14 @@ class SandboxKilled(KernelSetupError):
 NOTEBOOK_SIGNALS = (signal.SIGKILL, signal.SIGXCPU)
 
 
-def _death(km, watchdog, limits, status_file, group=None):
+def _death(kernel, watchdog, limits, status_file, group=None):
     """Why the kernel died, as far as the grader can tell from outside."""
     if group is not None and group.oom_kills():
         return status.limit(_memory_cap(limits))
     if watchdog is not None and watchdog.tripped:
         return status.limit(f"wrote more than {limits.file_mb} MB outside its working folder (the sandbox was stopped)")
-    process = getattr(km.provisioner, "process", None)
+    # a kernel manager's process is its provisioner's; a piped or wrapped kernel's, its own
+    process = getattr(getattr(kernel, "provisioner", kernel), "process", None)
     code = process.poll() if process is not None else None
     for _ in range(20 if process is not None and code is None else 0):   # bubblewrap is ending
         time.sleep(0.05)
@@ -267,7 +305,7 @@ def _death(km, watchdog, limits, status_file, group=None):
     if code is not None and code < 0 and -code not in NOTEBOOK_SIGNALS:
         raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
                             f"which the grader did not send")
-    if km.fork_request is not None:   # a forked kernel: its parent recorded how it ended
+    if kernel.fork_request is not None:   # a forked kernel: its parent recorded how it ended
         for _ in range(40):
             if status_file.exists() and status_file.read_text():
                 break

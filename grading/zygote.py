@@ -8,33 +8,41 @@ never runs a submission's code and no kernel can reach it.
 
 For each notebook the worker first starts the sandbox exactly as before (bubblewrap with its mounts,
 namespaces and working folder: grading/bwrap.py), but with a placeholder (`sleep`) where the
-kernel would be. It then asks the zygote for a kernel in that sandbox; the zygote forks a child
-(root, outside the sandbox) which joins the sandbox's PID namespace and forks the kernel. The
-kernel joins the sandbox's mount, network, IPC and UTS namespaces, starts a session of its own,
-takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
-privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor, and runs
-ipykernel on the connection file. The kernel joins the sandbox's cgroup first, so it and all it
-starts share the sandbox's memory and process caps (grading/cgroup.py).
+kernel would be. It then asks the zygote for a kernel in that sandbox, sending with the request
+the kernel's ends of two pipes (SCM_RIGHTS): the zygote sets its next child's PID namespace to
+the sandbox's and forks the kernel (one fork: the zygote is its parent, outside the sandbox). The
+kernel joins the sandbox's cgroup (so it and all it starts share the sandbox's memory and process
+caps: grading/cgroup.py) and its mount, network, IPC and UTS namespaces, starts a session of its
+own, takes the per-kernel resource limits, drops to the kernel's own uid (no capabilities, no new
+privileges, no kernel keyring: grading/seccomp.py), closes every inherited descriptor but its two
+pipes, and runs its cells in the IPython shell the zygote built before any fork
+(grading/cellrunner.py), writing their outputs to the pipe for the worker (grading/pipe_exec.py).
+Without pipes (`run_notebook(piped=False)`) it runs ipykernel on a connection file instead.
 
 What keeps students apart:
 * every kernel is a fresh fork of a process no submission ever ran in: what a submission changes
   (modules, globals, files it writes in its tmpfs) exists only in its own copy and its own sandbox;
 * the kernel sees only its sandbox: it cannot see, signal or trace the zygote or its parent (another
   PID namespace, another uid) and holds no descriptor to them;
-* when the kernel exits, its parent writes the exit status to the worker's scratch folder (outside
-  every sandbox, so a kernel cannot forge it) and ends the placeholder, so the sandbox and anything
-  left in it go; when the sandbox is killed instead (timeout, watchdog, shutdown), the kernel dies
-  with its PID namespace.
+* when the kernel exits, the zygote (its parent, which waits on a pidfd per kernel) writes the exit
+  status to the worker's scratch folder (outside every sandbox, so a kernel cannot forge it) and
+  ends the placeholder, so the sandbox and anything left in it go; when the sandbox is killed
+  instead (timeout, watchdog, shutdown), the kernel dies with its PID namespace;
+* the template's objects are frozen out of the garbage collector (`gc.freeze`) before the first
+  fork, so a kernel's collections never copy the template's pages: kernels share them.
 """
 import ctypes
+import fcntl
+import gc
 import json
 import os
 import resource
+import select
 import signal
 import socket
 import sys
 
-from grading import seccomp
+from grading import cellrunner, seccomp
 
 # What a kernel imports for every assignment (about 4 s when imported in the kernel itself).
 # torch._dynamo is what a notebook's first optimiser costs (about 2-4 s: torch.optim imports it lazily).
@@ -72,9 +80,13 @@ def _limit(name, soft, hard=None):
 SETUP_FAILED = "setup failed"   # the status file's text when a kernel could not be set up
 
 
-def _become_kernel(request, ns_fds, ready):
+PIPE_OUT, PIPE_IN = 3, 4   # a piped kernel's descriptors: its outputs to the worker, its cells from it
+
+
+def _become_kernel(request, ns_fds, ready, pipes=()):
     """In the kernel process (root, still outside the sandbox's mounts): enter the sandbox, take the
-    limits, drop to the kernel's uid, and run ipykernel. Never returns."""
+    limits, drop to the kernel's uid, and run the cells it reads from `pipes` (the worker's
+    (outputs, cells) pipe ends: grading/cellrunner.py), or without them ipykernel. Never returns."""
     code = 1
     try:
         # The sandbox's cgroup, joined while the host's /sys is in view: what the kernel starts
@@ -103,15 +115,23 @@ def _become_kernel(request, ns_fds, ready):
         null = os.open("/dev/null", os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
+        # the pipes above every descriptor number in use, then at their own (no cycle of dup2s)
+        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 512) for fd in pipes]
         os.write(ready, b"ok")   # set up: from here on, whatever happens is the notebook's doing
-        os.closerange(3, 65536)
+        for fd, target in zip(high, (PIPE_OUT, PIPE_IN)):
+            os.dup2(fd, target, inheritable=False)   # a program it execs gets neither
+        os.closerange(3 + len(high), 65536)
         os.environ.clear()
         os.environ.update(request["env"])
         for name in [m for m in sys.modules if m == "grading" or m.startswith("grading.")]:
             del sys.modules[name]   # the template's own code: not the kernel's business
         if sys.path and sys.path[0] == ZYGOTE_CWD:   # as ipykernel_launcher, which drops its own
             del sys.path[0]
+        # a kernel's command line (read by notebooks that ask whether they run in Jupyter)
         sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+        if pipes:
+            cellrunner.serve(PIPE_OUT, PIPE_IN)
+        cellrunner.forget()   # ipykernel makes its own shell
         from ipykernel.kernelapp import IPKernelApp
         IPKernelApp.launch_instance(argv=sys.argv[1:])
         code = 0
@@ -123,39 +143,67 @@ def _become_kernel(request, ns_fds, ready):
         os._exit(code)
 
 
-def _serve_one(request):
-    """In the zygote's child (root, outside the sandbox): join the sandbox's PID namespace, fork the
-    kernel, wait for it, report its exit status, and end the sandbox. Never returns."""
-    code = 1
+class Kernel:
+    """A kernel the zygote forked, until it ends: its pid (and a pidfd, which the zygote's loop
+    waits on), the request, and the pipe its set-up is reported on."""
+
+    def __init__(self, pid, request, ready):
+        self.pid, self.request, self.ready = pid, request, ready
+        self.pidfd = os.pidfd_open(pid)
+
+    def end(self):
+        """Reap the kernel, write its exit status (or SETUP_FAILED) to its status file, outside
+        every sandbox, and end its sandbox (the placeholder)."""
+        try:
+            _, wait_status = os.waitpid(self.pid, 0)
+            set_up = os.read(self.ready, 2) == b"ok"   # the kernel has ended: this never blocks
+            _report(self.request, str(wait_status) if set_up else SETUP_FAILED)
+        finally:
+            for fd in (self.pidfd, self.ready):
+                os.close(fd)
+
+
+def _report(request, text):
+    """Write a kernel's status file and end its sandbox (the sandbox's scratch may be gone)."""
     try:
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        with open(request["status_file"], "w") as out:
+            out.write(text)
+    except (OSError, KeyError):
+        pass
+    try:
+        os.kill(request["target"], signal.SIGKILL)   # the placeholder: the sandbox ends with it
+    except (OSError, KeyError, TypeError):
+        pass
+
+
+def _fork_kernel(request, pipes=()):
+    """In the zygote (root, outside every sandbox): have its next child created in the sandbox's PID
+    namespace (one below the zygote's own, so this is allowed for every sandbox in turn), fork the
+    kernel, and return it (a `Kernel`), or None when that failed (reported as SETUP_FAILED)."""
+    ns_fds, ready = [], None
+    try:
         target = request["target"]
         ns_fds = [os.open(f"/proc/{target}/ns/{name}", os.O_RDONLY) for name in NAMESPACES]
         pid_ns = os.open(f"/proc/{target}/ns/pid", os.O_RDONLY)
-        _setns(pid_ns)
-        os.close(pid_ns)
-        ready, done = os.pipe()
-        kernel = os.fork()
-        if kernel == 0:
-            os.close(ready)
-            _become_kernel(request, ns_fds, done)
-        os.close(done)
-        for fd in ns_fds:
-            os.close(fd)
-        set_up = os.read(ready, 2) == b"ok"
-        _, wait_status = os.waitpid(kernel, 0)
-        with open(request["status_file"], "w") as out:
-            out.write(str(wait_status) if set_up else SETUP_FAILED)
-        code = 0
-    except Exception:
-        with open(request["status_file"], "w") as out:
-            out.write(SETUP_FAILED)
-    finally:
         try:
-            os.kill(request["target"], signal.SIGKILL)   # the placeholder: the sandbox ends with it
-        except (OSError, KeyError):
-            pass
-        os._exit(code)
+            _setns(pid_ns)
+        finally:
+            os.close(pid_ns)
+        ready, done = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(ready)
+            _become_kernel(request, ns_fds, done, pipes)
+        os.close(done)
+        return Kernel(pid, request, ready)
+    except Exception:
+        if ready is not None:
+            os.close(ready)
+        _report(request, SETUP_FAILED)
+        return None
+    finally:
+        for fd in [*ns_fds, *pipes]:   # the kernel's alone: the worker sees their end when the kernel's ends
+            os.close(fd)
 
 
 def _warm_up(torch):
@@ -170,8 +218,33 @@ def _warm_up(torch):
         opt.zero_grad()
 
 
+def receive(channel):
+    """The next request on `channel` and the descriptors sent with it (`send`), or (None, [])."""
+    header, fds, _, _ = socket.recv_fds(channel, 8, 4)   # the descriptors come with its first bytes
+    data, size = bytearray(header), None
+    while size is None or len(data) < 8 + size:
+        if size is None and len(data) >= 8:
+            size = int.from_bytes(data[:8], "big")
+            continue
+        chunk = channel.recv((8 if size is None else 8 + size) - len(data)) if data else b""
+        if not chunk:   # the worker is gone
+            for fd in fds:
+                os.close(fd)
+            return None, []
+        data += chunk
+    return json.loads(data[8:]), fds
+
+
+def send(channel, request, fds=()):
+    """Send `request` (JSON) and the descriptors `fds` on `channel` (`receive` reads them)."""
+    data = json.dumps(request).encode()
+    data = len(data).to_bytes(8, "big") + data
+    sent = socket.send_fds(channel, [data], list(fds))
+    channel.sendall(data[sent:])
+
+
 def main(fd):
-    """The zygote: preload, then fork one kernel per request read from socket `fd` (JSON lines)."""
+    """The zygote: preload, then fork one kernel per request read from socket `fd` (`receive`)."""
     import importlib
     channel = socket.socket(fileno=fd)
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # dies with its worker
@@ -183,28 +256,35 @@ def main(fd):
         import torch
         torch.set_num_threads(1)
         _warm_up(torch)
+        cellrunner.prepare()   # the shell a piped kernel runs its cells in
+        gc.collect()
+        gc.freeze()   # what the template holds is never traversed again: its pages stay shared with the kernels
         threads = len(os.listdir("/proc/self/task"))
         if threads != 1:
             raise RuntimeError(f"the zygote runs {threads} threads after its imports; forking it is unsafe")
     except Exception as err:
         channel.sendall((json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n").encode())
         return 1
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)   # children are reaped by the kernel
     channel.sendall(b'{"ready": true}\n')
-    reader = channel.makefile("r")
-    for line in reader:
-        request = json.loads(line)
-        try:
-            child = os.fork()
-        except OSError as err:
-            channel.sendall((json.dumps({"error": f"fork failed: {err}"}) + "\n").encode())
-            continue
-        if child == 0:
-            reader.close()
-            channel.close()
-            _serve_one(request)
-        channel.sendall((json.dumps({"pid": child}) + "\n").encode())
-    return 0
+    kernels = {}   # pidfd: Kernel
+    poller = select.poll()
+    poller.register(channel, select.POLLIN)
+    while True:
+        for fd, _ in poller.poll():
+            if fd in kernels:   # a kernel ended
+                poller.unregister(fd)
+                kernels.pop(fd).end()
+                continue
+            request, fds = receive(channel)
+            if request is None:   # the worker is gone
+                return 0
+            kernel = _fork_kernel(request, fds)
+            if kernel is None:
+                channel.sendall((json.dumps({"error": "the kernel could not be forked into its sandbox"}) + "\n").encode())
+                continue
+            kernels[kernel.pidfd] = kernel
+            poller.register(kernel.pidfd, select.POLLIN)
+            channel.sendall((json.dumps({"pid": kernel.pid}) + "\n").encode())
 
 
 if __name__ == "__main__":

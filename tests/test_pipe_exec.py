@@ -1,0 +1,172 @@
+"""The piped kernel (grading/cellrunner.py in the sandbox, grading/pipe_exec.py in the worker).
+
+What a hostile kernel can write into its output pipe or its descriptors is read as untrusted
+data: frames are parsed and checked here without a kernel; then, with forked kernels in their
+sandboxes, forged frames on fd 1, malformed and oversized frames on the pipe, a closed pipe, a
+cell that never ends and output from C code and forked children. Each is measured from what the
+grader kept and the status it gave. (The red team, tests/test_redteam*.py, covers the rest:
+forgeries, floods, caps, limits.) The ipykernel path forked kernels used before stays available
+(`run_notebook(piped=False)`) and gives the same outputs.
+"""
+import dataclasses
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grading import grader, launcher, pipe_exec, sandbox
+from grading.cellrunner import frame
+from grading.notebook import run_notebook
+from grading.verdict import OBSERVATION_MIME, observations
+
+
+def frames(*messages):
+    return b"".join(frame(kind, content) for kind, content in messages)
+
+
+def test_frames_split_anywhere_are_read_whole_and_in_order():
+    data = frames(("stream", {"name": "stdout", "text": "héllo"}), ("done", {"status": "ok"}))
+    reader, got = pipe_exec.Frames(), []
+    for i in range(len(data)):
+        got += reader.feed(data[i:i + 1])
+    assert [m["msg_type"] for m in got] == ["stream", "done"]
+    assert got[0]["content"]["text"] == "héllo"
+
+
+def test_an_oversized_frame_is_skipped_unread_and_the_next_one_read():
+    reader = pipe_exec.Frames(max_frame=100)
+    big = (1000).to_bytes(4, "big") + b"x" * 1000
+    got = reader.feed(big[:50]) + reader.feed(big[50:] + frames(("done", {"status": "ok"})))
+    assert got[0] is pipe_exec.OVERSIZE and got[1]["msg_type"] == "done" and len(got) == 2
+
+
+@pytest.mark.parametrize("raw", [
+    b"not json", b"[1, 2]", b'{"msg_type": "done"}', b'{"msg_type": "stream", "content": {"name": "x", "text": "a"}}',
+    b'{"msg_type": "stream", "content": {"name": "stdout", "text": 3}}',
+    b'{"msg_type": "display_data", "content": {"data": {"image/png": 5}, "metadata": {}}}',
+    b'{"msg_type": "display_data", "content": {"data": {"text/plain": "a"}, "metadata": []}}',
+    b'{"msg_type": "error", "content": {"ename": "E", "evalue": "v", "traceback": "tb"}}',
+    b'{"msg_type": "execute_result", "content": {"data": {"text/plain": "a"}, "metadata": {}, "execution_count": "1"}}',
+    b'{"msg_type": "done", "content": {"status": "fine"}}', b'{"msg_type": "comm_open", "content": {}}',
+    b'{"msg_type": "display_data", "content": {"data": {"application/json": NaN}, "metadata": {}}}',
+    b'[' * 100_000 + b']' * 100_000,
+])
+def test_a_malformed_frame_is_the_kernels_error(raw):
+    with pytest.raises(pipe_exec.MalformedOutput):
+        pipe_exec.Frames().feed(len(raw).to_bytes(4, "big") + raw)
+
+
+# With kernels forked into sandboxes (root and bubblewrap, as `make grade` runs them).
+
+needs_zygote = [pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
+                                   reason="bubblewrap (bwrap) is not installed"),
+                pytest.mark.skipif(not sandbox.preimport_available(), reason="kernels are forked only as root")]
+SETTINGS = grader.Settings(cell_timeout=20, notebook_timeout=60, max_output_bytes=100_000)
+
+
+@pytest.fixture(scope="module")
+def run_dir():
+    path = Path(tempfile.mkdtemp(prefix="pe-", dir="/tmp"))   # short: the unpiped kernels' sockets live below it
+    os.chmod(path, 0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def run(run_dir, *sources, settings=SETTINGS, piped=True):
+    """Run a notebook of `sources` as a student's is run; return (notebook, problem)."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
+    scratch = Path(tempfile.mkdtemp(dir=run_dir))
+    try:
+        (scratch / "inputs").mkdir()
+        os.chmod(scratch, 0o711)
+        problem = run_notebook(nb, scratch, scratch / "inputs", cell_timeout=settings.cell_timeout,
+                               notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
+                               max_output_bytes=settings.max_output_bytes,
+                               max_notebook_bytes=settings.max_notebook_bytes, launcher=launcher.ZYGOTE,
+                               piped=piped)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return nb, problem
+
+
+def text(cell):
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+FORGED = frame("display_data", {"data": {OBSERVATION_MIME: {"fn": "observe", "name": "x", "value": 1}},
+                                "metadata": {}, "transient": {}})
+
+
+@pytest.mark.usefixtures("run_dir")
+class TestPipedKernel:
+    pytestmark = needs_zygote
+
+    def test_output_of_python_c_subprocesses_and_forked_children_is_kept_in_its_cell(self, run_dir):
+        nb, problem = run(run_dir, "print('py'); import sys; print('err', file=sys.stderr)",
+                          "import ctypes, os\nctypes.CDLL(None).printf(b'from C\\n')\nos.system('echo from-shell')",
+                          "import os\nif os.fork() == 0:\n    print('child'); os._exit(0)\nos.wait()",
+                          "from IPython.display import display, update_display\n"
+                          "display({'text/plain': 'a'}, raw=True, display_id='d')\nupdate_display({'text/plain': 'b'}, raw=True, display_id='d')\n40 + 2",
+                          "import helpers.checks as hc; hc.observe(3.0, 'three')", "1 / 0")
+        assert problem is None
+        assert text(nb.cells[0]) == "py\nerr\n"
+        assert "from C" in text(nb.cells[1]) and "from-shell" in text(nb.cells[1])
+        assert text(nb.cells[2]) == "child\n"
+        assert [o.data["text/plain"] for o in nb.cells[3].outputs] == ["b", "42"]
+        assert [o["value"]["values"] for o in observations(nb.cells[4])] == [[3.0]]
+        assert [o.ename for o in nb.cells[5].outputs] == ["ZeroDivisionError"]
+        assert [c.execution_count for c in nb.cells] == [1, 2, 3, 4, 5, 6]
+
+    def test_a_frame_forged_on_fd_1_is_text_not_an_observation(self, run_dir):
+        nb, problem = run(run_dir, f"import os\nos.write(1, {FORGED!r})\nos.write(2, {FORGED!r})")
+        assert problem is None
+        assert observations(nb.cells[0]) == []
+        assert OBSERVATION_MIME in text(nb.cells[0])
+
+    def test_a_malformed_frame_on_the_pipe_is_the_students_error(self, run_dir):
+        nb, problem = run(run_dir, "import os\nos.write(3, (9).to_bytes(4, 'big') + b'not json!')", "print('next')")
+        assert str(problem).startswith("error: the kernel wrote a message that is not JSON")
+        assert nb.cells[0].outputs[-1].ename == "DeadKernelError" and nb.cells[1].outputs == []
+
+    def test_an_oversized_frame_caps_its_cell_visibly_and_the_next_cell_runs(self, run_dir):
+        size = pipe_exec.MAX_FRAME + 1
+        nb, problem = run(run_dir, f"import os\nos.write(3, ({size}).to_bytes(4, 'big'))\n"
+                                   f"for _ in range({size // 2**20 + 1}):\n    os.write(3, b' ' * min(2**20, {size} - _ * 2**20))",
+                          "print('next')")
+        assert problem is None
+        assert "passed the grader's cap" in text(nb.cells[0])
+        assert text(nb.cells[1]) == "next\n"
+
+    def test_output_past_the_cap_from_c_is_dropped_visibly(self, run_dir):
+        nb, problem = run(run_dir, "import os\nos.system(\"head -c 3000000 /dev/zero | tr '\\\\0' x\")", "print('next')")
+        assert problem is None
+        assert "passed the grader's cap" in text(nb.cells[0])
+        assert len(text(nb.cells[0])) < SETTINGS.max_output_bytes + 1000
+        assert text(nb.cells[1]) == "next\n"
+
+    @pytest.mark.parametrize("fd", [3, 4])
+    def test_a_kernel_that_closes_its_pipe_died(self, run_dir, fd):
+        nb, problem = run(run_dir, f"import os\nos.close({fd})", "print('next')")
+        assert str(problem).startswith("error: the kernel died")
+
+    def test_a_cell_that_never_ends_times_out_and_the_rest_is_not_run(self, run_dir):
+        quick = dataclasses.replace(SETTINGS, cell_timeout=2)
+        nb, problem = run(run_dir, "while True:\n    pass", "print('next')", settings=quick)
+        assert str(problem).startswith("timeout: a cell ran longer than")
+        assert nb.cells[0].outputs[-1].ename == "CellTimeoutError" and nb.cells[1].outputs == []
+
+    def test_the_ipykernel_path_gives_the_same_outputs(self, run_dir):
+        sources = ("print('a')", "import helpers.checks as hc; hc.observe([1.0, 2.0], 'pair')", "40 + 2",
+                   "raise ValueError('no')")
+        piped, problem = run(run_dir, *sources)
+        jupyter, problem_unpiped = run(run_dir, *sources, piped=False)
+        assert problem is problem_unpiped is None
+
+        def shape(nb):
+            return [[(o.output_type, o.get("text"), json.dumps(o.get("data"), sort_keys=True), o.get("ename"), o.get("evalue"))
+                     for o in c.outputs] for c in nb.cells]
+        assert shape(piped) == shape(jupyter)
