@@ -21,6 +21,7 @@ import select
 import signal
 import subprocess
 import time
+from datetime import datetime, timezone
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -120,6 +121,11 @@ class Frames:
         return out
 
 
+def _now():
+    """The time now, as nbclient writes it into a cell's timing metadata."""
+    return datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
 def mark_reply_errors(cell, cell_index, execute_reply):
     """Record an error reply as an error output even if the submission hid its traceback."""
     content = execute_reply.get("content", {})
@@ -175,6 +181,9 @@ class PipedKernel:
         cell.outputs = []
         self.client.clear_before_next_output = False   # as nbclient starts each cell
         self.count += 1
+        # when the cell ran, in nbclient's timing metadata (the report's time to grade reads it);
+        # taken here, in the worker, not from anything the kernel says
+        cell.setdefault("metadata", {})["execution"] = {"iopub.execute_input": _now()}
         pending = memoryview(encode({"code": cell.source}))
         deadline = time.monotonic() + timeout
         poller = select.poll()
@@ -212,6 +221,7 @@ class PipedKernel:
             elif message["msg_type"] == "done":
                 self.backlog = messages[position + 1:]
                 cell.execution_count = self.count
+                cell.metadata.setdefault("execution", {})["shell.execute_reply"] = _now()
                 mark_reply_errors(cell, index, message)
                 return True
             else:

@@ -120,6 +120,10 @@ class TestPipedKernel:
         assert [o["value"]["values"] for o in observations(nb.cells[4])] == [[3.0]]
         assert [o.ename for o in nb.cells[5].outputs] == ["ZeroDivisionError"]
         assert [c.execution_count for c in nb.cells] == [1, 2, 3, 4, 5, 6]
+        # when each cell ran, as nbclient records it (the report's time to grade reads it)
+        from grading import observed
+        assert all({"iopub.execute_input", "shell.execute_reply"} <= set(c.metadata.execution) for c in nb.cells)
+        assert observed.seconds({"nb": nb}) >= 0
 
     def test_a_frame_forged_on_fd_1_is_text_not_an_observation(self, run_dir):
         nb, problem = run(run_dir, f"import os\nos.write(1, {FORGED!r})\nos.write(2, {FORGED!r})")
