@@ -25,6 +25,23 @@ def graded_tests(nb):
             and not c.metadata["nbgrader"].get("solution")]
 
 
+def marked_lines(cells_, begin, end, longer_than=15):
+    """The stripped lines of `cells_` between a line naming `begin` and one naming `end` (nbgrader's
+    BEGIN/END SOLUTION or HIDDEN TESTS), those of more than `longer_than` characters: specific
+    enough to search a feedback page or a hint for."""
+    lines = []
+    for cell in cells_:
+        inside = False
+        for line in cell.source.splitlines():
+            if begin in line:
+                inside = True
+            elif end in line:
+                inside = False
+            elif inside and len(line.strip()) > longer_than:
+                lines.append(line.strip())
+    return lines
+
+
 @pytest.fixture(params=ASSIGNMENTS)
 def assignment(request):
     return request.param

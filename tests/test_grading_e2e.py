@@ -7,23 +7,13 @@ the others are still graded. Feedback shows no hidden test, and grades.csv carri
 import csv
 import html
 
-from conftest import ASSIGNMENTS, graded_tests, read, source_notebooks
+from conftest import ASSIGNMENTS, graded_tests, marked_lines, read, source_notebooks
 from grading import demo
 
 
 def hidden_lines(name):
-    lines = []
-    for path in source_notebooks(name):
-        for cell in graded_tests(read(path)):
-            inside = False
-            for line in cell.source.splitlines():
-                if "BEGIN HIDDEN TESTS" in line:
-                    inside = True
-                elif "END HIDDEN TESTS" in line:
-                    inside = False
-                elif inside and len(line.strip()) > 15:
-                    lines.append(line.strip())
-    return lines
+    return [line for path in source_notebooks(name)
+            for line in marked_lines(graded_tests(read(path)), "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")]
 
 
 def check_demo_class(name, tmp_path, gradebook):

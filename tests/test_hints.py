@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from conftest import ASSIGNMENTS, REPO, read, source_notebooks
+from conftest import ASSIGNMENTS, REPO, marked_lines, read, source_notebooks
 from grading import cells, clusters, observed
 
 # Every entry of these assignments' mistakes files has a hint.
@@ -77,20 +77,8 @@ def _solution_lines(name):
     """The lines of the instructor's solution (the BEGIN SOLUTION regions of the answer cells) that
     the student's copy does not show anyway (the text names `optimizer.step()`, for one)."""
     shown = _shown(name)
-    lines = []
-    for path in source_notebooks(name):
-        for cell in read(path).cells:
-            if not cells.is_answer(cell):
-                continue
-            inside = False
-            for line in cell.source.splitlines():
-                if "BEGIN SOLUTION" in line:
-                    inside = True
-                elif "END SOLUTION" in line:
-                    inside = False
-                elif inside and len(line.strip()) > 15 and line.strip() not in shown:
-                    lines.append(line.strip())
-    return lines
+    answers = [c for path in source_notebooks(name) for c in read(path).cells if cells.is_answer(c)]
+    return [line for line in marked_lines(answers, "BEGIN SOLUTION", "END SOLUTION") if line not in shown]
 
 
 def _heldout_numbers(name):
