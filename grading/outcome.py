@@ -203,8 +203,14 @@ def borrow(generator_file, assignment):
 
         globals().update(outcome.borrow(__file__, "05_spiral_mlp"))
 
-    Its functions count as this file's; the sets still follow this assignment's own seeds."""
-    code = runpy.run_path(str(Path(generator_file).resolve().parent.parent / assignment / GENERATOR))
+    Its functions count as this file's; the sets still follow this assignment's own seeds. The
+    lender is read beside the borrower (the course's source/), else from the course repository's
+    source/ (a scratch course of one assignment, as `make demo` and the tests build, copies only
+    that one)."""
+    from .course import REPO
+    beside = Path(generator_file).resolve().parent.parent / assignment / GENERATOR
+    lender = beside if beside.exists() else REPO / "source" / assignment / GENERATOR
+    code = runpy.run_path(str(lender))
     return {name: value for name, value in code.items() if not name.startswith("__")}
 
 
