@@ -100,8 +100,7 @@ class Assignment:
         from . import restore
         self.root, self.name, self.api = Path(root), name, api
         self.ref_key = ref_key
-        self.entries = {m: e for m, e in clusters.spec(name).items()
-                        if isinstance(e.get("hint"), str) and e["hint"].strip()}
+        self.entries = clusters.hinted(clusters.spec(name))
         self.checks = clusters.checks_of(self.root, name) if self.entries else {}
         self._known, self._known_at = {}, None
         self._known_lock = threading.Lock()

@@ -44,9 +44,14 @@ def spec(name):
     return runpy.run_path(str(path)).get("MISTAKES", {}) if path.exists() else {}
 
 
+def hinted(entries):
+    """The entries ({mistake: entry}) that carry a hint."""
+    return {m: e for m, e in entries.items() if isinstance(e.get("hint"), str) and e["hint"].strip()}
+
+
 def hints(name):
     """{mistake: hint} of the entries that carry one."""
-    return {m: e["hint"].strip() for m, e in spec(name).items() if isinstance(e.get("hint"), str) and e["hint"].strip()}
+    return {m: e["hint"].strip() for m, e in hinted(spec(name)).items()}
 
 
 def entry_key(ref_key, entry):
@@ -335,7 +340,7 @@ def hints_for_class(root, name, settings=None, out=print):
     from nbgrader.api import Gradebook
     from . import analytics
     entries = spec(name)
-    if not any(isinstance(e.get("hint"), str) and e["hint"].strip() for e in entries.values()):
+    if not hinted(entries):
         return {}
     known = mistake_signatures(root, name, settings, out=out)
     api = course.nbgrader_api(root)
