@@ -54,7 +54,7 @@ def prepare(course, name, student, snapshot=None, hashes=("", "")):
     is read without following a link and checked (`course.read_notebook`: at most
     `course.MAX_CELLS` cells) before nbgrader's preprocessors see it."""
     from nbconvert.preprocessors import ClearOutputPreprocessor
-    from nbgrader.preprocessors import DeduplicateIds, OverwriteKernelspec
+    from nbgrader.preprocessors import DeduplicateIds
 
     from . import restore
     started = time.perf_counter()
@@ -80,7 +80,7 @@ def prepare(course, name, student, snapshot=None, hashes=("", "")):
         release = root / "release" / name / source_path.name
         release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
         try:
-            for pp in (ClearOutputPreprocessor(), DeduplicateIds(), OverwriteKernelspec(),
+            for pp in (ClearOutputPreprocessor(), DeduplicateIds(), restore.RestoreKernelspec(snapshot),
                        restore.RestoreCells(snapshot, config=course.config, add_missing_cells=True),
                        restore.CheckMetadata()):
                 nb, resources = pp.preprocess(nb, resources)

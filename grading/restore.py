@@ -1,15 +1,18 @@
 """nbgrader's restoring and checking of a submission's graded cells, read once per run.
 
 `make grade` prepares each submission in the grading process with nbgrader's own preprocessors,
-beside the workers. Two of them cost more than a pre-imported kernel's whole start:
+beside the workers. Three of them cost more than a pre-imported kernel's whole start:
 `OverwriteCells` runs several SQL queries for every graded cell of every student (57 ms a
 notebook of assignment 1), and `CheckCellMetadata` checks nbgrader's JSON schema itself once for
-every cell before it checks the cell (63 ms). Here `Snapshot` reads the gradebook's copy of an
-assignment's cells once per run and answers the queries `OverwriteCells` makes, and the schema is
-checked once per process. What is restored and what is refused is nbgrader's code, unchanged.
+every cell before it checks the cell (63 ms), and `OverwriteKernelspec` opens a gradebook of its
+own for every notebook (35 ms). Here `Snapshot` reads the gradebook's copy of an assignment's
+cells and kernelspecs once per run and answers the queries `OverwriteCells` and
+`OverwriteKernelspec` make, and the schema is checked once per process. What is restored and
+what is refused is nbgrader's code, unchanged.
 """
 import contextlib
 import functools
+import json
 from types import SimpleNamespace
 
 import jsonschema
@@ -38,7 +41,8 @@ class Snapshot:
                     source_cells=_plain(nb.source_cells, *_SOURCE),   # in the gradebook's order
                     grade_cells=_plain(nb.grade_cells, "name", "max_score"),
                     solution_cells=_plain(nb.solution_cells, "name"),
-                    task_cells=_plain(nb.task_cells, "name", "max_score"))
+                    task_cells=_plain(nb.task_cells, "name", "max_score"),
+                    kernelspec=json.loads(nb.kernelspec) if nb.kernelspec else None)
 
     @classmethod
     def of(cls, course, assignment):
@@ -80,6 +84,22 @@ class RestoreCells(OverwriteCells):
         if self.add_missing_cells:
             nb, resources = self.add_missing_grade_cells(nb, resources)
             nb, resources = self.add_missing_task_cells(nb, resources)
+        return nb, resources
+
+
+class RestoreKernelspec(NbGraderPreprocessor):
+    """`OverwriteKernelspec` answered from a `Snapshot`: the source notebook's kernelspec, when the
+    gradebook has one, replaces the submission's (nbgrader's opens a gradebook for every notebook)."""
+
+    def __init__(self, snapshot, **kwargs):
+        super().__init__(**kwargs)
+        self.snapshot = snapshot
+
+    def preprocess(self, nb, resources):
+        kernelspec = self.snapshot.find_notebook(resources["nbgrader"]["notebook"],
+                                                 resources["nbgrader"]["assignment"]).kernelspec
+        if kernelspec:
+            nb.metadata["kernelspec"] = kernelspec
         return nb, resources
 
 

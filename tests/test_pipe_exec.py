@@ -12,7 +12,10 @@ import dataclasses
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -58,6 +61,38 @@ def test_an_oversized_frame_is_skipped_unread_and_the_next_one_read():
 def test_a_malformed_frame_is_the_kernels_error(raw):
     with pytest.raises(pipe_exec.MalformedOutput):
         pipe_exec.Frames().feed(len(raw).to_bytes(4, "big") + raw)
+
+
+def test_the_module_index_answers_as_inspects_own_scan(tmp_path):
+    """cellrunner's `inspect.getmodule` skips the scan of sys.modules when none came or went: for
+    frames of cells, of modules and of a module imported after the first answer, for functions,
+    classes and modules, it answers as the unpatched one."""
+    (tmp_path / "late_module.py").write_text("import sys\ndef where():\n    return sys._getframe()\n")
+    script = textwrap.dedent("""
+        import inspect, sys, json
+        sys.path.insert(0, sys.argv[1])
+        scan = inspect.getmodule
+        from grading import cellrunner
+        cellrunner._index_modules_once()
+        assert inspect.getmodule is not scan and inspect.getmodule.indexed
+        cell = compile("import sys\\nframe = sys._getframe()", "<ipython-input-1-abc>", "exec")
+        space = {}
+        exec(cell, space)
+        answers = []
+        def ask(*objects):
+            for o in objects:
+                answers.append([str(inspect.getmodule(o)), str(scan(o))])
+        ask(space["frame"], sys._getframe(), json.dumps, json.JSONEncoder, json, inspect.currentframe().f_code)
+        import late_module   # imported after the index was made: found, as the scan finds it
+        ask(late_module.where(), late_module.where, space["frame"])
+        print(json.dumps(answers))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    answers = json.loads(done.stdout)
+    assert len(answers) == 9 and all(ours == theirs for ours, theirs in answers), answers
+    assert "late_module" in answers[6][0] and answers[0][0] == "None"
 
 
 # With kernels forked into sandboxes (root and bubblewrap, as `make grade` runs them).
@@ -162,6 +197,17 @@ class TestPipedKernel:
         nb, problem = run(run_dir, "while True:\n    pass", "print('next')", settings=quick)
         assert str(problem).startswith("timeout: a cell ran longer than")
         assert nb.cells[0].outputs[-1].ename == "CellTimeoutError" and nb.cells[1].outputs == []
+
+    def test_a_traceback_shows_each_frame_with_its_lines_in_plain_text(self, run_dir):
+        nb, problem = run(run_dir, "def shape_of(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()",
+                          "import torch\nM = torch.ones(2)\nshape_of(M)")
+        assert problem is None
+        error, = nb.cells[1].outputs
+        traceback = "\n".join(error.traceback)
+        assert error.ename == "NotImplementedError"
+        assert "----> 3 shape_of(M)" in traceback and "----> 3     raise NotImplementedError()" in traceback
+        assert "      2     # YOUR CODE HERE" in traceback and "in shape_of(x)" in traceback
+        assert "\x1b[" not in traceback   # no terminal colours: the feedback shows it as it is
 
     def test_the_ipykernel_path_gives_the_same_outputs(self, run_dir):
         sources = ("print('a')", "import helpers.checks as hc; hc.observe([1.0, 2.0], 'pair')", "40 + 2",

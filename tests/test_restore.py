@@ -1,6 +1,6 @@
 """`make grade` prepares submissions with grading/restore.py: nbgrader's OverwriteCells answered
-from a snapshot of the gradebook read once per run, and its CheckCellMetadata with the schema
-checked once. Both must do exactly what nbgrader's own preprocessors do, on honest and tampered
+from a snapshot of the gradebook read once per run (as is its OverwriteKernelspec), and its
+CheckCellMetadata with the schema checked once. All three must do exactly what nbgrader's own preprocessors do, on honest and tampered
 submissions of every assignment: the same restored notebook, or the same refusal."""
 import copy
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells
+from nbgrader.preprocessors import CheckCellMetadata, OverwriteCells, OverwriteKernelspec
 
 from conftest import ASSIGNMENTS
 from grading import cells, course, demo, prepare, restore
@@ -50,6 +50,9 @@ def tampered(release_nb, source_nb):
     variant("points not a number", set_meta("points", "many", lambda nb: [c for c in graded(nb) if c.metadata.nbgrader.get("grade")]))
     variant("grade flag a string", set_meta("grade", "yes"))
     variant("extra metadata key", set_meta("secret", 1))
+    variant("kernelspec changed", lambda nb: nb.metadata.__setitem__(
+        "kernelspec", {"name": "evil", "display_name": "Evil", "language": "python", "argv": ["sh"]}))
+    variant("kernelspec removed", lambda nb: nb.metadata.pop("kernelspec", None))
     variant("grade cell without points", lambda nb: [c.metadata.nbgrader.pop("points", None)
                                                      for c in [c for c in graded(nb) if c.metadata.nbgrader.get("grade")][:1]])
     return out
@@ -80,8 +83,10 @@ def test_restoring_from_the_snapshot_is_nbgraders_restoring(course_root, name):
     for filename, source_nb, release_nb in demo.notebooks(course_root, name):
         resources = prepare._resources(Course(course_root), name, "s", Path(filename).stem)
         for what, nb in tampered(release_nb, source_nb):
-            theirs = run([OverwriteCells(config=api.coursedir.config, add_missing_cells=True), CheckCellMetadata()], nb, resources)
-            ours = run([restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
+            theirs = run([OverwriteKernelspec(), OverwriteCells(config=api.coursedir.config, add_missing_cells=True),
+                          CheckCellMetadata()], nb, resources)
+            ours = run([restore.RestoreKernelspec(snapshot),
+                        restore.RestoreCells(snapshot, config=api.coursedir.config, add_missing_cells=True),
                         restore.CheckMetadata()], nb, resources)
             assert ours == theirs, f"{name}, {what}"
             kinds.add(theirs[0])
