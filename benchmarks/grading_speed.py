@@ -95,6 +95,11 @@ def breakdown(label, timings):
         + f"; the execute step {execute * 1000:.0f} ms, {max(execute - cells, 0) * 1000:.0f} ms of it beyond the cells")
     print(f"  {' ' * len(label)}  in the grading process: prepare {timings.get('prepare', 0) / n * 1000:.0f} ms, "
           f"record {timings.get('record', 0) / n * 1000:.0f} ms (serial, beside the workers)")
+    marks = [(key[len("until."):], timings[key]) for key in timings if key.startswith("until.")]
+    if marks:
+        print(f"  {' ' * len(label)}  the run's timeline (s from its start): " + ", ".join(
+            f"{mark} {seconds:.1f}" for mark, seconds in sorted(marks, key=lambda m: m[1]))
+            + f", done {timings.get('wall', 0):.1f}")
 
 
 def timed(scratch, label, students, grade):

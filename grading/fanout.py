@@ -38,19 +38,20 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 LOCAL_ATTEMPTS = 2
 
 
-def _pool(workers, initializer):
+def _pool(workers, initializer, initargs=()):
     # Workers fork from a server that has imported what they execute once, so a pool starts in
     # milliseconds instead of re-importing nbclient and jupyter_client in every worker.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["grading.work", "grading.settings"])
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=initializer)
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=initializer,
+                               initargs=initargs)
 
 
 class LocalPool:
     """`workers` processes on this machine."""
 
-    def __init__(self, workers, initializer):
-        self.executor = _pool(workers, initializer)
+    def __init__(self, workers, initializer, initargs=()):
+        self.executor = _pool(workers, initializer, initargs)
 
     def submit(self, fn, *args):
         return self.executor.submit(fn, *args)

@@ -33,28 +33,43 @@ from . import proc
 from .bwrap import kernel_env
 from .cells import error_output, is_test
 from .verdict import OBSERVATION_MIME
-from .zygote import INLINE_BACKEND, send
+from .zygote import EXTRAS, INLINE_BACKEND, send
+
+def _start_template(home, sock, extras):
+    """Start grading/zygote.py on socket `sock` (its end of a pair, or a listening socket), at
+    home in `home`, importing what every assignment needs and the `extras`; return the process."""
+    # Its environment is the kernels' allow-list (a forked kernel's /proc/self/environ shows the
+    # template's), plus where Python finds the grader's modules when they are not installed.
+    env = {**kernel_env(), "HOME": str(home), "IPYTHONDIR": str(home / "ipython"),
+           "MPLCONFIGDIR": str(home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    with open(home / "zygote.log", "wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "grading.zygote", str(sock.fileno()), ",".join(sorted(extras))],
+            pass_fds=[sock.fileno()], env=env, cwd=home, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
 
 class Zygote:
-    """This worker's template process (grading/zygote.py): started once, it forks every kernel."""
+    """This worker's side of a template process (grading/zygote.py): its own, started once, or the
+    one the grading process shares among its workers (`shared`: its socket's path). It forks every
+    kernel. It imports what every assignment needs and the `extras` named (zygote.EXTRAS)."""
 
-    def __init__(self, parent=None):
-        self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))
-        ours, theirs = socket.socketpair()
-        # Its environment is the kernels' allow-list (a forked kernel's /proc/self/environ shows the
-        # template's), plus where Python finds the grader's modules when they are not installed.
-        env = {**kernel_env(), "HOME": str(self.home), "IPYTHONDIR": str(self.home / "ipython"),
-               "MPLCONFIGDIR": str(self.home / "mpl"), "MPLBACKEND": INLINE_BACKEND}
-        if os.environ.get("PYTHONPATH"):
-            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-        with open(self.home / "zygote.log", "wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "grading.zygote", str(theirs.fileno())], pass_fds=[theirs.fileno()],
-                env=env, cwd=self.home, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        theirs.close()
-        ours.settimeout(300)
+    def __init__(self, parent=None, extras=tuple(EXTRAS), shared=None):
+        self.extras, self.process, self.broken = frozenset(extras), None, False
+        if shared is not None:
+            self.home = Path(shared).parent
+            ours = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            ours.settimeout(300)
+            ours.connect(shared)
+        else:
+            self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))
+            ours, theirs = socket.socketpair()
+            self.process = _start_template(self.home, theirs, self.extras)
+            theirs.close()
+            ours.settimeout(300)
+            atexit.register(self.close)
         self.channel, self.reader = ours, ours.makefile("r")
-        atexit.register(self.close)
         answer = self._answer()
         if "ready" not in answer:
             self.close()
@@ -66,43 +81,100 @@ class Zygote:
         except OSError as err:
             line = json.dumps({"error": f"no answer ({err})"})
         if not line:
+            self.broken = True
             tail = (self.home / "zygote.log").read_text(errors="replace")[-400:] if (self.home / "zygote.log").exists() else ""
             line = json.dumps({"error": f"the kernel template exited. {tail}".strip()})
         return json.loads(line)
 
     def alive(self):
-        return self.process.poll() is None
+        return not self.broken and (self.process is None or self.process.poll() is None)
 
     def fork(self, pipes=(), **request):
         """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid.
         With `pipes` (the kernel's ends of its output and cell pipes) it runs grading/cellrunner.py
         on them, else ipykernel on the request's connection file."""
-        send(self.channel, request, pipes)
+        try:
+            send(self.channel, request, pipes)
+        except OSError as err:
+            self.broken = True
+            raise RuntimeError(f"the kernel template is gone: {err}") from None
         answer = self._answer()
         if "pid" not in answer:
             raise RuntimeError(f"the kernel template could not fork a kernel: {answer.get('error')}")
         return answer["pid"]
 
     def close(self):
+        """Disconnect; end the template, and remove its home, when it is this worker's own."""
+        with contextlib.suppress(Exception):
+            self.channel.close()
+        if self.process is not None:
+            with contextlib.suppress(Exception):
+                self.process.kill()
+                self.process.wait(5)
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+class Shared:
+    """A template the grading process starts for all of its local workers at the start of a run:
+    its imports overlap the run's planning, the preparation and the workers' start, and the machine
+    pays for torch's import once instead of once per worker. Its socket is in a folder only root
+    may enter, which no sandbox mounts, and it takes root's connections only (grading/zygote.py).
+    A worker that cannot reach it (it failed, or died) starts a template of its own (`zygote`)."""
+
+    def __init__(self, parent, extras):
+        self.extras = tuple(sorted(extras))
+        self.home = Path(tempfile.mkdtemp(prefix="zyg-", dir=parent))   # 0700: root's alone
+        self.path = str(self.home / "socket")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(self.path)
+            listener.listen(64)
+            self.process = _start_template(self.home, listener, self.extras)
+
+    def kill(self):
+        """End the template; its kernels end with it (each dies with its parent)."""
         with contextlib.suppress(Exception):
             self.process.kill()
             self.process.wait(5)
-        with contextlib.suppress(Exception):
-            self.channel.close()
+
+    def close(self):
+        self.kill()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
 _zygote = None
+SHARED = None   # (socket path, extras) of the grading process's shared template, for its local workers
 
 
-def zygote(parent=None):
-    """This worker's zygote, started on first use (and again if it died) with its home in `parent`."""
-    global _zygote
-    if _zygote is None or not _zygote.alive() or not _zygote.home.is_dir():
-        if _zygote is not None:
-            _zygote.close()
-        _zygote = None
-        _zygote = Zygote(parent)
+def share(shared):
+    """In a local worker (its pool's initialiser): use the grading process's template, `shared` =
+    (its socket's path, its extras), or None for a template of this worker's own."""
+    global SHARED
+    SHARED = shared
+
+
+def zygote(parent=None, extras=None):
+    """This worker's zygote: the grading process's shared one (`SHARED`) while it works, else its
+    own, started on first use with its home in `parent`, and again if it died or lacks one of the
+    `extras` (zygote.EXTRAS' names; None: all of them) a run asks for (a Dask worker's serves run
+    after run: it then imports what each run used so far)."""
+    global _zygote, SHARED
+    wanted = frozenset(EXTRAS if extras is None else extras)
+    if _zygote is not None and _zygote.alive() and _zygote.home.is_dir() and wanted <= _zygote.extras:
+        return _zygote
+    if _zygote is not None:
+        if _zygote.process is None:   # the shared template failed this worker: its own from now on
+            SHARED = None
+        else:
+            wanted |= _zygote.extras
+        _zygote.close()
+    _zygote = None
+    if SHARED is not None and wanted <= frozenset(SHARED[1]):
+        try:
+            _zygote = Zygote(extras=SHARED[1], shared=SHARED[0])
+            return _zygote
+        except (OSError, RuntimeError):
+            SHARED = None
+    _zygote = Zygote(parent, wanted)
     return _zygote
 
 
@@ -166,6 +238,7 @@ class SandboxKernelManager(AsyncKernelManager):
     `fork_request`, the launched sandbox holds a placeholder, and the kernel is forked into it."""
 
     fork_request = None
+    extras = None     # what its zygote imports beyond what every assignment needs (zygote.EXTRAS)
     timings = None    # {step: seconds} to add "bwrap" and "fork" to (grading/notebook.py: `STEPS`)
     launched = 0.0    # seconds those two took
 
@@ -186,7 +259,8 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.fork_request is not None:
             target = placeholder_pid(self.provisioner.process)
             steps["bwrap"] = time.perf_counter() - started
-            zygote(Path(self.connection_file).parent.parent.parent).fork(target=target, **{**self.fork_request, "connection_file": self.connection_file})
+            zygote(Path(self.connection_file).parent.parent.parent, self.extras).fork(
+                target=target, **{**self.fork_request, "connection_file": self.connection_file})
             steps["fork"] = time.perf_counter() - started - steps["bwrap"]
         else:
             steps["bwrap"] = time.perf_counter() - started

@@ -54,14 +54,18 @@ STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
 
 
 def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, limits=Limits(),
-                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None, piped=True):
+                 max_output_bytes=200_000, launcher=BWRAP, max_notebook_bytes=16 * 2**20, timings=None, piped=True,
+                 extras=None):
     """Execute `nb` (in place) with its kernel in a sandbox; return None or the problem (a Status).
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
     from its working folder. With `preimport` the kernel is forked from this worker's zygote into
     the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
-    before this returns."""
+    before this returns. `extras`: what the zygote imports beyond what every assignment needs
+    (zygote.EXTRAS' names; None: all of them); a kernel that is not piped runs ipykernel's start."""
     timings = {} if timings is None else timings
+    if extras is not None and not piped:
+        extras = (*extras, "ipykernel")
     clock = time.perf_counter()
 
     def lap(step):
@@ -114,12 +118,12 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     if preimport and piped:
         client = CappedClient(nb, km=None, **caps)   # only its output handling and caps
         client.reset_execution_trackers()
-        kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings)
+        kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings, extras)
         started = contextlib.nullcontext(kernel)
         execute = lambda cell, index: kernel.execute_cell(cell, index, budget())  # noqa: E731
     else:
         kernel = _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request, sandbox, budget,
-                                 cell_timeout, work, caps)
+                                 cell_timeout, work, caps, extras)
         started = kernel.client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                              **kernel.env)
         execute = kernel.client.execute_cell
@@ -204,7 +208,7 @@ class _JupyterKernel:
 
 
 def _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request, sandbox, budget, cell_timeout,
-                    work, caps):
+                    work, caps, extras=None):
     (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "graded", "language": "python"}))
     from jupyter_client.kernelspec import KernelSpecManager
     ksm = KernelSpecManager(kernel_dirs=[str(scratch / "kernels")], ensure_native_kernel=False)
@@ -213,6 +217,7 @@ def _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request,
     km.sandbox_uid = uid
     km.timings = timings
     km.fork_request = fork_request
+    km.extras = extras
     client = CappedClient(nb, km=km, timeout=cell_timeout, timeout_func=budget, allow_errors=True,
                           interrupt_on_timeout=False, startup_timeout=120, kernel_name="sandboxed",
                           shutdown_kernel="immediate", resources={"metadata": {"path": str(work)}},

@@ -142,8 +142,8 @@ def encode(request):
 class PipedKernel:
     """One notebook's kernel, forked into its sandbox and driven over two pipes."""
 
-    def __init__(self, argv, fork_request, client, zygote_home, timings=None):
-        self.argv, self.fork_request, self.client = argv, fork_request, client
+    def __init__(self, argv, fork_request, client, zygote_home, timings=None, extras=None):
+        self.argv, self.fork_request, self.client, self.extras = argv, fork_request, client, extras
         self.zygote_home, self.timings = zygote_home, timings if timings is not None else {}
         self.process, self.out_fd, self.in_fd = None, None, None
         self.frames, self.backlog, self.count = Frames(), [], 0
@@ -160,7 +160,7 @@ class PipedKernel:
         out_r, out_w = os.pipe()
         in_r, in_w = os.pipe()
         try:
-            zygote(self.zygote_home).fork(pipes=(out_w, in_r), target=target, **self.fork_request)
+            zygote(self.zygote_home, self.extras).fork(pipes=(out_w, in_r), target=target, **self.fork_request)
         except BaseException:
             for fd in (out_r, in_w):
                 os.close(fd)

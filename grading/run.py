@@ -50,6 +50,15 @@ from .gradebook import Course
 from .settings import Settings
 from .stages import Executed, Result
 
+def extras(root, name):
+    """What the kernels' template imports for `name` beyond what every assignment needs: what its
+    source notebooks and files mention (grading/zygote.py: `EXTRAS`)."""
+    from .zygote import extras_for
+    folder = Path(root) / "source" / name
+    texts = [path.read_text(errors="replace") for pattern in ("*.ipynb", "*.py") for path in sorted(folder.rglob(pattern))]
+    return extras_for(texts)
+
+
 class Interrupted(mod_course.GradingError):
     """The run was stopped by Ctrl-C or SIGTERM; what was recorded stays, the rest is not."""
 
@@ -82,11 +91,15 @@ def grade(root, name, settings=None, out=print, progress=True, only=None, timing
     """Grade the submissions of `name` under `root` that need it (or the students in `only`);
     return {student: status} for this run. A `timings` dict receives the seconds of each step
     summed over the students run ("prepare", "execute", "execute.<step>", "record": `Result.timings`),
-    "students" and "wall" (benchmarks/grading_speed.py prints them)."""
+    "students", "wall", and the seconds from the start until the plan was made, the probe was
+    handed to a worker, every student was prepared, the probe kernel worked, the reference was
+    ready and every student was recorded ("until.planned", "until.pool", "until.prepared",
+    "until.probe", "until.reference", "until.graded"; benchmarks/grading_speed.py prints them)."""
     settings = settings or Settings()
     root = Path(root).resolve()
     mod_course.require_class(root, name)
-    settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out))   # once, here
+    settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out),   # once, here
+                                   preload=extras(root, name) if settings.preload is None else settings.preload)
     with Course(root) as course:
         return _grade(course, name, settings, out, progress, only, {} if timings is None else timings)
 
@@ -94,6 +107,7 @@ def grade(root, name, settings=None, out=print, progress=True, only=None, timing
 def _grade(course, name, settings, out, progress, only, timings):
     """`grade`, with the run's Course (one nbgrader API, one gradebook connection)."""
     from . import restore
+    started = time.perf_counter()
     root = course.root
     release.ensure_in_gradebook(course, name)
     todo, everyone, hashes = plan(course, name, only, settings.force)
@@ -109,23 +123,32 @@ def _grade(course, name, settings, out, progress, only, timings):
     results = {}
     run_dir = work.make_run_dir(settings.scratch)
     pool = None
-    # Local workers share this run's scratch folder; Dask workers use scratch folders of their own.
+    # Local workers share this run's scratch folder, and the template their kernels are forked from,
+    # started first (its imports overlap what follows); Dask workers use scratch folders of their own.
     here = None if settings.scheduler else str(run_dir)
+    template = None
 
     def kill_workers():
         """Stop every worker at once (local ones die, taking their sandboxes; Dask tasks are cancelled)."""
         if pool is not None:
             pool.kill()
+        if template is not None:
+            template.kill()
         shutil.rmtree(run_dir, ignore_errors=True)
 
-    started = time.perf_counter()
+    timings["until.planned"] = time.perf_counter() - started
     bar = _progress(len(todo), progress, "preparing")
     try:
         with _Signals(kill_workers) as signals:
+            if here is not None and settings.launcher == launcher.ZYGOTE:
+                from .kernel import Shared
+                template = Shared(run_dir, settings.preload)
             pool = (fanout.DaskPool(settings.scheduler) if settings.scheduler
-                    else fanout.LocalPool(settings.workers, work.worker_init))
+                    else fanout.LocalPool(settings.workers, work.worker_init,
+                                          ((template.path, template.extras),) if template else ()))
             tasks = _Tasks(pool)
             probe = tasks.submit("probe", work.probe_kernel, str(root), settings, here)
+            timings["until.pool"] = time.perf_counter() - started
             source_files = {**prepare.input_files(root / "source" / name), **held_files}
             if ref is None:
                 tasks.submit("reference", work.run_reference, str(root), reference.source_notebooks(root, name),
@@ -139,9 +162,12 @@ def _grade(course, name, settings, out, progress, only, timings):
                     tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files, settings, here)
                 bar.update(1)
             prepare.say_ignored(root, name, todo, out)
+            timings["until.prepared"] = time.perf_counter() - started
             _require_working_kernel(tasks, probe, settings, kill_workers)
+            timings["until.probe"] = time.perf_counter() - started
             if ref is None:
                 ref = reference.accept(course, name, ref_key, *_reference_run(tasks), kill_workers, held)
+            timings["until.reference"] = time.perf_counter() - started
             ref = heldout.attach(ref, held)   # in memory only: the targets the outcome checks are scored with
             for student, submission in prepared.items():
                 if not submission.ready:
@@ -163,6 +189,7 @@ def _grade(course, name, settings, out, progress, only, timings):
                     timings[step] = timings.get(step, 0.0) + seconds
                 timings["students"] = timings.get("students", 0) + 1
                 bar.update(1)
+            timings["until.graded"] = time.perf_counter() - started
             bar.close()   # the known mistakes for the report, on these warm workers, if asked or used before
             clusters.refresh(course, name, ref_key, ref, pool, source_files, settings, here, out, timings)
     except Interrupted as stop:
@@ -175,6 +202,8 @@ def _grade(course, name, settings, out, progress, only, timings):
     finally:
         if pool is not None:
             pool.shutdown()
+        if template is not None:
+            template.close()
         shutil.rmtree(run_dir, ignore_errors=True)
     bar.close()
     timings["wall"] = time.perf_counter() - started

@@ -20,6 +20,8 @@ class Settings:
     scheduler: str = None           # a Dask scheduler's address: grade on its workers (grading/fanout.py)
     launcher: str = None            # how kernels start, chosen once by the run (grading/launcher.py)
     mistakes: bool = False          # also run the known mistakes for the report (grading/clusters.py: `refresh`)
+    preload: tuple = None           # what the kernels' template imports beyond what every assignment
+                                    # needs (grading/zygote.py: EXTRAS' names): the run's assignment's; None: all
 
     def kernel_limits(self):
         """The kernel's `Limits`, with this run's memory cap (the one place it is set)."""

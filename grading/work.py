@@ -25,9 +25,13 @@ from .notebook import run_notebook
 from .stages import Executed
 
 
-def worker_init():
+def worker_init(shared=None):
     """Worker initialiser: die when the grading process's forkserver dies (even by SIGKILL);
-    leave Ctrl-C and SIGTERM to the grading process, which stops the workers itself."""
+    leave Ctrl-C and SIGTERM to the grading process, which stops the workers itself; fork kernels
+    from the grading process's template, `shared` ((socket path, extras): grading/kernel.py's
+    `Shared`), when there is one."""
+    from . import kernel
+    kernel.share(shared)
     try:
         import ctypes
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
@@ -77,7 +81,7 @@ def run_sandboxed(nb, root, settings, run_dir, files=None, task="student", timin
             nb, scratch, inputs, cell_timeout=settings.cell_timeout,
             notebook_timeout=settings.notebook_timeout, limits=settings.kernel_limits(),
             max_output_bytes=settings.max_output_bytes, max_notebook_bytes=settings.max_notebook_bytes,
-            launcher=_launcher(settings), timings=timings)
+            launcher=_launcher(settings), timings=timings, extras=settings.preload)
     finally:
         cleaned = time.perf_counter()
         shutil.rmtree(scratch, ignore_errors=True)

@@ -36,21 +36,36 @@ import fcntl
 import gc
 import json
 import os
+import re
 import resource
 import select
 import signal
 import socket
+import struct
 import sys
 
 from grading import cellrunner, seccomp
 
-# What a kernel imports for every assignment (about 4 s when imported in the kernel itself).
-# torch._dynamo is what a notebook's first optimiser costs (about 2-4 s: torch.optim imports it lazily).
-PRELOAD = ("numpy", "torch", "torch._dynamo", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
-           "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sklearn.datasets",
-           "sqlite3", "pdb", "IPython.extensions", "tornado.platform.asyncio",   # what ipykernel's start imports
-           "tqdm", "tqdm.auto",
-           "helpers", "helpers.checks")
+# What a kernel imports for every assignment (about 2.5 s when imported in the kernel itself).
+PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
+           "IPython", "tqdm", "tqdm.auto", "helpers", "helpers.checks")
+# And what only some assignments use, imported by the template when the run's assignment mentions it
+# (`extras_for`; every one of them when a run does not say): each costs every template its time,
+# and a kernel that needs one the template lacks imports it itself (slower, and the same answers).
+EXTRAS = {
+    # a notebook's first optimiser: torch.optim imports torch._dynamo lazily (1.5-4 s)
+    "optim": ("torch._dynamo",),
+    "sklearn": ("sklearn.datasets",),   # 1.1 s
+    # what ipykernel's start imports: only kernels that are not piped run it (0.4 s)
+    "ipykernel": ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "sqlite3", "pdb",
+                  "IPython.extensions", "tornado.platform.asyncio"),
+}
+_MENTIONS = {"optim": re.compile(r"\boptim\b"), "sklearn": re.compile(r"\bsklearn\b")}
+
+
+def extras_for(texts):
+    """The `EXTRAS` an assignment whose notebooks and files read `texts` uses (sorted names)."""
+    return tuple(sorted(name for name, mention in _MENTIONS.items() if any(mention.search(t) for t in texts)))
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 ZYGOTE_CWD = os.getcwd()   # `python -m` put it first on sys.path
 
@@ -206,12 +221,13 @@ def _fork_kernel(request, pipes=()):
             os.close(fd)
 
 
-def _warm_up(torch):
-    """One throwaway training step of each common optimiser, so that what torch loads or builds on
-    first use (lazily imported modules, dispatch tables) is in the template, not paid by every
-    kernel. Runs only the grader's own code, before any request."""
+def _warm_up(torch, optimisers=True):
+    """One throwaway training step (of each common optimiser, with `optimisers`), so that what torch
+    loads or builds on first use (lazily imported modules, dispatch tables) is in the template, not
+    paid by every kernel. Runs only the grader's own code, before any request."""
     model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    for optimiser in (torch.optim.SGD, torch.optim.Adam):
+    torch.nn.functional.mse_loss(model(torch.zeros(3, 2)), torch.zeros(3, 1)).backward()
+    for optimiser in (torch.optim.SGD, torch.optim.Adam) if optimisers else ():
         opt = optimiser(model.parameters(), lr=0.1)
         torch.nn.functional.mse_loss(model(torch.zeros(3, 2)), torch.zeros(3, 1)).backward()
         opt.step()
@@ -243,19 +259,23 @@ def send(channel, request, fds=()):
     channel.sendall(data[sent:])
 
 
-def main(fd):
-    """The zygote: preload, then fork one kernel per request read from socket `fd` (`receive`)."""
+def main(fd, extras=()):
+    """The zygote: preload (`PRELOAD` and the `EXTRAS` named), then fork one kernel per request read
+    from socket `fd` (`receive`): its worker's end of a socket pair, or (a template the grading
+    process shares among its local workers: grading/kernel.py, `Shared`) a listening socket each
+    worker connects to, as root, once the imports are done."""
     import importlib
     channel = socket.socket(fileno=fd)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # dies with its worker
+    listening = channel.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # dies with its worker (or its grading process)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     try:
-        for name in PRELOAD:
+        for name in PRELOAD + tuple(m for extra in extras for m in EXTRAS[extra]):
             importlib.import_module(name)
         import torch
         torch.set_num_threads(1)
-        _warm_up(torch)
+        _warm_up(torch, optimisers="optim" in extras)
         cellrunner.prepare()   # the shell a piped kernel runs its cells in
         gc.collect()
         gc.freeze()   # what the template holds is never traversed again: its pages stay shared with the kernels
@@ -263,29 +283,56 @@ def main(fd):
         if threads != 1:
             raise RuntimeError(f"the zygote runs {threads} threads after its imports; forking it is unsafe")
     except Exception as err:
-        channel.sendall((json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n").encode())
+        error = (json.dumps({"error": f"{type(err).__name__}: {err}"}) + "\n").encode()
+        if listening:   # its workers find it gone and start templates of their own, which say why
+            sys.stderr.write(error.decode())
+        else:
+            channel.sendall(error)
         return 1
-    channel.sendall(b'{"ready": true}\n')
-    kernels = {}   # pidfd: Kernel
+    kernels, workers = {}, {}   # pidfd: Kernel; fd: a worker's channel
     poller = select.poll()
     poller.register(channel, select.POLLIN)
+    if not listening:
+        channel.sendall(b'{"ready": true}\n')
+        workers[channel.fileno()] = channel
     while True:
         for fd, _ in poller.poll():
             if fd in kernels:   # a kernel ended
                 poller.unregister(fd)
                 kernels.pop(fd).end()
                 continue
-            request, fds = receive(channel)
+            if listening and fd == channel.fileno():
+                _accept(channel, workers, poller)
+                continue
+            worker = workers[fd]
+            request, fds = receive(worker)
             if request is None:   # the worker is gone
-                return 0
+                if not listening:
+                    return 0
+                poller.unregister(fd)
+                workers.pop(fd).close()
+                continue
             kernel = _fork_kernel(request, fds)
             if kernel is None:
-                channel.sendall((json.dumps({"error": "the kernel could not be forked into its sandbox"}) + "\n").encode())
+                worker.sendall((json.dumps({"error": "the kernel could not be forked into its sandbox"}) + "\n").encode())
                 continue
             kernels[kernel.pidfd] = kernel
             poller.register(kernel.pidfd, select.POLLIN)
-            channel.sendall((json.dumps({"pid": kernel.pid}) + "\n").encode())
+            worker.sendall((json.dumps({"pid": kernel.pid}) + "\n").encode())
+
+
+def _accept(listener, workers, poller):
+    """Take a worker's connection to a shared template: root's only (the socket's folder is root's
+    alone too, and no sandbox mounts it), answered with "ready"."""
+    worker, _ = listener.accept()
+    uid = struct.unpack("3i", worker.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))[1]
+    if uid != 0:
+        worker.close()
+        return
+    worker.sendall(b'{"ready": true}\n')
+    workers[worker.fileno()] = worker
+    poller.register(worker, select.POLLIN)
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1])))
+    sys.exit(main(int(sys.argv[1]), tuple(e for e in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if e)))

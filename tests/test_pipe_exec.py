@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,7 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading import grader, launcher, pipe_exec, sandbox
+from grading import bwrap, grader, launcher, pipe_exec, sandbox
 from grading.cellrunner import frame
 from grading.notebook import run_notebook
 from grading.verdict import OBSERVATION_MIME, observations
@@ -220,3 +221,70 @@ class TestPipedKernel:
             return [[(o.output_type, o.get("text"), json.dumps(o.get("data"), sort_keys=True), o.get("ename"), o.get("evalue"))
                      for o in c.outputs] for c in nb.cells]
         assert shape(piped) == shape(jupyter)
+
+
+class TestSharedTemplate:
+    """`make grade`'s local workers fork their kernels from one template the grading process starts
+    (grading/kernel.py: `Shared`): a worker connects to its socket, which no kernel can reach, and a
+    worker whose shared template is gone starts one of its own."""
+    pytestmark = needs_zygote
+
+    @pytest.fixture
+    def shared(self, run_dir):
+        from grading import kernel
+        template = kernel.Shared(run_dir, tuple(kernel.EXTRAS))   # what `run` asks for
+        kernel.share((template.path, template.extras))
+        try:
+            yield template
+        finally:
+            kernel.share(None)
+            if kernel._zygote is not None:
+                kernel._zygote.close()
+                kernel._zygote = None
+            template.close()
+
+    def test_kernels_fork_from_the_shared_template_which_no_kernel_can_reach(self, run_dir, shared):
+        from grading import kernel
+        probe = (f"import os, socket\npath = {shared.path!r}\n"
+                 "s = socket.socket(socket.AF_UNIX)\n"
+                 "try:\n    s.connect(path)\n    print('CONNECTED')\n"
+                 "except OSError as err:\n    print('REFUSED', type(err).__name__)\n"
+                 "print('SEEN' if os.path.exists(os.path.dirname(path)) else 'UNSEEN')")
+        nb, problem = run(run_dir, probe)
+        assert problem is None
+        assert kernel._zygote is not None and kernel._zygote.process is None   # connected, not its own
+        assert text(nb.cells[0]).splitlines() == ["REFUSED FileNotFoundError", "UNSEEN"], text(nb.cells[0])
+        again, problem = run(run_dir, "print(6 * 7)")   # a second kernel from the same template
+        assert problem is None and text(again.cells[0]) == "42\n"
+
+    def test_a_connection_that_is_not_roots_is_refused(self, run_dir, shared):
+        from grading import kernel
+        run(run_dir, "1")   # the template is up
+        os.chmod(shared.home, 0o711)   # past the first guard (a folder only root may enter) for this test
+        os.chmod(shared.path, 0o777)
+        child = os.fork()
+        if child == 0:   # as a kernel's uid, outside any sandbox: connected, then dropped unanswered
+            code = 1
+            try:
+                os.setuid(bwrap.sandbox_uid())
+                s = socket.socket(socket.AF_UNIX)
+                s.settimeout(20)
+                s.connect(shared.path)
+                code = 0 if s.recv(100) == b"" else 2
+            except Exception:
+                code = 3
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0   # connected, and closed without an answer
+        assert kernel._zygote.alive()
+
+    def test_a_worker_whose_shared_template_died_starts_its_own(self, run_dir, shared):
+        from grading import kernel
+        run(run_dir, "1")
+        shared.kill()
+        nb, problem = run(run_dir, "print('still graded')")
+        if problem is not None:   # the fork that met the dead template is the grader's failure, once
+            nb, problem = run(run_dir, "print('still graded')")
+        assert problem is None and text(nb.cells[0]) == "still graded\n"
+        assert kernel._zygote.process is not None and kernel.SHARED is None

@@ -1,6 +1,6 @@
 """Submissions that attack the students graded after them, or the process their kernel came from.
 
-Kernels are forked from one template process per worker (grading/zygote.py). Graded by one worker,
+Kernels are forked from one template process per run (grading/zygote.py). Graded by one worker,
 in this order, so that each attack meets the same template and the next students' kernels:
 a student leaves the solution behind everywhere a kernel can write (files, shared memory, the
 environment, patched modules, a detached process); the next one looks for it everywhere; one
