@@ -20,7 +20,9 @@ Where each way's notebook goes is printed step by step (the worker measures: the
 bubblewrap started, the kernel forked, the client connected (nothing for a forked kernel, which
 is piped: grading/pipe_exec.py), the cells (a forked kernel's set-up in its sandbox included), the
 shutdown, the cleanup; the grading process adds its preparation and recording:
-`Result.timings`), with the load average the run met. Prints wall times, overheads, throughput in
+`Result.timings`), and each run's timeline (seconds from its start until the plan was made, the
+probe handed to a worker, every student prepared, the probe kernel working, the reference ready,
+every student recorded: where the fixed costs go), with the load average the run met. Prints wall times, overheads, throughput in
 notebooks per CPU-second (a worker holds one core), the ratios, a projection for 2,000 students x 7
 assignments on N machines, whether every score agrees, and issue 27's acceptance figures (the
 marginal cost of a notebook at most 0.25 worker-seconds and 10x less than serial nbgrader's, the

@@ -232,15 +232,19 @@ class TestSharedTemplate:
     @pytest.fixture
     def shared(self, run_dir):
         from grading import kernel
+
+        def forget():   # this process's template, as a fresh worker has none
+            if kernel._zygote is not None:
+                kernel._zygote.close()
+                kernel._zygote = None
+        forget()
         template = kernel.Shared(run_dir, tuple(kernel.EXTRAS))   # what `run` asks for
         kernel.share((template.path, template.extras))
         try:
             yield template
         finally:
             kernel.share(None)
-            if kernel._zygote is not None:
-                kernel._zygote.close()
-                kernel._zygote = None
+            forget()
             template.close()
 
     def test_kernels_fork_from_the_shared_template_which_no_kernel_can_reach(self, run_dir, shared):
