@@ -10,7 +10,9 @@
 
 Each way grades fresh copies of the same class (assignment 1: full solutions, untouched copies and
 one wrong answer, in rotation; the reference run included, as on a first run), one torch thread
-per kernel, twice: with --students and with --small submissions. The difference between the two is
+per kernel, twice: with --students and with --small submissions (a Dask cluster's workers, which
+outlive a run and keep their kernel templates, grade the small class once first, so that neither
+measured run pays their start). The difference between the two is
 the cost of one more notebook, without the fixed costs of a run (start-up, probe, reference run,
 the zygote's imports); minus the notebook's own compute (measured by running the solution
 in-process) it is the cost per notebook beyond its compute, the grading process's bookkeeping
@@ -47,8 +49,8 @@ sys.path.insert(0, str(REPO / "tests"))
 from inprocess import run_cells  # noqa: E402
 
 NAME = "01_tensor_basics"
-MAX_OVERHEAD = 0.5   # seconds per notebook, pre-imported
-MIN_SPEEDUP = 5.0    # make grade over serial nbgrader
+MAX_OVERHEAD = 0.25  # seconds per notebook, pre-imported (measured 0.05-0.09 s)
+MIN_SPEEDUP = 8.0    # make grade over serial nbgrader (measured 8.3-15.5x at loads 1-2)
 STUDENTS, ASSIGNMENTS = 2000, 7
 # issue 27's acceptance: worker-seconds per notebook (40-vs-10), its ratio to serial nbgrader's,
 # the execute step's overhead beyond compute (s), make grade over serial nbgrader (fixed costs in)
@@ -155,6 +157,8 @@ def main():
     try:
         results = {}
         for label, cores, grade in ways:
+            if label.startswith("Dask"):   # its workers outlive a run: warm them first, so that the
+                timed(scratch, label + " warm-up", args.small, grade)   # 40-vs-10 difference is per notebook only
             big, scores = timed(scratch, label, args.students, grade)
             small, _ = timed(scratch, label, args.small, grade)
             results[label] = (cores, big, small, scores)
