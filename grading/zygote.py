@@ -44,7 +44,7 @@ import socket
 import struct
 import sys
 
-from grading import cellrunner, seccomp
+from grading import NO_IMPORT, cellrunner, seccomp
 
 # What a kernel imports for every assignment (about 2.5 s when imported in the kernel itself).
 PRELOAD = ("numpy", "torch", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
@@ -138,8 +138,9 @@ def _become_kernel(request, ns_fds, ready, pipes=()):
         os.closerange(3 + len(high), 65536)
         os.environ.clear()
         os.environ.update(request["env"])
-        for name in [m for m in sys.modules if m == "grading" or m.startswith("grading.")]:
-            del sys.modules[name]   # the template's own code: not the kernel's business
+        for name in [m for m in sys.modules if m == "grading" or m.startswith("grading.")
+                     or (m in NO_IMPORT and sys.modules[m] is None)]:
+            del sys.modules[name]   # the template's own code and choices: not the kernel's business
         if sys.path and sys.path[0] == ZYGOTE_CWD:   # as ipykernel_launcher, which drops its own
             del sys.path[0]
         # a kernel's command line (read by notebooks that ask whether they run in Jupyter)

@@ -210,6 +210,18 @@ class TestPipedKernel:
         assert "      2     # YOUR CODE HERE" in traceback and "in shape_of(x)" in traceback
         assert "\x1b[" not in traceback   # no terminal colours: the feedback shows it as it is
 
+    def test_a_kernel_imports_what_the_graders_processes_go_without(self, run_dir):
+        """grading/__init__.py keeps the grader's processes from importing rfc3987_syntax (a second
+        of each start); a student's kernel, forked from the template, has it as installed."""
+        from grading import NO_IMPORT
+        graders = subprocess.run([sys.executable, "-c", "import grading, nbformat, sys\n"
+                                  f"print([sys.modules.get(n, 0) for n in {NO_IMPORT!r}])"],
+                                 capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+        assert graders.stdout.strip() == str([None] * len(NO_IMPORT)), graders   # the grader's processes: none
+        nb, problem = run(run_dir, "import importlib\n" + "".join(
+            f"print(importlib.import_module({name!r}).__name__)\n" for name in NO_IMPORT))
+        assert problem is None and text(nb.cells[0]).split() == list(NO_IMPORT), nb.cells[0].outputs
+
     def test_the_ipykernel_path_gives_the_same_outputs(self, run_dir):
         sources = ("print('a')", "import helpers.checks as hc; hc.observe([1.0, 2.0], 'pair')", "40 + 2",
                    "raise ValueError('no')")
