@@ -306,20 +306,23 @@ def main(fd, extras=()):
                 _accept(channel, workers, poller)
                 continue
             worker = workers[fd]
-            request, fds = receive(worker)
-            if request is None:   # the worker is gone
-                if not listening:
-                    return 0
-                poller.unregister(fd)
-                workers.pop(fd).close()
-                continue
-            kernel = _fork_kernel(request, fds)
-            if kernel is None:
-                worker.sendall((json.dumps({"error": "the kernel could not be forked into its sandbox"}) + "\n").encode())
-                continue
-            kernels[kernel.pidfd] = kernel
-            poller.register(kernel.pidfd, select.POLLIN)
-            worker.sendall((json.dumps({"pid": kernel.pid}) + "\n").encode())
+            try:
+                request, fds = receive(worker)
+                if request is not None:
+                    kernel = _fork_kernel(request, fds)
+                    if kernel is not None:
+                        kernels[kernel.pidfd] = kernel
+                        poller.register(kernel.pidfd, select.POLLIN)
+                    answer = {"pid": kernel.pid} if kernel else {"error": "the kernel could not be forked into its sandbox"}
+                    worker.sendall((json.dumps(answer) + "\n").encode())
+                    continue
+            except (OSError, ValueError):   # its connection broke, or it sent what is not a request
+                pass
+            # this worker is gone: a shared template goes on serving the others
+            if not listening:
+                return 0
+            poller.unregister(fd)
+            workers.pop(fd).close()
 
 
 def _accept(listener, workers, poller):

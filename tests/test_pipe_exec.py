@@ -295,6 +295,20 @@ class TestSharedTemplate:
         assert os.waitstatus_to_exitcode(status) == 0   # connected, and closed without an answer
         assert kernel._zygote.alive()
 
+    def test_a_worker_that_breaks_its_connection_leaves_the_template_serving_the_others(self, run_dir, shared):
+        from grading import kernel
+        run(run_dir, "1")   # the template is up, and this worker connected
+        for garbage in (b"\x00" * 7 + b"\x05" + b"nope!", b"\x00" * 4):   # not JSON; a request cut short
+            other = socket.socket(socket.AF_UNIX)
+            other.settimeout(60)
+            other.connect(shared.path)
+            assert other.recv(100).startswith(b'{"ready"')
+            other.sendall(garbage)
+            other.close()
+        nb, problem = run(run_dir, "print('served')")
+        assert problem is None and text(nb.cells[0]) == "served\n"
+        assert kernel._zygote.process is None and shared.process.poll() is None   # the same, shared template
+
     def test_a_worker_whose_shared_template_died_starts_its_own(self, run_dir, shared):
         from grading import kernel
         run(run_dir, "1")
