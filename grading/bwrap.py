@@ -110,9 +110,13 @@ def exposed_paths():
 
 def helpers_folder():
     """Where the kernels' `helpers` package is imported from (the repository's, when installed
-    in editable mode, as `make venv` does)."""
-    import helpers
-    return Path(helpers.__file__).resolve().parent
+    in editable mode, as `make venv` does). Found, not imported: importing it imports torch, 2 s
+    of every worker's start."""
+    import importlib.util
+    spec = importlib.util.find_spec("helpers")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("the course's helpers package is not installed: `make venv`")
+    return Path(spec.origin).resolve().parent
 
 
 def _passwd(scratch, uid):

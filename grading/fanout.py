@@ -23,6 +23,7 @@ Start workers with the course environment installed and bubblewrap on the PATH, 
 Workers read data folders (FASHION_MNIST_DIR) from their own environment.
 """
 import contextlib
+import io
 import multiprocessing
 import os
 import pickle
@@ -33,6 +34,8 @@ import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import context, forkserver, popen_forkserver, spawn
+from multiprocessing import util as mp_util
 
 # Attempts of a task on one Dask worker whose grading process died (the grader's own failure).
 LOCAL_ATTEMPTS = 2
@@ -43,8 +46,48 @@ def _pool(workers, initializer, initargs=()):
     # milliseconds instead of re-importing nbclient and jupyter_client in every worker.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["grading.work", "grading.settings"])
-    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=ctx, initializer=initializer,
+    forkserver.ensure_running()   # its imports start now (it is spawned, not waited for), not at the first task
+    return ProcessPoolExecutor(max_workers=max(1, workers), mp_context=_WorkerContext(), initializer=initializer,
                                initargs=initargs)
+
+
+class _WorkerPopen(popen_forkserver.Popen):
+    """The forkserver's way of starting a worker, less one step: multiprocessing has each worker
+    import the grading process's main script again (as `__mp_main__`), so that functions defined
+    there can be sent to it. A worker runs only grading/work.py's functions, and the main script
+    is the instructor's: a script or notebook that calls `grade` (its imports, torch's included,
+    then cost every worker seconds at the start of every run, competing with the kernels'
+    template; a script without a `__main__` guard would even grade again in each worker). `make
+    grade` (`python -m grading`) is never imported again anyway. The rest is the standard
+    library's `_launch`, unchanged."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_name", None)
+        prep_data.pop("init_main_from_path", None)
+        buf = io.BytesIO()
+        context.set_spawning_popen(self)
+        try:
+            context.reduction.dump(prep_data, buf)
+            context.reduction.dump(process_obj, buf)
+        finally:
+            context.set_spawning_popen(None)
+        self.sentinel, w = forkserver.connect_to_new_process(self._fds)
+        _parent_w = os.dup(w)   # the worker's sentinel of its parent (as the standard library)
+        self.finalizer = mp_util.Finalize(self, mp_util.close_fds, (_parent_w, self.sentinel))
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _WorkerProcess(context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _WorkerPopen(process_obj)
+
+
+class _WorkerContext(context.ForkServerContext):
+    Process = _WorkerProcess
 
 
 class LocalPool:
