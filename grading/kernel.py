@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -87,7 +88,14 @@ class Zygote:
         return json.loads(line)
 
     def alive(self):
-        return not self.broken and (self.process is None or self.process.poll() is None)
+        if self.broken:
+            return False
+        if self.process is not None:
+            return self.process.poll() is None
+        # a shared template never writes unasked: its connection is readable only once it closed
+        if select.select([self.channel], [], [], 0)[0]:
+            self.broken = True
+        return not self.broken
 
     def fork(self, pipes=(), **request):
         """Fork a kernel into the sandbox whose placeholder is `target`; return its parent's pid.

@@ -133,7 +133,10 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     try:
         lap("sandbox")
         if preimport and piped:
-            kernel.start()
+            try:
+                kernel.start()
+            except Exception as err:   # the sandbox or the template: nothing of the notebook has run yet
+                raise KernelSetupError(f"the kernel could not be started: {type(err).__name__}: {err}") from err
         with started:
             pid = kernel.process.pid
             watchdog = Watchdog(ipc, limits.file_mb * 2**20, pid)
@@ -283,10 +286,20 @@ class KernelSetupError(RuntimeError):
     """The grader could not set up a kernel: its own failure, never the student's."""
 
 
+class TemplateLost(KernelSetupError):
+    """A forked kernel ended and its parent, the template, never said how: the template itself
+    ended (the OOM killer, an operator), taking its kernels with it. The grader's failure, tried
+    again (with a template of the worker's own), never the student's "the kernel died"."""
+
+
 class SandboxKilled(KernelSetupError):
     """The sandbox was killed by a signal that neither the grader nor the notebook sends (a nanny's
     or an operator's SIGTERM to the worker's process group): the grader's failure, tried again."""
 
+
+# How long (in 50 ms steps) a dead forked kernel's status file is waited for: its parent writes it
+# as soon as it reaps the kernel; 4 s allow for a machine at load 10.
+STATUS_WAITS = 80
 
 # What may end the sandbox (bubblewrap itself) for the notebook's doing: SIGKILL (the cgroup's
 # memory cap, the watchdog: told apart before) and SIGXCPU. Any other signal came from outside.
@@ -311,10 +324,12 @@ def _death(kernel, watchdog, limits, status_file, group=None):
         raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
                             f"which the grader did not send")
     if kernel.fork_request is not None:   # a forked kernel: its parent recorded how it ended
-        for _ in range(40):
+        for _ in range(STATUS_WAITS):
             if status_file.exists() and status_file.read_text():
                 break
             time.sleep(0.05)
+        else:   # the template reaps every kernel it forked and writes this at once: it is gone
+            raise TemplateLost("the kernel's template ended before its kernel did (its kernels die with it)")
         with contextlib.suppress(OSError, ValueError):
             wait_status = int(status_file.read_text())   # (not SETUP_FAILED: raised by run_notebook)
             code = 128 + os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from pathlib import Path
 
 import nbformat
@@ -314,7 +315,30 @@ class TestSharedTemplate:
         run(run_dir, "1")
         shared.kill()
         nb, problem = run(run_dir, "print('still graded')")
-        if problem is not None:   # the fork that met the dead template is the grader's failure, once
-            nb, problem = run(run_dir, "print('still graded')")
         assert problem is None and text(nb.cells[0]) == "still graded\n"
         assert kernel._zygote.process is not None and kernel.SHARED is None
+
+    def test_a_template_that_dies_under_a_running_kernel_is_the_graders_failure(self, run_dir, shared):
+        from grading import kernel
+        from grading.notebook import TemplateLost
+        run(run_dir, "1")
+        killer = threading.Timer(2, shared.kill)   # the OOM killer, say, while a student's cell runs
+        killer.start()
+        try:
+            with pytest.raises(TemplateLost):   # not "the kernel died", the student's error
+                run(run_dir, "import time\ntime.sleep(30)", "print('never')")
+        finally:
+            killer.join()
+        nb, problem = run(run_dir, "print('graded on the retry')")   # the retry: a template of its worker's own
+        assert problem is None and text(nb.cells[0]) == "graded on the retry\n"
+        assert kernel._zygote.process is not None
+
+    def test_a_kernel_that_cannot_be_forked_is_the_graders_failure(self, run_dir, shared, monkeypatch):
+        from grading import kernel
+        from grading.notebook import KernelSetupError
+
+        def gone(self, pipes=(), **request):   # the template died between the worker's check and its fork
+            raise RuntimeError("the kernel template is gone: [Errno 32] Broken pipe")
+        monkeypatch.setattr(kernel.Zygote, "fork", gone)
+        with pytest.raises(KernelSetupError, match="template is gone"):   # tried again, not the student's error
+            run(run_dir, "print('never run')")
