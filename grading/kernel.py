@@ -301,6 +301,24 @@ class CappedClient(NotebookClient):
         self._replaced = {}          # (display id) or (comm id, key) -> bytes it keeps now
         self.capped = set()          # cell indices that lost output
 
+    # How a checked message becomes an output (a piped kernel's: pipe_exec.output, no validation
+    # again); None: nbclient's own (nbformat's output_from_msg, which validates each output).
+    build_output = None
+
+    def output(self, outs, msg, display_id, cell_index):
+        """nbclient's `output` (what an output message adds to its cell), with `build_output`."""
+        if self.build_output is None or self.output_hook_stack[msg["parent_header"].get("msg_id")]:
+            return super().output(outs, msg, display_id, cell_index)
+        out = self.build_output(msg)
+        if self.clear_before_next_output:
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+        if display_id:
+            self._display_id_map.setdefault(display_id, {}).setdefault(cell_index, []).append(len(outs))
+        outs.append(out)
+        return out
+
     def process_message(self, msg, cell, cell_index):
         kind = msg.get("msg_type")
         if kind in ("status", "execute_input", "clear_output", "comm_close"):

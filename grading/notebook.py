@@ -36,6 +36,7 @@ from .bwrap import Limits, kernel_argv, kernel_env, sandbox_uid, unsandboxed_arg
 from .cells import error_output, is_test
 from .kernel import CappedClient, QuickClient, SandboxKernelManager
 from .pipe_exec import MalformedOutput, PipedKernel, mark_reply_errors
+from .pipe_exec import output as pipe_exec_output
 from .launcher import BWRAP, forked, sandboxed
 from .proc import own_uid
 from .verdict import OBSERVE_ENV
@@ -117,6 +118,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     caps = dict(max_output_bytes=max_output_bytes, max_notebook_bytes=max_notebook_bytes)
     if preimport and piped:
         client = CappedClient(nb, km=None, **caps)   # only its output handling and caps
+        client.build_output = pipe_exec_output       # of messages pipe_exec.parse checked
         client.reset_execution_trackers()
         kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings, extras)
         started = contextlib.nullcontext(kernel)

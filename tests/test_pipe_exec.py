@@ -22,6 +22,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from grading import bwrap, grader, launcher, pipe_exec, sandbox
 from grading.cellrunner import frame
@@ -63,6 +66,63 @@ def test_an_oversized_frame_is_skipped_unread_and_the_next_one_read():
 def test_a_malformed_frame_is_the_kernels_error(raw):
     with pytest.raises(pipe_exec.MalformedOutput):
         pipe_exec.Frames().feed(len(raw).to_bytes(4, "big") + raw)
+
+
+# Messages as a hostile kernel could write them: every kind, the fields nbformat reads (and some it
+# does not), values of every JSON type, mime types on both sides of nbformat's "any JSON" pattern.
+_MIMES = st.sampled_from(["text/plain", "text/html", "image/png", "application/json", "application/vnd.x+json",
+                          "application/json\n", "text/json", "application/jsonx", "application/+json", "json"])
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False)
+                     | st.sampled_from(["stdout", "stderr", "a", ""]),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b"]) | _MIMES, inner, max_size=3),
+                     max_leaves=8)
+_VALUES = _JSON | st.lists(st.sampled_from(["a", "b\n"]), max_size=3) | st.dictionaries(_MIMES, _JSON | st.text(max_size=3), max_size=4)
+_FIELDS = ["name", "text", "data", "metadata", "execution_count", "ename", "evalue", "traceback", "transient", "other"]
+# each field absent, of a plausible shape, or anything
+_PLAUSIBLE = {"name": st.sampled_from(["stdout", "stderr", "out"]), "text": st.text(max_size=3),
+              "data": st.dictionaries(_MIMES, st.text(max_size=3) | _JSON, max_size=3),
+              "metadata": st.dictionaries(st.sampled_from(["a", "b"]), _JSON, max_size=2),
+              "execution_count": st.none() | st.integers(-2, 5), "ename": st.text(max_size=3),
+              "evalue": st.text(max_size=3), "traceback": st.lists(st.text(max_size=3), max_size=3),
+              "transient": st.fixed_dictionaries({"display_id": st.text(max_size=2)}), "other": _JSON}
+_CONTENT = st.fixed_dictionaries({}, optional={field: _PLAUSIBLE[field] | _VALUES for field in _FIELDS})
+
+
+@examples(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(kind=st.sampled_from(["stream", "display_data", "execute_result", "error"]), content=_CONTENT)
+def test_every_output_message_accepted_is_one_nbformat_accepts(kind, content):
+    """The worker builds a piped kernel's outputs without nbformat's validation (`pipe_exec.output`):
+    whatever `parse` accepts, nbformat's own `output_from_msg` (which validates) builds the same."""
+    raw = json.dumps({"msg_type": kind, "content": content}).encode()
+    try:
+        msg = pipe_exec.parse(raw)
+    except pipe_exec.MalformedOutput:
+        return
+    assert pipe_exec.output(msg) == nbformat.v4.output_from_msg(msg)
+
+
+@pytest.mark.parametrize("kind, content", [
+    ("stream", {"name": "stderr", "text": "a\n"}),
+    ("display_data", {"data": {"text/plain": ["a", "b"], "application/vnd.x+json": {"k": [1, None]}}, "metadata": {"m": 1}}),
+    ("execute_result", {"data": {"text/plain": "1"}, "metadata": {}, "execution_count": 0}),
+    ("execute_result", {"data": {"application/json": [1.5]}, "execution_count": None}),
+    ("error", {"ename": "E", "evalue": "", "traceback": ["a", "b"]}),
+])
+def test_well_formed_messages_of_every_kind_are_accepted_and_built_as_nbformat_builds_them(kind, content):
+    """(So the property above is not vacuous: each kind's well-formed messages pass `parse`.)"""
+    msg = pipe_exec.parse(json.dumps({"msg_type": kind, "content": content}).encode())
+    assert pipe_exec.output(msg) == nbformat.v4.output_from_msg(msg)
+
+
+@pytest.mark.parametrize("content", [
+    {"data": {"text/json": {"a": 1}}, "metadata": {}},        # JSON under a type nbformat keeps as text
+    {"data": {"text/plain": "a"}, "metadata": {}, "execution_count": -1},
+    {"data": {"text/plain": "a"}, "metadata": {}, "execution_count": True},
+    {"data": {"text/plain": "a"}, "metadata": {}},             # no prompt number at all
+])
+def test_an_execute_result_nbformat_would_refuse_is_the_kernels_error(content):
+    with pytest.raises(pipe_exec.MalformedOutput):
+        pipe_exec.parse(json.dumps({"msg_type": "execute_result", "content": content}).encode())
 
 
 def test_the_module_index_answers_as_inspects_own_scan(tmp_path):
