@@ -19,21 +19,22 @@ from conftest import REPO
 from grading import cells
 
 
-def test_a_worker_imports_neither_torch_nor_helpers_nor_nbgrader():
-    # what the forkserver preloads, and what a worker does before its first kernel: the sandbox's mounts
-    code = ("import sys, grading.work, grading.settings, grading.bwrap; grading.bwrap.exposed_paths(); "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'helpers', 'nbgrader'}))")
+def _python(code):
+    """What a fresh Python prints running `code` (outside the repository, as a worker)."""
     done = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    return done.stdout.strip()
+
+
+def test_a_worker_imports_neither_torch_nor_helpers_nor_nbgrader():
+    # what the forkserver preloads, and what a worker does before its first kernel: the sandbox's mounts
+    assert _python("import sys, grading.work, grading.settings, grading.bwrap; grading.bwrap.exposed_paths(); "
+                   "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'helpers', 'nbgrader'}))") == "[]"
 
 
 def test_the_helpers_folder_is_found_without_importing_it():
-    code = ("import sys, helpers; from grading import bwrap; "
-            "print(bwrap.helpers_folder() == __import__('pathlib').Path(helpers.__file__).resolve().parent)")
-    done = subprocess.run([sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    assert _python("import pathlib, helpers; from grading import bwrap; "
+                   "print(bwrap.helpers_folder() == pathlib.Path(helpers.__file__).resolve().parent)") == "True"
 
 
 def test_a_pool_started_from_a_script_does_not_import_the_script_again(tmp_path):
