@@ -153,6 +153,12 @@ _zygote = None
 SHARED = None   # (socket path, extras) of the grading process's shared template, for its local workers
 
 
+def template_alive():
+    """Whether this worker's template is still there: its own process runs, or the shared one's
+    connection is open (`Zygote.alive`)."""
+    return _zygote is not None and _zygote.alive()
+
+
 def share(shared):
     """In a local worker (its pool's initialiser): use the grading process's template, `shared` =
     (its socket's path, its extras), or None for a template of this worker's own."""

@@ -34,7 +34,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from . import cgroup, proc, status
 from .bwrap import Limits, kernel_argv, kernel_env, sandbox_uid, unsandboxed_argv
 from .cells import error_output, is_test
-from .kernel import CappedClient, QuickClient, SandboxKernelManager
+from .kernel import CappedClient, QuickClient, SandboxKernelManager, template_alive
 from .pipe_exec import MalformedOutput, PipedKernel, mark_reply_errors
 from .pipe_exec import output as pipe_exec_output
 from .launcher import BWRAP, forked, sandboxed
@@ -289,8 +289,8 @@ class KernelSetupError(RuntimeError):
 
 
 class TemplateLost(KernelSetupError):
-    """A forked kernel ended and its parent, the template, never said how: the template itself
-    ended (the OOM killer, an operator), taking its kernels with it. The grader's failure, tried
+    """A forked kernel ended, its parent never said how, and that parent, the template, is gone
+    (the OOM killer, an operator): its kernels died with it. The grader's failure, tried
     again (with a template of the worker's own), never the student's "the kernel died"."""
 
 
@@ -298,10 +298,6 @@ class SandboxKilled(KernelSetupError):
     """The sandbox was killed by a signal that neither the grader nor the notebook sends (a nanny's
     or an operator's SIGTERM to the worker's process group): the grader's failure, tried again."""
 
-
-# How long (in 50 ms steps) a dead forked kernel's status file is waited for: its parent writes it
-# as soon as it reaps the kernel; 4 s allow for a machine at load 10.
-STATUS_WAITS = 80
 
 # What may end the sandbox (bubblewrap itself) for the notebook's doing: SIGKILL (the cgroup's
 # memory cap, the watchdog: told apart before) and SIGXCPU. Any other signal came from outside.
@@ -326,12 +322,13 @@ def _death(kernel, watchdog, limits, status_file, group=None):
         raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
                             f"which the grader did not send")
     if kernel.fork_request is not None:   # a forked kernel: its parent recorded how it ended
-        for _ in range(STATUS_WAITS):
+        for _ in range(40):
             if status_file.exists() and status_file.read_text():
                 break
             time.sleep(0.05)
-        else:   # the template reaps every kernel it forked and writes this at once: it is gone
-            raise TemplateLost("the kernel's template ended before its kernel did (its kernels die with it)")
+        else:   # not reaped: a kernel that closed its pipe and lives on, or a template that is gone
+            if not template_alive():
+                raise TemplateLost("the kernel's template ended before its kernel did (its kernels die with it)")
         with contextlib.suppress(OSError, ValueError):
             wait_status = int(status_file.read_text())   # (not SETUP_FAILED: raised by run_notebook)
             code = 128 + os.WTERMSIG(wait_status) if os.WIFSIGNALED(wait_status) else os.WEXITSTATUS(wait_status)

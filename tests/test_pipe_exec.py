@@ -18,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -254,6 +255,13 @@ class TestPipedKernel:
         nb, problem = run(run_dir, f"import os\nos.close({fd})", "print('next')")
         assert str(problem).startswith("error: the kernel died")
 
+    def test_a_kernel_that_closes_its_output_pipe_and_lives_on_died_by_its_own_doing(self, run_dir):
+        # its template is alive and has not reaped it yet: the notebook's doing, never the grader's
+        # failure (TemplateLost), which would leave the student ungraded, retried run after run
+        nb, problem = run(run_dir, "import os, time\nos.close(3)\ntime.sleep(15)", "print('next')")
+        assert str(problem).startswith("error: the kernel died")
+        assert nb.cells[1].outputs == []   # the next cell was not run
+
     def test_a_cell_that_never_ends_times_out_and_the_rest_is_not_run(self, run_dir):
         quick = dataclasses.replace(SETTINGS, cell_timeout=2)
         nb, problem = run(run_dir, "while True:\n    pass", "print('next')", settings=quick)
@@ -382,7 +390,15 @@ class TestSharedTemplate:
         from grading import kernel
         from grading.notebook import TemplateLost
         run(run_dir, "1")
-        killer = threading.Timer(2, shared.kill)   # the OOM killer, say, while a student's cell runs
+        pid = shared.process.pid
+
+        def kill_under_the_kernel():   # the OOM killer, say, once a student's cell runs (however busy the machine)
+            deadline = time.monotonic() + 120
+            while not Path(f"/proc/{pid}/task/{pid}/children").read_text().split() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1)
+            shared.kill()
+        killer = threading.Thread(target=kill_under_the_kernel)
         killer.start()
         try:
             with pytest.raises(TemplateLost):   # not "the kernel died", the student's error
