@@ -112,13 +112,12 @@ def _grade(course, name, settings, out, progress, only, timings):
     # instead of following them. Local workers share the scratch folder and fork their kernels from
     # that template; Dask workers use scratch folders and templates of their own.
     run_dir = work.make_run_dir(settings.scratch)
-    here = None if settings.scheduler else str(run_dir)
     template = pool = None
     try:
-        if here is not None and settings.launcher == launcher.ZYGOTE:
+        if not settings.scheduler and settings.launcher == launcher.ZYGOTE:
             from .kernel import Shared
             template = Shared(run_dir, settings.preload)
-        if here is not None:
+        if not settings.scheduler:
             pool = fanout.LocalPool(settings.workers, work.worker_init,
                                     ((template.path, template.extras),) if template else ())
         return _grade_in(course, name, settings, out, progress, only, timings, started, run_dir, template, pool)
