@@ -9,12 +9,14 @@ group that wrote it). cgroup v2 where the machine mounts it with the memory and 
 controllers; else v1's memory and pids hierarchies (both need root).
 """
 import contextlib
+import errno
 import functools
 import os
+import signal
 import time
 from pathlib import Path
 
-from .proc import is_root, kill_until_gone
+from .proc import is_root
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "dl-course-grading"   # every sandbox's group lives below this one
@@ -141,22 +143,43 @@ class Group:
             return int(self._file(name).read_text())
         return 0
 
-    def pids(self):
-        out = set()
-        for procs in self.procs:
-            with contextlib.suppress(OSError, ValueError):
-                out |= {int(p) for p in Path(procs).read_text().split()}
-        return out
-
     def close(self, timeout=10):
         """Kill whatever is left in the group, then remove it."""
-        kill_until_gone(self.pids, timeout, interval=0.02)
-        for folder in self.folders:
-            for _ in range(100):
-                try:
-                    folder.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:   # busy for a moment after its last process died
-                    time.sleep(0.02)
+        remove(self.folders, timeout)
+
+
+def remove(folders, timeout=10):
+    """Kill every process in the groups `folders` until each group is removed; return those that
+    could not be in `timeout` seconds. A process that joins a group meanwhile (a sandbox's
+    wrapper, started by a worker that was killed before it ran) is killed in the next round, and
+    one that tries to join after the group is gone fails to, and exits."""
+    left, deadline = [Path(f) for f in folders], time.monotonic() + timeout
+    while True:
+        for pid in _pids_in(left):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        busy = []
+        for folder in left:
+            try:
+                folder.rmdir()
+            except OSError as err:
+                if err.errno == errno.EBUSY:   # a process in it, or one that died a moment ago
+                    busy.append(folder)
+        left = busy
+        if not left or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.02)
+
+
+def _pids_in(folders):
+    out = set()
+    for folder in folders:
+        with contextlib.suppress(OSError, ValueError):
+            out |= {int(p) for p in (folder / "cgroup.procs").read_text().split()}
+    return out
+
+
+def remove_below(folder, timeout=10):
+    """Kill what is left of the sandboxes whose scratch folders were below `folder` (a run's,
+    once its workers are killed) and remove their groups; return the groups left."""
+    return remove(left_below(folder), timeout) if available() else []

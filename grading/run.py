@@ -44,7 +44,7 @@ import time
 from pathlib import Path
 
 from . import course as mod_course
-from . import clusters, launcher, fanout, prepare, record, records, reference, release, status, work
+from . import cgroup, clusters, launcher, fanout, prepare, record, records, reference, release, status, work
 from . import outcome as heldout
 from .gradebook import Course
 from .settings import Settings
@@ -126,7 +126,16 @@ def _grade(course, name, settings, out, progress, only, timings):
             pool.shutdown()
         if template is not None:
             template.close()
-        shutil.rmtree(run_dir, ignore_errors=True)
+        _remove_sandboxes(run_dir)
+
+
+def _remove_sandboxes(run_dir):
+    """Remove the run's scratch folder, once what is left of its sandboxes is gone: a killed worker's
+    sandboxes die with it (bubblewrap's --die-with-parent), but not at once, and not one its worker
+    started a moment before it was killed (bubblewrap has not yet asked to die with it); their
+    cgroups are the worker's to remove, so they would be left too."""
+    cgroup.remove_below(run_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
 
 
 def _grade_in(course, name, settings, out, progress, only, timings, started, run_dir, template, pool):
@@ -154,7 +163,7 @@ def _grade_in(course, name, settings, out, progress, only, timings, started, run
             pool.kill()
         if template is not None:
             template.kill()
-        shutil.rmtree(run_dir, ignore_errors=True)
+        _remove_sandboxes(run_dir)
 
     timings["until.planned"] = time.perf_counter() - started
     bar = _progress(len(todo), progress, "preparing")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import cgroup
 from . import course
 from . import launcher
 from .notebook import run_notebook
@@ -146,6 +147,7 @@ def make_run_dir(parent):
     for stale in parent.glob("gr-*"):   # left by a grader that was killed (SIGKILL cannot clean up)
         with contextlib.suppress(OSError, ValueError):
             if not _alive(int((stale / "grader.pid").read_text())):
+                cgroup.remove_below(stale)   # its sandboxes' groups, and anything left in them
                 shutil.rmtree(stale, ignore_errors=True)
     run_dir = Path(tempfile.mkdtemp(prefix="gr-", dir=parent))
     (run_dir / "grader.pid").write_text(str(os.getpid()))

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from conftest import REPO, processes_naming
-from grading import course, demo, feedback, grader, grades, sandbox, work
+from grading import cgroup, course, demo, feedback, grader, grades, sandbox, work
 from grading.records import Record
 
 NAME = "01_tensor_basics"
@@ -121,7 +121,10 @@ def interrupt(proc, tmpdir):
 
 
 def assert_nothing_left(tmpdir):
+    """Once the grading process has exited: no process of its sandboxes, none of their cgroups
+    (which its killed workers could not remove) and no scratch folder is left."""
     assert processes_naming(tmpdir) == [], "processes of the run survived it"
+    assert cgroup.left_below(tmpdir) == [], "cgroups of the run's sandboxes survived it"
     assert list(tmpdir.iterdir()) == [], f"scratch folders left: {list(tmpdir.iterdir())}"
 
 
@@ -239,6 +242,7 @@ def test_sigkill_mid_class_then_rerun_finishes_with_identical_scores(tmp_path, g
     assert set(rerun) == set(expected) - set(recorded), "the re-run grades exactly the students not yet graded"
     assert_final_scores(root, expected)
     assert processes_naming(tmpdir) == []
+    assert cgroup.left_below(tmpdir) == [], "the killed run's sandbox groups are removed by the next run"
     # (Python's multiprocessing keeps its own pymp-* folder, one socket, which a SIGKILL leaves.)
     assert [p.name for p in tmpdir.iterdir() if not p.name.startswith("pymp-")] == []
     leftovers = [p.name for p in (root / "autograded").rglob(".*")]
