@@ -47,7 +47,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
-from grading import demo, grader, grades, release  # noqa: E402
+from grading import demo, fanout, grader, grades, release  # noqa: E402
 sys.path.insert(0, str(REPO / "tests"))
 from inprocess import run_cells  # noqa: E402
 
@@ -145,10 +145,12 @@ def main():
     args = parser.parse_args()
     chosen = set(args.ways.split(",")) | {"nbgrader", "grade"}
     load_before = os.getloadavg()
+    import dask
     from distributed import LocalCluster
     scratch = Path(tempfile.mkdtemp(prefix="gb-", dir="/tmp"))
-    clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-                for n in (1, 2) if f"dask{n}" in chosen}
+    with dask.config.set(fanout.cluster_config()):   # a grading cluster's settings (deploy/dask.yaml)
+        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+                    for n in (1, 2) if f"dask{n}" in chosen}
     ways = [("nbgrader", "serial nbgrader", 1, lambda: serial_nbgrader),
             ("preimport0", "make grade, PREIMPORT=0", args.workers,
              lambda: make_grade(grader.Settings(workers=args.workers, preimport=False), "make grade, PREIMPORT=0")),

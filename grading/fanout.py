@@ -17,9 +17,10 @@ again, a bounded number of times (grading/run.py: `ATTEMPTS`), the probe and the
 included; only a failure on every attempt is reported, as the grader's own: the probe's or the
 reference's stops the run, a student's is retried by the next run.
 
-Start workers with the course environment installed and bubblewrap on the PATH, one thread each:
-    dask scheduler                                   # on one machine: tcp://<host>:8786
-    dask worker tcp://<host>:8786 --nthreads 1 --nworkers <cores>   # on each grading machine
+Start workers with the course environment installed and bubblewrap on the PATH, one thread each,
+and the grading cluster's settings (deploy/dask.yaml: `cluster_config`):
+    DASK_CONFIG=deploy/dask.yaml dask scheduler     # on one machine: tcp://<host>:8786
+    DASK_CONFIG=deploy/dask.yaml dask worker tcp://<host>:8786 --nthreads 1 --nworkers <cores>
 Workers read data folders (FASHION_MNIST_DIR) from their own environment.
 """
 import contextlib
@@ -36,9 +37,27 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import context, forkserver, popen_forkserver, spawn
 from multiprocessing import util as mp_util
+from pathlib import Path
 
 # Attempts of a task on one Dask worker whose grading process died (the grader's own failure).
 LOCAL_ATTEMPTS = 2
+
+CLUSTER_CONFIG = Path(__file__).resolve().parent.parent / "deploy" / "dask.yaml"
+
+
+def cluster_config():
+    """The grading cluster's Dask settings (deploy/dask.yaml) as {dotted key: value}, for
+    `dask.config.set` where a cluster is started in-process (a LocalCluster's nannies hand them
+    to their workers); a nested mapping would replace each whole section instead."""
+    import yaml
+
+    def flat(tree, prefix=""):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                yield from flat(value, f"{prefix}{key}.")
+            else:
+                yield f"{prefix}{key}", value
+    return dict(flat(yaml.safe_load(CLUSTER_CONFIG.read_text())))
 
 
 def _pool(workers, initializer, initargs=()):

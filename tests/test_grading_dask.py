@@ -1,6 +1,7 @@
 """Grading on a Dask cluster (`make grade SCHEDULER=...`): a LocalCluster of two worker processes
 gives the scores `make grade` gives on this machine, and losing a worker mid-class loses nobody."""
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -12,23 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from grading import demo, grades, sandbox
+from grading import demo, fanout, grades, sandbox
 from test_grading_faults import NAME, make_class, records
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
 pytestmark = pytest.mark.skipif(not sandbox.bwrap_available() and not os.environ.get("CI"),
                                 reason="bubblewrap (bwrap) is not installed")
 
 
 @pytest.fixture
 def cluster():
-    """Two worker processes of one thread each, as `dask worker --nthreads 1 --nworkers 2` starts."""
+    """Two worker processes of one thread each, as `dask worker --nthreads 1 --nworkers 2` starts,
+    with the grading cluster's settings (deploy/dask.yaml)."""
     tmpdir = Path(tempfile.mkdtemp(prefix="gd-", dir="/tmp"))
     previous = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(tmpdir)   # the workers' scratch folders (short: sockets live there)
     try:
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                      env={"OMP_NUM_THREADS": "1", "TMPDIR": str(tmpdir)}) as cluster, \
+        with dask.config.set(fanout.cluster_config()), \
+                distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                         env={"OMP_NUM_THREADS": "1", "TMPDIR": str(tmpdir)}) as cluster, \
                 distributed.Client(cluster) as client:
             yield cluster, client, tmpdir
     finally:
@@ -82,6 +86,21 @@ def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade(graded_he
     assert {s: here[s][0] for s in graded_here[1]} == graded_here[1]
     # the tasks ran on both workers, each in a grading process of its own (not the worker's)
     assert sum(1 for entry in tmpdir.iterdir() if entry.name.startswith("gr-")) == 2, list(tmpdir.iterdir())
+    # with the grading cluster's settings, which the cluster's nannies handed to their workers
+    settings = fanout.cluster_config()
+    assert list(client.run(lambda: {key: dask.config.get(key) for key in settings}).values()) == [settings] * 2
+
+
+def test_the_documented_config_file_gives_a_worker_the_grading_cluster_s_settings():
+    """`DASK_CONFIG=deploy/dask.yaml dask worker ...` (docs/grading.md): a fresh interpreter that
+    imports distributed with it reads the settings the tests' and the benchmark's clusters use."""
+    settings = fanout.cluster_config()
+    assert settings["distributed.worker.profile.enabled"] is False and len(settings) == 3
+    code = "import json, sys, distributed, dask; print(json.dumps({k: dask.config.get(k) for k in sys.argv[1:]}))"
+    done = subprocess.run([sys.executable, "-c", code, *settings], capture_output=True, text=True,
+                          env=dict(os.environ, DASK_CONFIG=str(fanout.CLUSTER_CONFIG)))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == settings
 
 
 def test_a_worker_killed_mid_class_loses_nobody(graded_here, tmp_path, gradebook, cluster):
