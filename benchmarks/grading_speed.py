@@ -16,9 +16,9 @@ pair's difference by about 0.05 worker-s a notebook (a Dask cluster's workers, w
 outlive a run and keep their kernel templates, grade the small class once first, so that no
 measured run pays their start). The difference between the two is
 the cost of one more notebook, without the fixed costs of a run (start-up, probe, reference run,
-the zygote's imports); minus the notebook's own compute (measured by running the solution
-in-process) it is the cost per notebook beyond its compute, the grading process's bookkeeping
-included. The execute step's own overhead (kernel start or fork, the sandbox, shutdown) is measured
+the zygote's imports); minus the notebook's own compute (its cells run once in this process, as
+plain code, the checks' observations collected: the median of five runs after a warm-up) it is
+the cost per notebook beyond its compute, the grading process's bookkeeping included. The execute step's own overhead (kernel start or fork, the sandbox, shutdown) is measured
 alone too: the solution notebook run in a sandbox five times, with and without pre-imported kernels.
 Where each way's notebook goes is printed step by step (the worker measures: the sandbox set up,
 bubblewrap started, the kernel forked, the client connected (nothing for a forked kernel, which
@@ -35,6 +35,7 @@ Exits 1 if the scores differ, if the pre-imported execute step's overhead exceed
 if `make grade` is not MIN_SPEEDUP times faster than serial nbgrader.
 """
 import argparse
+import dataclasses
 import os
 import statistics
 import subprocess
@@ -47,9 +48,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 
-from grading import demo, fanout, grader, grades, release  # noqa: E402
+from grading import demo, fanout, grader, grades, launcher, release  # noqa: E402
 sys.path.insert(0, str(REPO / "tests"))
-from inprocess import run_cells  # noqa: E402
+from inprocess import execute as run_in_process  # noqa: E402
 
 NAME = "01_tensor_basics"
 MAX_OVERHEAD = 0.25  # seconds per notebook, pre-imported (measured 0.05-0.09 s)
@@ -117,12 +118,26 @@ def timed(scratch, label, students, grade):
     return time.perf_counter() - start, grades.scores(root, NAME)
 
 
+def notebook_compute(nb, runs=5):
+    """Seconds the notebook's cells take run once in this process as plain code (`exec`), the
+    checks' observations collected as a kernel's are: the median of `runs`, after a warm-up that
+    imports torch and helpers. (`inprocess.run_cells` would run them twice: the reference, then
+    the answers.)"""
+    times = []
+    for _ in range(runs + 1):
+        start = time.perf_counter()
+        run_in_process(nb, cwd=REPO / "source" / NAME)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
 def execute_step(preimport, runs=5):
     """Seconds to execute the solution notebook in a sandbox, one worker, alone on the machine:
     kernel start (or fork), the notebook, shutdown (median of `runs`, after one warm-up)."""
     run_dir = Path(tempfile.mkdtemp(prefix="gx-", dir="/tmp"))
     os.chmod(run_dir, 0o711)
-    settings = grader.Settings(preimport=preimport)
+    settings = grader.Settings(preimport=preimport)   # the launcher chosen once, as a run does (grading/run.py)
+    settings = dataclasses.replace(settings, launcher=launcher.choose(settings, out=lambda *_: None))
     notebooks = grader.reference_notebooks(REPO, NAME)
     times = []
     for _ in range(runs + 1):
@@ -185,10 +200,7 @@ def main():
             cluster.close()
 
     (_, source_nb, _), = demo.notebooks(REPO, NAME)
-    run_cells(source_nb, cwd=REPO / "source" / NAME)   # warm-up: imports torch and helpers once
-    start = time.perf_counter()
-    run_cells(source_nb, cwd=REPO / "source" / NAME)
-    compute = time.perf_counter() - start
+    compute = notebook_compute(source_nb)
     execute = {pre: execute_step(pre) for pre in (False, True)}
 
     reference = results["serial nbgrader"][3]

@@ -12,11 +12,10 @@ import contextlib
 import errno
 import functools
 import os
-import signal
 import time
 from pathlib import Path
 
-from .proc import is_root
+from .proc import is_root, kill_all
 
 ROOT = Path("/sys/fs/cgroup")
 PARENT = "dl-course-grading"   # every sandbox's group lives below this one
@@ -143,9 +142,18 @@ class Group:
             return int(self._file(name).read_text())
         return 0
 
+    def kill(self):
+        """SIGKILL every process in the group (once: one that joins later is `close`'s)."""
+        kill_all(_pids_in(self.folders))
+
     def close(self, timeout=10):
         """Kill whatever is left in the group, then remove it."""
         remove(self.folders, timeout)
+
+
+# Between rounds of `remove`: a killed kernel leaves its group once its memory is unmapped, within
+# 10-20 ms, so the pauses start short and grow (the worker's next kernel waits for the removal).
+PAUSE, MAX_PAUSE = 0.001, 0.02
 
 
 def remove(folders, timeout=10):
@@ -153,11 +161,9 @@ def remove(folders, timeout=10):
     could not be in `timeout` seconds. A process that joins a group meanwhile (a sandbox's
     wrapper, started by a worker that was killed before it ran) is killed in the next round, and
     one that tries to join after the group is gone fails to, and exits."""
-    left, deadline = [Path(f) for f in folders], time.monotonic() + timeout
+    left, deadline, pause = [Path(f) for f in folders], time.monotonic() + timeout, PAUSE
     while True:
-        for pid in _pids_in(left):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        kill_all(_pids_in(left))
         busy = []
         for folder in left:
             try:
@@ -168,7 +174,8 @@ def remove(folders, timeout=10):
         left = busy
         if not left or time.monotonic() >= deadline:
             return left
-        time.sleep(0.02)
+        time.sleep(pause)
+        pause = min(pause * 2, MAX_PAUSE)
 
 
 def _pids_in(folders):

@@ -50,7 +50,8 @@ XCPU_EXIT = 128 + signal.SIGXCPU   # bwrap reports a child killed by a signal as
 # forked from the zygote (or, unforked, started), the client connected to it (an ipykernel's
 # kernel_info answered, channels up; nothing for a piped kernel, which reads its first cell at
 # once), the cells (each executed, output handled; for a piped kernel, its set-up in the sandbox
-# too), and the shutdown (sandbox killed and waited for, cgroup removed, processes reaped).
+# too), and the shutdown (the sandbox and every process in its cgroup killed; the group's removal
+# and the reaping of the kernel's uid go on beside the next notebook: `_remove_later`).
 STEPS = ("sandbox", "bwrap", "fork", "connect", "cells", "shutdown")
 
 
@@ -61,9 +62,11 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
 
     `scratch` is an empty folder of this worker's; `inputs` holds the files the notebook may read
     from its working folder. With `preimport` the kernel is forked from this worker's zygote into
-    the sandbox (grading/zygote.py), else started in it. The kernel is shut down (its sandbox gone)
-    before this returns. `extras`: what the zygote imports beyond what every assignment needs
-    (zygote.EXTRAS' names; None: all of them); a kernel that is not piped runs ipykernel's start."""
+    the sandbox (grading/zygote.py), else started in it. Before this returns, the sandbox and
+    everything in it have been killed; the removal of what is left of them finishes in a thread
+    of this worker, before its next kernel starts (`_remove_later`). `extras`: what the zygote
+    imports beyond what every assignment needs (zygote.EXTRAS' names; None: all of them); a
+    kernel that is not piped runs ipykernel's start."""
     timings = {} if timings is None else timings
     if extras is not None and not piped:
         extras = (*extras, "ipykernel")
@@ -120,10 +123,11 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
         client = CappedClient(nb, km=None, **caps)   # only its output handling and caps
         client.build_output = pipe_exec_output       # of messages pipe_exec.parse checked
         client.reset_execution_trackers()
-        kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings, extras)
+        kernel = PipedKernel(argv, fork_request, client, scratch.parent, timings, extras, before_fork=finish_removals)
         started = contextlib.nullcontext(kernel)
         execute = lambda cell, index: kernel.execute_cell(cell, index, budget())  # noqa: E731
     else:
+        finish_removals()
         kernel = _jupyter_kernel(nb, scratch, kernels, ipc, argv, uid, timings, fork_request, sandbox, budget,
                                  cell_timeout, work, caps, extras)
         started = kernel.client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -182,10 +186,7 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
             watchdog.done.set()
         with contextlib.suppress(Exception):
             kernel.shutdown()
-        if group is not None:
-            group.close()
-        if own_uid(uid):
-            proc.reap(uid)
+        _remove_later(group, uid)
         for index, cell in enumerate(nb.cells):
             if problem and is_test(cell) and index not in ran and not cell.get("outputs"):
                 cell.outputs = [error_output("NotRun", f"not run: {problem}")]
@@ -193,6 +194,50 @@ def run_notebook(nb, scratch, inputs, cell_timeout=60, notebook_timeout=600, lim
     if preimport and status_file.exists() and status_file.read_text() == SETUP_FAILED:
         raise KernelSetupError("a kernel forked from the template could not be set up in its sandbox")
     return problem
+
+
+# The removals of this worker's killed sandboxes still under way (`_remove_later`).
+_removals, _removals_lock = [], threading.Lock()
+
+
+def _remove_later(group, uid):
+    """End a notebook's sandbox: kill every process left in its cgroup (else every process of its
+    uid) now, so nothing of the notebook runs once `run_notebook` returns; then, in a thread,
+    wait for them to be gone, remove the group and reap the uid. A killed kernel takes 10-20 ms
+    to unmap its copy of the template and leave its group: waited for here, that was most of a
+    notebook's shutdown. `finish_removals` waits for them before the worker's next kernel starts
+    (a new uid and a new group: nothing of the old sandbox can touch it, and no kernel runs
+    while it is being removed), and a run removes whatever its workers left
+    (grading/run.py: `_remove_sandboxes`)."""
+    reap = own_uid(uid)
+    if group is not None:
+        group.kill()
+    elif reap:
+        proc.kill_all(proc.pids_of(uid))
+    if group is None and not reap:
+        return
+
+    def remove():
+        if group is not None:
+            group.close()
+        if reap:
+            proc.reap(uid)
+
+    thread = threading.Thread(target=remove, name="sandbox-removal", daemon=True)
+    with _removals_lock:
+        _removals.append(thread)
+    thread.start()
+
+
+def finish_removals():
+    """Wait until this worker's killed sandboxes are removed (`_remove_later`)."""
+    with _removals_lock:
+        pending = list(_removals)
+    for thread in pending:
+        thread.join()
+    with _removals_lock:
+        for thread in pending:
+            _removals.remove(thread)
 
 
 class _JupyterKernel:
@@ -302,6 +347,10 @@ class SandboxKilled(KernelSetupError):
 # What may end the sandbox (bubblewrap itself) for the notebook's doing: SIGKILL (the cgroup's
 # memory cap, the watchdog: told apart before) and SIGXCPU. Any other signal came from outside.
 NOTEBOOK_SIGNALS = (signal.SIGKILL, signal.SIGXCPU)
+# How many times (50 ms apart) to look for a dead forked kernel's exit status, which its parent,
+# the template, writes once it has reaped it: 2 s, far more than it takes on a busy machine; a
+# status still missing then means the kernel lives on, or the template is gone (`TemplateLost`).
+STATUS_WAITS = 40
 
 
 def _death(kernel, watchdog, limits, status_file, group=None):
@@ -322,7 +371,7 @@ def _death(kernel, watchdog, limits, status_file, group=None):
         raise SandboxKilled(f"the sandbox was killed by {signal.Signals(-code).name}, "
                             f"which the grader did not send")
     if kernel.fork_request is not None:   # a forked kernel: its parent recorded how it ended
-        for _ in range(40):
+        for _ in range(STATUS_WAITS):
             if status_file.exists() and status_file.read_text():
                 break
             time.sleep(0.05)

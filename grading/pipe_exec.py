@@ -169,8 +169,9 @@ def encode(request):
 class PipedKernel:
     """One notebook's kernel, forked into its sandbox and driven over two pipes."""
 
-    def __init__(self, argv, fork_request, client, zygote_home, timings=None, extras=None):
+    def __init__(self, argv, fork_request, client, zygote_home, timings=None, extras=None, before_fork=None):
         self.argv, self.fork_request, self.client, self.extras = argv, fork_request, client, extras
+        self.before_fork = before_fork   # called once bubblewrap runs, before the kernel is forked
         self.zygote_home, self.timings = zygote_home, timings if timings is not None else {}
         self.process, self.out_fd, self.in_fd = None, None, None
         self.frames, self.backlog, self.count = Frames(), [], 0
@@ -182,6 +183,8 @@ class PipedKernel:
         self.process = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, start_new_session=True)
         target = placeholder_pid(self.process)
+        if self.before_fork is not None:   # (the worker's last sandbox removed: grading/notebook.py)
+            self.before_fork()
         forked = time.perf_counter()
         self._add("bwrap", forked - started)
         out_r, out_w = os.pipe()

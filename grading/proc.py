@@ -18,6 +18,13 @@ def own_uid(uid):
     return uid != os.getuid()
 
 
+def kill_all(pids):
+    """SIGKILL each of `pids` (one that has gone meanwhile is skipped)."""
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def kill_until_gone(find, timeout=10, interval=0.05):
     """SIGKILL the pids `find()` returns until it returns none (or `timeout` seconds pass)."""
     deadline = time.monotonic() + timeout
@@ -25,9 +32,7 @@ def kill_until_gone(find, timeout=10, interval=0.05):
         left = find()
         if not left:
             return
-        for pid in left:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+        kill_all(left)
         time.sleep(interval)
 
 

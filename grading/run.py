@@ -13,7 +13,7 @@ step to step as the small types of grading/stages.py (`Submission` -> `Executed`
 3. execute (grading/work.py, a worker process per core, one torch thread each; or the workers of a
    Dask cluster: grading/fanout.py), once a probe kernel, set up as a student's, has shown that the
    grader itself works (else the run stops, nobody blamed): the kernel runs in a bubblewrap sandbox
-   with timeouts and resource caps, and is shut down as soon as its notebook is done, so live
+   with timeouts and resource caps, and is killed as soon as its notebook is done, so live
    kernels never outnumber the workers (grading/sandbox.py). The kernels' test cells only publish
    observations; the instructor's solution is run the same way once per assignment (the
    reference, cached: grading/reference.py), and a solution that fails its own tests stops the

@@ -303,6 +303,48 @@ class TestPipedKernel:
                      for o in c.outputs] for c in nb.cells]
         assert shape(piped) == shape(jupyter)
 
+    @pytest.mark.parametrize("piped", [True, False])
+    def test_nothing_of_a_sandbox_runs_once_its_notebook_returns_and_it_is_gone_before_the_next_kernel(
+            self, run_dir, piped):
+        """The sandbox's removal goes on beside the worker's next notebook (grading/notebook.py:
+        `_remove_later`), but what it ran is killed before `run_notebook` returns: a child left
+        writing to the one host folder it can write stops growing its file at once; and once
+        the next kernel may start (`finish_removals`), no process of the old kernel's uid and
+        none of its cgroup is left."""
+        from grading import cgroup, notebook, proc
+        writer = ("import os, sys, time\n"
+                  "path = os.path.join(os.path.dirname(sys.argv[-1]), 'heartbeat')\n"
+                  "while True:\n"
+                  "    with open(path, 'a') as out:\n"
+                  "        out.write('x')\n"
+                  "    time.sleep(0.002)\n")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+            "import os, subprocess, sys, time\n"
+            f"children = [subprocess.Popen([sys.executable, '-c', {writer!r}, sys.argv[-1]], start_new_session=True)\n"
+            "            for _ in range(3)]\n"
+            "time.sleep(0.5)\n"
+            "print(os.getuid())")])
+        scratch = Path(tempfile.mkdtemp(dir=run_dir))
+        heartbeat = scratch / "ipc" / "heartbeat"
+        try:
+            (scratch / "inputs").mkdir()
+            os.chmod(scratch, 0o711)
+            problem = run_notebook(nb, scratch, scratch / "inputs", limits=SETTINGS.kernel_limits(),
+                                   launcher=launcher.ZYGOTE, piped=piped)
+            returned = heartbeat.stat().st_size
+            time.sleep(0.3)
+            later = heartbeat.stat().st_size
+            uid = int(text(nb.cells[0]))
+            notebook.finish_removals()
+            assert problem is None and returned > 0, nb.cells[0].outputs
+            assert later - returned <= 3, "a child of the notebook ran on after it returned"   # (a write under way)
+            assert proc.pids_of(uid) == [], "a process of the old kernel's uid outlived its removal"
+            own = [group for group in cgroup.left_below(run_dir) if Path(group).name == cgroup.name_for(scratch)]
+            assert own == [], "the old sandbox's cgroup outlived its removal"
+        finally:
+            notebook.finish_removals()
+            shutil.rmtree(scratch, ignore_errors=True)
+
 
 class TestSharedTemplate:
     """`make grade`'s local workers fork their kernels from one template the grading process starts
