@@ -39,6 +39,8 @@ from multiprocessing import context, forkserver, popen_forkserver, spawn
 from multiprocessing import util as mp_util
 from pathlib import Path
 
+from . import stages  # noqa: F401  (how notebooks are pickled, here too: a Dask worker passes them on)
+
 # Attempts of a task on one Dask worker whose grading process died (the grader's own failure).
 LOCAL_ATTEMPTS = 2
 

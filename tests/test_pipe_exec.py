@@ -53,6 +53,26 @@ def test_an_oversized_frame_is_skipped_unread_and_the_next_one_read():
     assert got[0] is pipe_exec.OVERSIZE and got[1]["msg_type"] == "done" and len(got) == 2
 
 
+def test_a_notebook_travels_between_the_graders_processes_as_the_dicts_it_holds():
+    """grading/stages.py: a task's notebooks and a worker's executed ones are pickled as plain dicts
+    (not key by key through NotebookNode.__setitem__, with a lookup of `__setstate__` each), come
+    back as equal NotebookNodes, and a Dask worker, which passes results on, pickles them so too."""
+    from nbformat import NotebookNode
+    from grading import stages  # noqa: F401
+    import pickle
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/plain": "1", OBSERVATION_MIME: {"name": "x", "value": [1.0]}})])])
+    data = pickle.dumps(nb)
+    assert b"_allownew" not in data
+    back = pickle.loads(data)
+    assert back == nb and isinstance(back, NotebookNode)
+    assert back.cells[0].outputs[0].data[OBSERVATION_MIME].value == [1.0]   # nested nodes, attribute access
+    relay = subprocess.run([sys.executable, "-c", "import pickle, nbformat, grading.fanout\n"
+                            "print(b'_allownew' in pickle.dumps(nbformat.v4.new_notebook()))"],
+                           capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    assert relay.stdout.strip() == "False", relay.stderr
+
+
 @pytest.mark.parametrize("raw", [
     b"not json", b"[1, 2]", b'{"msg_type": "done"}', b'{"msg_type": "stream", "content": {"name": "x", "text": "a"}}',
     b'{"msg_type": "stream", "content": {"name": "stdout", "text": 3}}',
