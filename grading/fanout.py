@@ -7,8 +7,9 @@ grading process, which alone judges them and writes the gradebook (grading/run.p
 executes is grading/work.py.
 
 On a Dask worker a task never runs a kernel in the worker process itself: it hands the task to a
-grading process of its own (`TaskHost`, started once per worker, holding that worker's zygote and
-scratch folder), so a crash there cannot take the worker down. A worker lost or restarted mid-task
+grading process of its own (`TaskHost`, started once per worker, holding that worker's scratch
+folder), so a crash there cannot take the worker down; the workers of one machine fork their
+kernels from one template (grading/kernel.py: `machine_template`), which outlives any of them. A worker lost or restarted mid-task
 is the scheduler's to handle: it runs the task again on another worker (a task whose grading
 process died while its worker was closing asks for that), so the student is graded there, neither
 lost nor zeroed. A task that fails anyway (it kept killing workers, its grading process was killed
@@ -245,8 +246,10 @@ def _worker_closing():
 def _serve():
     """The grading process: run each (function, arguments) read from stdin, answer on stdout; exit
     when the Dask worker that started it is gone."""
+    from . import kernel
     from .work import worker_init
     worker_init()
+    kernel.MACHINE = True   # its kernels come from the template this machine's workers share
     requests, answers = sys.stdin.buffer, os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)   # what the tasks print goes to stderr, not into the answers
     parent = os.getppid()

@@ -31,6 +31,7 @@ What keeps students apart:
 * the template's objects are frozen out of the garbage collector (`gc.freeze`) before the first
   fork, so a kernel's collections never copy the template's pages: kernels share them.
 """
+import contextlib
 import ctypes
 import fcntl
 import gc
@@ -260,15 +261,21 @@ def send(channel, request, fds=()):
     channel.sendall(data[sent:])
 
 
-def main(fd, extras=()):
+def main(fd, extras=(), lock=None):
     """The zygote: preload (`PRELOAD` and the `EXTRAS` named), then fork one kernel per request read
     from socket `fd` (`receive`): its worker's end of a socket pair, or (a template the grading
     process shares among its local workers: grading/kernel.py, `Shared`) a listening socket each
-    worker connects to, as root, once the imports are done."""
+    worker connects to, as root, once the imports are done.
+
+    With `lock` (the path of its folder's lock file: the template the Dask workers of one machine
+    share, grading/kernel.py's `machine_template`) it outlives the worker that started it, and
+    exits once no worker is connected and none of its kernels lives, unless a worker holds the
+    lock (it is connecting)."""
     import importlib
     channel = socket.socket(fileno=fd)
     listening = channel.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # dies with its worker (or its grading process)
+    if lock is None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # dies with its worker (or its grading process)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     try:
@@ -297,6 +304,8 @@ def main(fd, extras=()):
         channel.sendall(b'{"ready": true}\n')
         workers[channel.fileno()] = channel
     while True:
+        if lock is not None and not workers and not kernels and _last_out(lock, channel):
+            return 0
         for fd, _ in poller.poll():
             if fd in kernels:   # a kernel ended
                 poller.unregister(fd)
@@ -325,6 +334,27 @@ def main(fd, extras=()):
             workers.pop(fd).close()
 
 
+def _last_out(lock, listener):
+    """Whether a machine's shared template may exit: no worker holds its lock (none is connecting),
+    nor is waiting in its socket's queue. Then its socket is removed (the next worker starts a new
+    template) and the lock is held until it exits."""
+    try:
+        handle = os.open(lock, os.O_RDWR)
+    except OSError:   # its folder is gone: no worker can find it any more
+        return True
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(handle)
+        return False
+    if select.select([listener], [], [], 0)[0]:   # one connected before it took the lock
+        os.close(handle)
+        return False
+    with contextlib.suppress(OSError):
+        os.unlink(listener.getsockname())
+    return True   # (the lock is released as the process exits)
+
+
 def _accept(listener, workers, poller):
     """Take a worker's connection to a shared template: root's only (the socket's folder is root's
     alone too, and no sandbox mounts it), answered with "ready"."""
@@ -339,4 +369,5 @@ def _accept(listener, workers, poller):
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]), tuple(e for e in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if e)))
+    sys.exit(main(int(sys.argv[1]), tuple(e for e in (sys.argv[2] if len(sys.argv) > 2 else "").split(",") if e),
+                  sys.argv[3] if len(sys.argv) > 3 else None))

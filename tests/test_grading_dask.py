@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grading import cgroup, demo, fanout, grades, sandbox
+from conftest import processes_naming
 from test_grading_faults import NAME, make_class, records
 
 distributed = pytest.importorskip("distributed")
@@ -80,7 +81,8 @@ def class_like(graded, tmp_path, gradebook):
     return copy
 
 
-def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade(graded_here, tmp_path, gradebook, cluster):
+def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade_from_one_template(graded_here, tmp_path,
+                                                                                         gradebook, cluster):
     _, client, tmpdir = cluster
     root = class_like(graded_here, tmp_path, gradebook)
     output = finish(grade(root, "--scheduler", client.scheduler.address))
@@ -92,6 +94,31 @@ def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade(graded_he
     # with the grading cluster's settings, which the cluster's nannies handed to their workers
     settings = fanout.cluster_config()
     assert list(client.run(lambda: {key: dask.config.get(key) for key in settings}).values()) == [settings] * 2
+    # both workers forked their kernels from one template, the machine's (grading/kernel.py:
+    # `machine_template`), which exits once the workers are gone
+    templates = [argv for _, argv in processes_naming(tmpdir) if "grading.zygote" in argv]
+    assert len(templates) == 1 and any(arg.endswith("/lock") for arg in templates[0]), templates
+    cluster[0].close()
+    deadline = time.monotonic() + 20
+    while any("grading.zygote" in argv for _, argv in processes_naming(tmpdir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any("grading.zygote" in argv for _, argv in processes_naming(tmpdir)), "the template outlived its workers"
+
+
+def test_a_machine_template_folder_that_is_not_roots_alone_is_not_used(tmp_path, monkeypatch):
+    """The machine's shared template lives in a folder of the temporary directory that only the
+    workers' user (root) may enter; one that others may enter, or a link, is refused (each worker
+    then forks from a template of its own)."""
+    from grading import kernel
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = kernel.machine_template(())
+    assert folder is not None and folder.parent == tmp_path and folder.stat().st_mode & 0o777 == 0o700
+    folder.chmod(0o755)
+    assert kernel.machine_template(()) is None
+    folder.rmdir()
+    (tmp_path / "elsewhere").mkdir(mode=0o700)
+    folder.symlink_to(tmp_path / "elsewhere")
+    assert kernel.machine_template(()) is None
 
 
 def test_the_documented_config_file_gives_a_worker_the_grading_cluster_s_settings():
