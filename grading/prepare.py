@@ -10,6 +10,8 @@ makes fail here is that student's `error: ...`; the grader's own failures stop t
 Also here: the files that reach a kernel beside its notebook (`input_files`: only the
 assignment's declared ones) and a submission's hash, by which a run knows who needs grading.
 """
+import functools
+import os
 import time
 from pathlib import Path
 
@@ -26,10 +28,25 @@ def _resources(course, name, student, notebook):
                          "db_url": course.db_url, "course_id": course.course_id}}
 
 
-def _canonical_order(nb, release_nb):
-    """Put graded/locked cells in the student copy's order; a student's own cells follow the
-    graded cell they followed in the submission."""
-    order = [c.metadata["nbgrader"]["grade_id"] for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")]
+def release_order(path):
+    """The grade ids of the student copy at `path` (release/), in its order, or None where there is
+    none: read once per version of the file (`_release_order`), not once per student."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return _release_order(str(path), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _release_order(path, mtime_ns, size):
+    nb = nbformat.read(path, as_version=4)   # the course's: not blamed
+    return tuple(c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id"))
+
+
+def _canonical_order(nb, order):
+    """Put graded/locked cells in the student copy's order (its grade ids, `order`); a student's own
+    cells follow the graded cell they followed in the submission."""
     groups, head, current = {}, [], None
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -77,15 +94,14 @@ def prepare(course, name, student, snapshot=None, hashes=("", "")):
             problems[notebook] = problem
             continue
         resources = _resources(course, name, student, notebook)
-        release = root / "release" / name / source_path.name
-        release_nb = nbformat.read(release, as_version=4) if release.exists() else None   # the course's: not blamed
+        order = release_order(root / "release" / name / source_path.name)
         try:
             for pp in (ClearOutputPreprocessor(), DeduplicateIds(), restore.RestoreKernelspec(snapshot),
                        restore.RestoreCells(snapshot, config=course.config, add_missing_cells=True),
                        restore.CheckMetadata()):
                 nb, resources = pp.preprocess(nb, resources)
-            if release_nb is not None:
-                nb = _canonical_order(nb, release_nb)
+            if order is not None:
+                nb = _canonical_order(nb, order)
         except Exception as err:  # tampered metadata and the like: this student only
             problems[notebook] = status.error(f"{source_path.name} could not be prepared: {str(err).splitlines()[0][:160] if str(err) else type(err).__name__}")
             continue

@@ -104,3 +104,22 @@ def test_the_snapshot_answers_unknown_names_as_the_gradebook_does(course_root):
                  lambda: snapshot.find_graded_cell("nope", notebook, name)):
         with pytest.raises(MissingEntry):
             call()
+
+
+def test_the_student_copy_s_order_is_read_once_per_version_of_its_file(tmp_path, monkeypatch):
+    """prepare puts graded cells in the order of the student copy (release/), read once per version
+    of that file for the whole class, not once per student; a changed copy is read again."""
+    import os
+    path = tmp_path / "a.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("", metadata={"nbgrader": {"grade_id": grade_id}}) for grade_id in ("a", "b")])
+    nbformat.write(nb, path)
+    reads, real = [], nbformat.read
+    monkeypatch.setattr(prepare.nbformat, "read", lambda *args, **kw: reads.append(args) or real(*args, **kw))
+    assert [prepare.release_order(path) for _ in range(3)] == [("a", "b")] * 3
+    assert len(reads) == 1
+    nb.cells.reverse()
+    nbformat.write(nb, path)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert prepare.release_order(path) == ("b", "a") and len(reads) == 2
+    assert prepare.release_order(tmp_path / "missing.ipynb") is None
