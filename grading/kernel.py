@@ -159,7 +159,7 @@ MACHINE = False   # a Dask worker's grading process: its kernels come from its m
 
 
 def machine_template(extras):
-    """The socket path of the template this machine's Dask workers share (for this course
+    """The folder of the template this machine's Dask workers share (for this course
     environment and these `extras`), started by the first that needs it: one template's memory
     instead of one per worker, its pages shared by every kernel (on 2 cores, 0.02 worker-s a
     notebook less than a template per worker). It lives in a folder only root may enter, which no

@@ -304,9 +304,10 @@ def main(fd, extras=(), lock=None):
         channel.sendall(b'{"ready": true}\n')
         workers[channel.fileno()] = channel
     while True:
-        if lock is not None and not workers and not kernels and _last_out(lock, channel):
+        alone = lock is not None and not workers and not kernels
+        if alone and _last_out(lock, channel):
             return 0
-        for fd, _ in poller.poll():
+        for fd, _ in poller.poll(1000 if alone else None):   # (alone: looks again whether it may go)
             if fd in kernels:   # a kernel ended
                 poller.unregister(fd)
                 kernels.pop(fd).end()
