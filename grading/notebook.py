@@ -226,7 +226,23 @@ def _remove_later(group, uid):
     thread = threading.Thread(target=remove, name="sandbox-removal", daemon=True)
     with _removals_lock:
         _removals.append(thread)
+        _finish_at_exit()
     thread.start()
+
+
+_finishing_in = None   # the pid of the process whose exit waits for its removals
+
+
+def _finish_at_exit():
+    """Have this process wait for its removals when it exits (a pool's worker, a Dask worker's
+    grading process, a script): their threads are daemons, which an exit would cut short, leaving
+    the groups. multiprocessing runs its finalizers at a worker's exit, where atexit's are not;
+    it clears those a worker inherits, hence once per process, at its first removal."""
+    global _finishing_in
+    if _finishing_in != os.getpid():
+        from multiprocessing import util
+        util.Finalize(None, finish_removals, exitpriority=100)   # (also run at a normal exit: atexit)
+        _finishing_in = os.getpid()
 
 
 def finish_removals():

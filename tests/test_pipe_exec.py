@@ -366,6 +366,27 @@ class TestPipedKernel:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
+    def test_a_process_that_exits_right_after_a_notebook_leaves_no_cgroup(self, run_dir):
+        """The removal of a notebook's sandbox is a daemon thread of its worker; a worker (here a
+        script) that exits right after its notebook waits for it, so no group is left behind."""
+        from grading import cgroup
+        scratch = Path(tempfile.mkdtemp(dir=run_dir))
+        (scratch / "inputs").mkdir()
+        os.chmod(scratch, 0o711)
+        script = ("import sys, nbformat\nfrom grading import launcher\nfrom grading.notebook import run_notebook\n"
+                  "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('x = 1')])\n"
+                  f"problem = run_notebook(nb, {str(scratch)!r}, {str(scratch / 'inputs')!r}, launcher=launcher.ZYGOTE)\n"
+                  "sys.exit(0 if problem is None else 3)\n")
+        try:
+            done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                                  cwd=Path(__file__).resolve().parent.parent)
+            assert done.returncode == 0, done.stderr[-2000:]
+            own = [group for group in cgroup.left_below(run_dir) if Path(group).name == cgroup.name_for(scratch)]
+            assert own == [], "the sandbox's cgroup outlived the process that ran it"
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 class TestSharedTemplate:
     """`make grade`'s local workers fork their kernels from one template the grading process starts
     (grading/kernel.py: `Shared`): a worker connects to its socket, which no kernel can reach, and a
