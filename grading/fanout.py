@@ -24,6 +24,7 @@ and the grading cluster's settings (deploy/dask.yaml: `cluster_config`):
     DASK_CONFIG=deploy/dask.yaml dask worker tcp://<host>:8786 --nthreads 1 --nworkers <cores>
 Workers read data folders (FASHION_MNIST_DIR) from their own environment.
 """
+import concurrent.futures
 import contextlib
 import io
 import multiprocessing
@@ -148,13 +149,15 @@ class DaskPool:
         self.futures = []
 
     def submit(self, fn, *args):
-        future = self.client.submit(in_grading_process, fn, *args, pure=False)
+        """Run `fn(*args)` on a worker; return a future of its value. The call and its value cross
+        the Dask worker as bytes (pickled here and in the worker's grading process): the worker
+        passes them on without unpickling and pickling them again."""
+        future = self.client.submit(in_grading_process, pickle.dumps((fn, args)), pure=False)
         self.futures.append(future)
-        return future
+        return _unpickled(future)
 
     def as_completed(self, futures):
-        from distributed import as_completed as dask_as_completed
-        return dask_as_completed(list(futures), loop=self.client.loop)
+        return as_completed(futures)   # (`submit`'s futures are concurrent.futures' own)
 
     def kill(self):
         """Cancel what is queued or running; a worker's grading process drops its running kernel."""
@@ -171,6 +174,19 @@ class DaskPool:
             pass
 
 
+def _unpickled(future):
+    """A future of what the Dask `future`'s bytes unpickle to (its error, or its cancellation, as is)."""
+    outer = concurrent.futures.Future()
+
+    def done(finished):
+        try:
+            outer.set_result(pickle.loads(finished.result()))
+        except BaseException as err:   # (a cancelled task's error is a BaseException)
+            outer.set_exception(err)
+    future.add_done_callback(done)
+    return outer
+
+
 class TaskHost:
     """A Dask worker's grading process (`python -m grading.fanout`): it runs the tasks handed to it
     one at a time, over a pipe (a Dask worker is a daemonic process, so it cannot have a pool)."""
@@ -179,20 +195,20 @@ class TaskHost:
         self.process = subprocess.Popen([sys.executable, "-m", "grading.fanout"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, env=dict(os.environ, OMP_NUM_THREADS="1"))
 
-    def run(self, fn, args):
-        data = pickle.dumps((fn, args))
-        self.process.stdin.write(struct.pack("!Q", len(data)) + data)
+    def run(self, payload):
+        """Run the call pickled in `payload` ((function, arguments)); return its value, pickled."""
+        self.process.stdin.write(struct.pack("!Q", len(payload)) + payload)
         self.process.stdin.flush()
         try:
-            ok, value = _read(self.process.stdout)
+            answer = _read_bytes(self.process.stdout)
         except HostDied:
             code = self.process.wait(5)
             if code < 0:   # killed by a signal the grader did not send (it only kills a host it gave up on)
                 raise HostDied(f"the worker's grading process was killed by {signal.Signals(-code).name}") from None
             raise
-        if not ok:
-            raise value
-        return value
+        if answer[:1] != OK:
+            raise pickle.loads(answer[1:])
+        return answer[1:]
 
     def close(self):
         with contextlib.suppress(Exception):
@@ -204,27 +220,38 @@ class HostDied(RuntimeError):
     """The grading process of a Dask worker died (the grader's own failure: a kernel cannot reach it)."""
 
 
-def _read(stream):
+OK = b"\x01"   # an answer's first byte when the call returned (then its value, pickled; else its error)
+
+
+def _read_bytes(stream):
     header = stream.read(8)
     if len(header) < 8:
         raise HostDied("the worker's grading process exited")
     (size,) = struct.unpack("!Q", header)
-    return pickle.loads(stream.read(size))
+    data = stream.read(size)
+    if len(data) < size:
+        raise HostDied("the worker's grading process exited")
+    return data
+
+
+def _read(stream):
+    return pickle.loads(_read_bytes(stream))
 
 
 _host = None
 _host_lock = threading.Lock()
 
 
-def in_grading_process(fn, *args):
-    """On a Dask worker: run `fn(*args)` in this worker's own grading process (started once)."""
+def in_grading_process(payload):
+    """On a Dask worker: run the call pickled in `payload` ((function, arguments)) in this worker's
+    own grading process (started once); return its value, pickled."""
     global _host
     with _host_lock:
         for attempt in range(1, LOCAL_ATTEMPTS + 1):
             if _host is None or _host.process.poll() is not None:
                 _host = TaskHost()
             try:
-                return _host.run(fn, args)
+                return _host.run(payload)
             except (HostDied, BrokenPipeError):
                 _host.close()
                 _host = None
@@ -246,7 +273,7 @@ def _worker_closing():
 def _serve():
     """The grading process: run each (function, arguments) read from stdin, answer on stdout; exit
     when the Dask worker that started it is gone."""
-    from . import kernel
+    from . import kernel, notebook
     from .work import worker_init
     worker_init()
     kernel.MACHINE = True   # its kernels come from the template this machine's workers share
@@ -257,6 +284,7 @@ def _serve():
     def orphaned():
         while os.getppid() == parent:
             time.sleep(0.5)
+        notebook.finish_removals()   # what is left of its last sandbox
         os._exit(1)   # the sandboxes die with this process (bwrap --die-with-parent)
 
     threading.Thread(target=orphaned, daemon=True).start()
@@ -266,10 +294,9 @@ def _serve():
         except HostDied:
             return 0
         try:
-            answer = (True, fn(*args))
+            data = OK + pickle.dumps(fn(*args))
         except Exception as err:
-            answer = (False, err)
-        data = pickle.dumps(answer)
+            data = b"\x00" + pickle.dumps(err)
         answers.write(struct.pack("!Q", len(data)) + data)
         answers.flush()
 

@@ -105,6 +105,23 @@ def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade_from_one_
     assert not any("grading.zygote" in argv for _, argv in processes_naming(tmpdir)), "the template outlived its workers"
 
 
+def test_a_dask_worker_passes_a_call_and_its_value_on_as_bytes():
+    """A task's call and its value cross the Dask worker pickled (grading/fanout.py: `DaskPool.submit`,
+    `in_grading_process`): the worker hands the bytes to its grading process and returns that
+    process's bytes, unpickling neither; an error comes back as the error."""
+    import operator
+    import pickle
+    try:
+        value = fanout.in_grading_process(pickle.dumps((operator.add, (2, 3))))
+        assert isinstance(value, bytes) and pickle.loads(value) == 5
+        with pytest.raises(ZeroDivisionError):
+            fanout.in_grading_process(pickle.dumps((operator.truediv, (1, 0))))
+    finally:
+        if fanout._host is not None:
+            fanout._host.close()
+            fanout._host = None
+
+
 def test_a_machine_template_folder_that_is_not_roots_alone_is_not_used(tmp_path, monkeypatch):
     """The machine's shared template lives in a folder of the temporary directory that only the
     workers' user (root) may enter; one that others may enter, or a link, is refused (each worker
