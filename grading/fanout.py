@@ -146,15 +146,15 @@ class DaskPool:
         except ImportError as err:
             raise RuntimeError("SCHEDULER needs Dask distributed: `pip install distributed`") from err
         self.client = Client(address, timeout=timeout, set_as_default=False)
-        self.futures = []
+        self.futures = set()   # those whose value has not been taken yet
 
     def submit(self, fn, *args):
         """Run `fn(*args)` on a worker; return a future of its value. The call and its value cross
         the Dask worker as bytes (pickled here and in the worker's grading process): the worker
         passes them on without unpickling and pickling them again."""
         future = self.client.submit(in_grading_process, pickle.dumps((fn, args)), pure=False)
-        self.futures.append(future)
-        return _unpickled(future)
+        self.futures.add(future)
+        return _unpickled(future, self.futures.discard)
 
     def as_completed(self, futures):
         return as_completed(futures)   # (`submit`'s futures are concurrent.futures' own)
@@ -162,7 +162,7 @@ class DaskPool:
     def kill(self):
         """Cancel what is queued or running; a worker's grading process drops its running kernel."""
         try:
-            self.client.cancel(self.futures, force=True)
+            self.client.cancel(list(self.futures), force=True)
         except Exception:
             pass
 
@@ -174,8 +174,11 @@ class DaskPool:
             pass
 
 
-def _unpickled(future):
-    """A future of what the Dask `future`'s bytes unpickle to (its error, or its cancellation, as is)."""
+def _unpickled(future, forget):
+    """A future of what the Dask `future`'s bytes unpickle to (its error, or its cancellation, as
+    is). Once it is taken, `forget(future)` drops the pool's reference to the Dask future, so that
+    its value leaves the worker's memory and the scheduler's books (they held every student's
+    executed notebook until the run's end)."""
     outer = concurrent.futures.Future()
 
     def done(finished):
@@ -183,6 +186,8 @@ def _unpickled(future):
             outer.set_result(pickle.loads(finished.result()))
         except BaseException as err:   # (a cancelled task's error is a BaseException)
             outer.set_exception(err)
+        finally:
+            forget(finished)
     future.add_done_callback(done)
     return outer
 
