@@ -30,7 +30,8 @@ every student recorded: where the fixed costs go), with the load average the run
 notebooks per CPU-second (a worker holds one core), the ratios, a projection for 2,000 students x 7
 assignments on N machines, whether every score agrees, and issue 27's acceptance figures (the
 marginal cost of a notebook at most 0.25 worker-seconds and 10x less than serial nbgrader's, the
-execute step's overhead at most 0.1 s, `make grade` 15x serial nbgrader) with whether each was met.
+execute step's overhead at most 0.1 s, `make grade` 15x serial nbgrader, 2 Dask workers no slower a
+notebook than the local pool: the medians compared, and each turn's ratio) with whether each was met.
 Exits 1 if the scores differ, if the pre-imported execute step's overhead exceeds MAX_OVERHEAD, or
 if `make grade` is not MIN_SPEEDUP times faster than serial nbgrader.
 """
@@ -210,10 +211,13 @@ def main():
           f"1 torch thread per kernel; the notebook's own compute: {compute:.2f} s")
     print(f"{'':26} {'wall':>8} {'vs nbgrader':>12} {'per notebook':>13} {'overhead':>9} {'notebooks/CPU-s':>16}")
     overheads = {}
+
+    def per_notebook(big, small, cores):
+        return (big - small) * cores / (args.students - args.small)   # worker-seconds
+
     for label, (cores, big, small, _) in results.items():
-        per_notebook = (big - small) * cores / (args.students - args.small)   # worker-seconds
-        overheads[label] = per_notebook - compute
-        print(f"{label:26} {big:7.1f}s {serial / big:11.2f}x {per_notebook:12.2f}s {overheads[label]:8.2f}s "
+        overheads[label] = per_notebook(big, small, cores) - compute
+        print(f"{label:26} {big:7.1f}s {serial / big:11.2f}x {overheads[label] + compute:12.2f}s {overheads[label]:8.2f}s "
               f"{args.students / (big * cores):16.3f}")
     print(f"where a notebook's time goes, in the {args.students}-submission runs:")
     for label, *_ in ways:
@@ -254,6 +258,14 @@ def main():
           f"execute overhead {overhead:.3f} s (at most {ACCEPTANCE['overhead']}: {'met' if met['overhead'] else 'NOT met'}); "
           f"make grade {speedup:.2f}x serial nbgrader (at least {ACCEPTANCE['speedup']:.0f}x: "
           f"{'met' if met['speedup'] else 'NOT met'})")
+    if "Dask, 2 workers" in results:   # the same machine's 2 cores, its scheduler and client in this process
+        dask = overheads["Dask, 2 workers"] + compute
+        per_turn = [per_notebook(d[0][0], d[1][0], 2) / per_notebook(m[0][0], m[1][0], results["make grade"][0])
+                    for d, m in zip(pairs["Dask, 2 workers"], pairs["make grade"])]
+        met["dask"] = dask <= marginal
+        print(f"issue 27: 2 Dask workers {dask:.3f} worker-s a notebook against the local pool's {marginal:.3f} "
+              f"(no slower: {'met' if met['dask'] else 'NOT met'}); turn by turn, Dask over the local pool: "
+              + ", ".join(f"{ratio:.2f}" for ratio in per_turn))
     ok = same and overhead <= MAX_OVERHEAD and speedup >= MIN_SPEEDUP
     print(f"pre-imported kernel overhead {overhead:.2f} s per notebook (at most {MAX_OVERHEAD}), "
           f"make grade {speedup:.2f}x serial nbgrader (at least {MIN_SPEEDUP}x): {'ok' if ok else 'FAILED'}")

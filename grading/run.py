@@ -184,7 +184,8 @@ def _grade_in(course, name, settings, out, progress, only, timings, started, run
             for student in todo:
                 submission = prepared[student] = prepare.prepare_one(course, name, student, snapshot, hashes[student])
                 if submission.ready:
-                    tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files, settings, here)
+                    tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files, settings, here,
+                                     batch=True)
                 bar.update(1)
             prepare.say_ignored(root, name, todo, out)
             timings["until.prepared"] = time.perf_counter() - started
@@ -252,18 +253,20 @@ class _Tasks:
         self.done = queue.Queue()
         self.waiting = set()
 
-    def submit(self, name, fn, *args):
-        self.calls[name] = (fn, args)
+    def submit(self, name, fn, *args, batch=False):
+        """Start `fn(*args)` under `name`; a `batch` task may wait for others to go with it (a Dask
+        pool's: `fanout.DaskPool.submit`) until the run waits for an answer."""
+        self.calls[name] = (fn, args, batch)
         self.tries[name] = 0
         self.waiting.add(name)
         self._start(name)
         return name
 
     def _start(self, name):
-        fn, args = self.calls[name]
+        fn, args, batch = self.calls[name]
         self.tries[name] += 1
         try:
-            future = self.pool.submit(fn, *args)
+            future = self.pool.submit(fn, *args, batch=batch)
         except Exception as err:   # the pool itself is broken: nothing to retry on
             future = concurrent.futures.Future()
             future.set_exception(err)
@@ -288,6 +291,7 @@ class _Tasks:
         """`name`'s value, tried again as needed; raises the last attempt's error."""
         future = self.futures[name]
         while True:
+            self.pool.flush()
             try:
                 value = future.result()
                 break
@@ -314,6 +318,7 @@ class _Tasks:
         """Yield (name, value, None) or (name, None, error) for each task still waited for, as each
         finishes (the probe and reference are taken by `result` first)."""
         while self.waiting:
+            self.pool.flush()   # (a batch part-filled by the last students, or by retries)
             try:
                 name, future = self.done.get(timeout=0.5)   # a timeout: Ctrl-C is handled while waiting
             except queue.Empty:

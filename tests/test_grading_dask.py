@@ -105,21 +105,49 @@ def test_a_local_cluster_of_two_workers_gives_the_scores_of_make_grade_from_one_
     assert not any("grading.zygote" in argv for _, argv in processes_naming(tmpdir)), "the template outlived its workers"
 
 
-def test_a_dask_worker_passes_a_call_and_its_value_on_as_bytes():
-    """A task's call and its value cross the Dask worker pickled (grading/fanout.py: `DaskPool.submit`,
-    `in_grading_process`): the worker hands the bytes to its grading process and returns that
-    process's bytes, unpickling neither; an error comes back as the error."""
+def test_a_dask_worker_passes_calls_and_their_values_on_as_bytes():
+    """A task's calls and their values cross the Dask worker pickled (grading/fanout.py:
+    `DaskPool.submit`, `in_grading_process`): the worker hands the bytes to its grading process and
+    returns that process's answers, unpickling none; an error is one call's answer, not the task's."""
     import operator
     import pickle
     try:
-        value = fanout.in_grading_process(pickle.dumps((operator.add, (2, 3))))
-        assert isinstance(value, bytes) and pickle.loads(value) == 5
-        with pytest.raises(ZeroDivisionError):
-            fanout.in_grading_process(pickle.dumps((operator.truediv, (1, 0))))
+        value, error = fanout.in_grading_process([pickle.dumps((operator.add, (2, 3))),
+                                                  pickle.dumps((operator.truediv, (1, 0)))])
+        assert isinstance(value, bytes) and value[:1] == fanout.OK and pickle.loads(value[1:]) == 5
+        assert error[:1] == fanout.ERROR and isinstance(pickle.loads(error[1:]), ZeroDivisionError)
     finally:
         if fanout._host is not None:
             fanout._host.close()
             fanout._host = None
+
+
+def test_a_students_calls_go_to_a_worker_in_batches_each_answered_alone(cluster):
+    """Batched calls (the students') wait for BATCH of them, which go as one Dask task, or for
+    `flush` (the run waiting), which sends each alone; each call is settled with its own value or
+    error. A call not batched (the probe, the reference run) goes at once, alone."""
+    import operator
+    _, client, _ = cluster
+    pool = fanout.DaskPool(client.scheduler.address, batch=3)
+    tasks = []
+    submit = pool.client.submit
+    pool.client.submit = lambda fn, calls, **kw: tasks.append(len(calls)) or submit(fn, calls, **kw)
+    try:
+        alone = pool.submit(operator.mul, 6, 7)
+        batched = [pool.submit(operator.add, i, 1, batch=True) for i in range(4)]
+        wrong = pool.submit(operator.truediv, 1, 0, batch=True)
+        assert tasks == [1, 3]   # the first three went together; the fourth and fifth wait
+        assert alone.result(timeout=120) == 42
+        assert [f.result(timeout=120) for f in batched[:3]] == [1, 2, 3]
+        time.sleep(0.5)
+        assert not batched[3].done() and not wrong.done()
+        pool.flush()
+        assert tasks == [1, 3, 1, 1]   # what waited goes alone: a class's last ones end on any free worker
+        assert batched[3].result(timeout=120) == 4
+        with pytest.raises(ZeroDivisionError):
+            wrong.result(timeout=120)
+    finally:
+        pool.shutdown()
 
 
 def test_a_value_taken_from_the_pool_leaves_the_cluster(cluster):

@@ -18,7 +18,7 @@ class FlakyPool:
     def __init__(self, failures):
         self.failures, self.submitted = failures, 0
 
-    def submit(self, fn, *args):
+    def submit(self, fn, *args, batch=False):
         self.submitted += 1
         future = concurrent.futures.Future()
         if self.submitted <= self.failures:
@@ -26,6 +26,9 @@ class FlakyPool:
         else:
             future.set_result(fn(*args))
         return future
+
+    def flush(self):
+        pass
 
 
 def test_a_task_that_failed_is_tried_again_and_its_result_kept():
@@ -62,7 +65,7 @@ def test_an_interruption_while_waiting_for_the_probe_is_not_the_probes_failure()
     """A SIGTERM to the grading process while it waits (run.Interrupted) stops the run as an
     interruption: it was reported as the probe's failure, 'Interrupted: SIGTERM'."""
     class Interrupting(FlakyPool):
-        def submit(self, fn, *args):
+        def submit(self, fn, *args, batch=False):
             future = concurrent.futures.Future()
             future.set_exception(run.Interrupted("SIGTERM"))
             return future
