@@ -3,7 +3,8 @@
 * serial `nbgrader autograde`;
 * `make grade` today's way (PREIMPORT=0: every kernel starts Python and imports torch itself);
 * `make grade` with pre-imported kernels (forked from a zygote: grading/zygote.py);
-* the Dask path (SCHEDULER=...) on a LocalCluster of 1 and of 2 worker processes.
+* the Dask path (SCHEDULER=...) on a cluster of this machine with 1 and with 2 worker processes, started
+  as docs/grading.md deploys one: `dask scheduler` and `dask worker` processes with deploy/dask.yaml.
 
     .venv/bin/python benchmarks/grading_speed.py [--students 40] [--small 10] [--workers N] [--repeat 3]
         [--ways nbgrader,preimport0,grade,dask1,dask2]   (serial nbgrader and make grade always run)
@@ -37,6 +38,7 @@ if `make grade` is not MIN_SPEEDUP times faster than serial nbgrader.
 """
 import argparse
 import dataclasses
+import json
 import os
 import statistics
 import subprocess
@@ -60,6 +62,43 @@ STUDENTS, ASSIGNMENTS = 2000, 7
 # issue 27's acceptance: worker-seconds per notebook (40-vs-10), its ratio to serial nbgrader's,
 # the execute step's overhead beyond compute (s), make grade over serial nbgrader (fixed costs in)
 ACCEPTANCE = {"marginal": 0.25, "marginal_ratio": 10.0, "overhead": 0.1, "speedup": 15.0}
+
+
+class Cluster:
+    """A Dask cluster of this machine as docs/grading.md deploys one: a `dask scheduler` process and
+    a `dask worker` process with `workers` worker processes of one thread, both with the grading
+    cluster's settings (deploy/dask.yaml). (A LocalCluster would run the scheduler and the nannies
+    in this process, the grading process, where they compete with its preparation and recording
+    for one interpreter.)"""
+
+    def __init__(self, workers, folder):
+        from distributed import Client
+        folder.mkdir(parents=True)
+        env = dict(os.environ, DASK_CONFIG=str(fanout.CLUSTER_CONFIG), OMP_NUM_THREADS="1")
+        dask = [str(Path(sys.executable).parent / "dask")]
+        file = folder / "scheduler.json"
+        self.processes = [subprocess.Popen(dask + ["scheduler", "--scheduler-file", str(file), "--port", "0",
+                                                   "--no-dashboard"], env=env, stderr=subprocess.DEVNULL)]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:   # (written once the scheduler listens; read whole)
+            try:
+                json.loads(file.read_text())["address"]
+                break
+            except (OSError, ValueError, KeyError):
+                time.sleep(0.1)
+        self.processes.append(subprocess.Popen(dask + ["worker", "--scheduler-file", str(file), "--nworkers", str(workers),
+                                                       "--nthreads", "1", "--no-dashboard"], env=env, stderr=subprocess.DEVNULL))
+        with Client(scheduler_file=str(file), set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=120)
+            self.address = client.scheduler.address
+
+    def close(self):
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 def build(root, students):
@@ -161,20 +200,16 @@ def main():
     args = parser.parse_args()
     chosen = set(args.ways.split(",")) | {"nbgrader", "grade"}
     load_before = os.getloadavg()
-    import dask
-    from distributed import LocalCluster
     scratch = Path(tempfile.mkdtemp(prefix="gb-", dir="/tmp"))
-    with dask.config.set(fanout.cluster_config()):   # a grading cluster's settings (deploy/dask.yaml)
-        clusters = {n: LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-                    for n in (1, 2) if f"dask{n}" in chosen}
+    clusters = {n: Cluster(n, scratch / f"dask{n}") for n in (1, 2) if f"dask{n}" in chosen}
     ways = [("nbgrader", "serial nbgrader", 1, lambda: serial_nbgrader),
             ("preimport0", "make grade, PREIMPORT=0", args.workers,
              lambda: make_grade(grader.Settings(workers=args.workers, preimport=False), "make grade, PREIMPORT=0")),
             ("grade", "make grade", args.workers, lambda: make_grade(grader.Settings(workers=args.workers), "make grade")),
             ("dask1", "Dask, 1 worker", 1,
-             lambda: make_grade(grader.Settings(scheduler=clusters[1].scheduler_address), "Dask, 1 worker")),
+             lambda: make_grade(grader.Settings(scheduler=clusters[1].address), "Dask, 1 worker")),
             ("dask2", "Dask, 2 workers", 2,
-             lambda: make_grade(grader.Settings(scheduler=clusters[2].scheduler_address), "Dask, 2 workers"))]
+             lambda: make_grade(grader.Settings(scheduler=clusters[2].address), "Dask, 2 workers"))]
     ways = [(label, cores, grade()) for key, label, cores, grade in ways if key in chosen]
     try:
         for label, cores, grade in ways:
