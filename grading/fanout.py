@@ -2,9 +2,9 @@
 
 `make grade A=... SCHEDULER=tcp://host:8786` sends the students to an existing Dask distributed
 cluster in tasks of four (`DaskPool.BATCH`; the last few alone), and the probe and the reference
-run alone; without SCHEDULER the grader uses a process pool here. Either way the tasks only execute notebooks: their results come back to the
-grading process, which alone judges them and writes the gradebook (grading/run.py). What a task
-executes is grading/work.py.
+run alone; without SCHEDULER the grader uses a process pool here. Either way the tasks only
+execute notebooks: their results come back to the grading process, which alone judges them and
+writes the gradebook (grading/run.py). What a task executes is grading/work.py.
 
 On a Dask worker a task never runs a kernel in the worker process itself: it hands the task to a
 grading process of its own (`TaskHost`, started once per worker, holding that worker's scratch
@@ -186,7 +186,12 @@ class DaskPool:
             self._send([call])
 
     def _send(self, calls):
-        future = self.client.submit(in_grading_process, [payload for payload, _ in calls], pure=False)
+        try:
+            future = self.client.submit(in_grading_process, [payload for payload, _ in calls], pure=False)
+        except Exception as err:   # (the client lost its scheduler): every call of it has its answer
+            for _, outer in calls:
+                outer.set_exception(err)
+            return
         self.futures.add(future)
         future.add_done_callback(functools.partial(_answered, [outer for _, outer in calls], self.futures.discard))
 

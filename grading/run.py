@@ -184,8 +184,8 @@ def _grade_in(course, name, settings, out, progress, only, timings, started, run
             for student in todo:
                 submission = prepared[student] = prepare.prepare_one(course, name, student, snapshot, hashes[student])
                 if submission.ready:
-                    tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files, settings, here,
-                                     batch=True)
+                    tasks.submit(("student", student), work.execute, str(root), submission.task(), source_files,
+                                 settings, here, batch=True)
                 bar.update(1)
             prepare.say_ignored(root, name, todo, out)
             timings["until.prepared"] = time.perf_counter() - started

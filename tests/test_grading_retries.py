@@ -48,6 +48,24 @@ def test_a_task_that_fails_on_every_attempt_is_reported_after_a_bounded_number_o
     assert pool.submitted == run.ATTEMPTS
 
 
+def test_a_batch_the_cluster_refuses_answers_each_of_its_calls_with_the_error():
+    """A Dask client that cannot send a task (its scheduler gone) settles every call the task
+    carried, so the run retries and then reports each of them instead of waiting for ever."""
+    import operator
+    from grading import fanout
+
+    def refuse(*args, **kwargs):
+        raise OSError("the scheduler is gone")
+    pool = object.__new__(fanout.DaskPool)   # (its __init__ connects to a scheduler)
+    pool.client, pool.batch, pool.pending, pool.futures = SimpleNamespace(submit=refuse), 2, [], set()
+    tasks = run._Tasks(pool)
+    tasks.submit(("student", "alice"), operator.add, 1, 2, batch=True)
+    tasks.submit(("student", "bob"), operator.add, 3, 4, batch=True)
+    outcomes = {name: (value, type(err)) for name, value, err in tasks.completed()}
+    assert outcomes == {("student", "alice"): (None, OSError), ("student", "bob"): (None, OSError)}
+    assert tasks.tries == {("student", "alice"): run.ATTEMPTS, ("student", "bob"): run.ATTEMPTS}
+
+
 def test_a_probe_that_fails_once_does_not_stop_the_run_one_that_always_fails_does():
     answers = iter(["the kernel died", ""])
     tasks = run._Tasks(FlakyPool(failures=0))
