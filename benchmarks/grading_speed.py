@@ -293,7 +293,7 @@ def main():
           f"execute overhead {overhead:.3f} s (at most {ACCEPTANCE['overhead']}: {'met' if met['overhead'] else 'NOT met'}); "
           f"make grade {speedup:.2f}x serial nbgrader (at least {ACCEPTANCE['speedup']:.0f}x: "
           f"{'met' if met['speedup'] else 'NOT met'})")
-    if "Dask, 2 workers" in results:   # the same machine's 2 cores, its scheduler and client in this process
+    if "Dask, 2 workers" in results:   # the same machine's 2 cores, its scheduler a process of its own
         dask = overheads["Dask, 2 workers"] + compute
         per_turn = [per_notebook(d[0][0], d[1][0], 2) / per_notebook(m[0][0], m[1][0], results["make grade"][0])
                     for d, m in zip(pairs["Dask, 2 workers"], pairs["make grade"])]

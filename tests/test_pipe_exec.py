@@ -365,7 +365,6 @@ class TestPipedKernel:
             notebook.finish_removals()
             shutil.rmtree(scratch, ignore_errors=True)
 
-
     def test_a_process_that_exits_right_after_a_notebook_leaves_no_cgroup(self, run_dir):
         """The removal of a notebook's sandbox is a daemon thread of its worker; a worker (here a
         script) that exits right after its notebook waits for it, so no group is left behind."""
